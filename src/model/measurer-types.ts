@@ -1,0 +1,30 @@
+import type { Box, MapStack, Recist, Theta } from '../geometry/types.ts';
+import type { CtSlice } from '../data/types.ts';
+
+/** What the cascade proposes for one rough box. All coordinates in the original slice's pixels. */
+export interface Proposal {
+  readonly recist: Recist;
+  /** Mean normalized Shannon entropy of the 4 heatmaps, in [0, 1] (higher = less certain). */
+  readonly entropy: number;
+  /** Per-keypoint entropy, order long-left, long-right, short-top, short-bottom. */
+  readonly entropies: readonly [number, number, number, number];
+  /** The last stack's 4 heatmaps (canonical space, HEATMAP_SIZE²), channel-major. */
+  readonly heatmaps: MapStack;
+  /** Predicted θ (normalized crop coordinates). */
+  readonly theta: Theta;
+  /** The 128x128 crop's placement: original = (x0, y0) + crop pixel · side / size. */
+  readonly crop: { readonly x0: number; readonly y0: number; readonly side: number; readonly size: number };
+  readonly modelVersion: string;
+  readonly backend: string;
+  /** Wall time of this proposal in ms. */
+  readonly ms: number;
+}
+
+/** The cascade behind one interface: callers never pick a backend or touch tensors. */
+export interface Measurer {
+  readonly modelVersion: string;
+  readonly backend: string;
+  measure(slice: CtSlice, box: Box): Promise<Proposal>;
+  measureBatch(items: readonly { slice: CtSlice; box: Box }[]): Promise<Proposal[]>;
+  dispose(): void;
+}
