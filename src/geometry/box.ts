@@ -1,0 +1,106 @@
+/**
+ * Boxes: validation, the simulated rough box of the paper's protocol (DESIGN.md, "rough-box protocol"),
+ * clipping, and the box-cross baseline. Pixel-centre coordinates of the full image; the image of
+ * W × H pixels covers [−0.5, W − 0.5] × [−0.5, H − 0.5].
+ */
+import type { Box, Recist } from './types.ts';
+import type { Rng } from './random.ts';
+import { recistExtent } from './recist.ts';
+
+/** Smallest accepted box side in pixels (`validateBox`). */
+export const MIN_BOX_SIDE_PX = 2;
+
+export const boxWidth = (b: Box): number => b.x2 - b.x1;
+export const boxHeight = (b: Box): number => b.y2 - b.y1;
+export const boxArea = (b: Box): number => boxWidth(b) * boxHeight(b);
+export const boxCenter = (b: Box): { x: number; y: number } => ({ x: (b.x1 + b.x2) / 2, y: (b.y1 + b.y2) / 2 });
+
+/** True when `inner` lies inside `outer` (closed, with tolerance `eps` px). */
+export function boxContains(outer: Box, inner: Box, eps = 1e-9): boolean {
+  return inner.x1 >= outer.x1 - eps && inner.y1 >= outer.y1 - eps && inner.x2 <= outer.x2 + eps && inner.y2 <= outer.y2 + eps;
+}
+
+/**
+ * Checks a user/model box against an image of `imageWidth × imageHeight` pixels: all four numbers finite,
+ * x1 < x2, y1 < y2, each side ≥ MIN_BOX_SIDE_PX, and overlapping the image. Throws an Error whose message starts
+ * with `context` and names the bad value (e.g. `request box: x1=NaN is not a finite number`). Returns the box.
+ */
+export function validateBox(box: Box, imageWidth: number, imageHeight: number, context = 'box'): Box {
+  for (const k of ['x1', 'y1', 'x2', 'y2'] as const) {
+    const v = (box as unknown as Record<string, unknown>)[k];
+    if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`${context}: ${k}=${String(v)} is not a finite number`);
+  }
+  if (!(box.x1 < box.x2)) throw new Error(`${context}: x1=${box.x1} must be < x2=${box.x2}`);
+  if (!(box.y1 < box.y2)) throw new Error(`${context}: y1=${box.y1} must be < y2=${box.y2}`);
+  const w = boxWidth(box), h = boxHeight(box);
+  if (w < MIN_BOX_SIDE_PX) throw new Error(`${context}: width=${w} px (x1=${box.x1}, x2=${box.x2}) is below the minimum ${MIN_BOX_SIDE_PX} px`);
+  if (h < MIN_BOX_SIDE_PX) throw new Error(`${context}: height=${h} px (y1=${box.y1}, y2=${box.y2}) is below the minimum ${MIN_BOX_SIDE_PX} px`);
+  if (box.x2 <= -0.5 || box.x1 >= imageWidth - 0.5 || box.y2 <= -0.5 || box.y1 >= imageHeight - 0.5) {
+    throw new Error(`${context}: box (${box.x1}, ${box.y1})–(${box.x2}, ${box.y2}) does not overlap the ${imageWidth}×${imageHeight} image`);
+  }
+  return box;
+}
+
+/** Clips a box to the image area [−0.5, W − 0.5] × [−0.5, H − 0.5]. */
+export function clipBox(box: Box, imageWidth: number, imageHeight: number): Box {
+  const cx = (v: number): number => Math.min(Math.max(v, -0.5), imageWidth - 0.5);
+  const cy = (v: number): number => Math.min(Math.max(v, -0.5), imageHeight - 0.5);
+  return { x1: cx(box.x1), y1: cy(box.y1), x2: cx(box.x2), y2: cy(box.y2) };
+}
+
+/** The lesion extent of the protocol: the RECIST extent, each side grown symmetrically to at least 1 px. */
+export function lesionExtent(recist: Recist): Box {
+  const e = recistExtent(recist);
+  const grow = (lo: number, hi: number): [number, number] => {
+    const d = hi - lo;
+    return d >= 1 ? [lo, hi] : [lo - (1 - d) / 2, hi + (1 - d) / 2];
+  };
+  const [x1, x2] = grow(e.x1, e.x2);
+  const [y1, y2] = grow(e.y1, e.y2);
+  return { x1, y1, x2, y2 };
+}
+
+export interface RoughBoxOptions {
+  readonly imageWidth: number;
+  readonly imageHeight: number;
+  /** Area ratio range [lo, hi] of rough box / lesion extent; default [2, 2.5] (paper, Sect. 3). */
+  readonly areaRatio?: readonly [number, number];
+}
+
+/**
+ * The rough box before clipping: k ~ U(areaRatio), each extent side × √k, placed with a uniform random offset
+ * that keeps the lesion extent inside. Draws exactly 3 numbers from `rng` (k, x offset, y offset), in that order.
+ */
+export function roughBoxUnclipped(recist: Recist, rng: Rng, areaRatio: readonly [number, number] = [2, 2.5]): Box {
+  const [lo, hi] = areaRatio;
+  if (!(Number.isFinite(lo) && Number.isFinite(hi) && lo >= 1 && hi >= lo)) {
+    throw new Error(`areaRatio=[${lo}, ${hi}] must satisfy 1 ≤ lo ≤ hi`);
+  }
+  const e = lesionExtent(recist);
+  const k = rng.uniform(lo, hi);
+  const w = boxWidth(e), h = boxHeight(e);
+  const bw = w * Math.sqrt(k), bh = h * Math.sqrt(k);
+  const x1 = e.x1 - rng.uniform(0, bw - w);
+  const y1 = e.y1 - rng.uniform(0, bh - h);
+  return { x1, y1, x2: x1 + bw, y2: y1 + bh };
+}
+
+/** The simulated rough box (DESIGN.md protocol): `roughBoxUnclipped` clipped to the image. Deterministic per rng state. */
+export function simulateRoughBox(recist: Recist, rng: Rng, opts: RoughBoxOptions): Box {
+  return clipBox(roughBoxUnclipped(recist, rng, opts.areaRatio), opts.imageWidth, opts.imageHeight);
+}
+
+/** Fraction of the box-side given to each arm of the box-cross baseline. */
+export const BOX_CROSS_ARM_FRACTION = 2 / 3;
+
+/**
+ * Box-cross baseline: an axis-aligned cross through the box centre, each arm 2/3 of the box side along it.
+ * The longer arm is the long axis (the horizontal one on ties). Endpoints ordered left→right / top→bottom.
+ */
+export function boxCross(box: Box): Recist {
+  const c = boxCenter(box);
+  const hw = (boxWidth(box) * BOX_CROSS_ARM_FRACTION) / 2, hh = (boxHeight(box) * BOX_CROSS_ARM_FRACTION) / 2;
+  const horizontal = [{ x: c.x - hw, y: c.y }, { x: c.x + hw, y: c.y }] as const;
+  const vertical = [{ x: c.x, y: c.y - hh }, { x: c.x, y: c.y + hh }] as const;
+  return hw >= hh ? { long: horizontal, short: vertical } : { long: vertical, short: horizontal };
+}

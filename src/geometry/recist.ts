@@ -1,0 +1,89 @@
+/**
+ * RECIST marks: construction, lengths, extents and distances. All coordinates are continuous pixel
+ * coordinates of one image (x right, y down, pixel (i, j) centred at (i, j)); lengths are in pixels unless "Mm".
+ */
+import type { Box, Point, Recist, Segment, Spacing } from './types.ts';
+import { assertFinitePoint } from './validate.ts';
+
+/**
+ * Builds a Recist from DeepLesion's 8 numbers: long x1, y1, x2, y2, short x1, y1, x2, y2 (pixels).
+ * `context` prefixes error messages (e.g. "DL_info.csv row 7: field Measurement_coordinates").
+ * Throws naming the count or the first non-finite value and its index.
+ */
+export function recistFromNumbers(nums: readonly number[], context = 'RECIST'): Recist {
+  if (nums.length !== 8) throw new Error(`${context} has ${nums.length} numbers, expected 8`);
+  nums.forEach((v, i) => {
+    if (!Number.isFinite(v)) throw new Error(`${context} number ${i + 1} of 8 is ${v}, not a finite number`);
+  });
+  const p = (i: number): Point => ({ x: nums[i], y: nums[i + 1] });
+  return { long: [p(0), p(2)], short: [p(4), p(6)] };
+}
+
+/** The 8 numbers of a Recist in DeepLesion order (inverse of `recistFromNumbers`). */
+export function recistToNumbers(r: Recist): number[] {
+  return [r.long[0], r.long[1], r.short[0], r.short[1]].flatMap((p) => [p.x, p.y]);
+}
+
+/** Euclidean distance between two points (pixels). */
+export function distance(a: Point, b: Point): number {
+  return Math.hypot(a.x - b.x, a.y - b.y);
+}
+
+/** Length of a segment (pixels). */
+export function segmentLength(s: Segment): number {
+  return distance(s[0], s[1]);
+}
+
+/** Midpoint of a segment. */
+export function segmentMidpoint(s: Segment): Point {
+  return { x: (s[0].x + s[1].x) / 2, y: (s[0].y + s[1].y) / 2 };
+}
+
+/** Long- and short-axis lengths in pixels. */
+export function axisLengthsPx(r: Recist): { long: number; short: number } {
+  return { long: segmentLength(r.long), short: segmentLength(r.short) };
+}
+
+/** Long- and short-axis lengths in millimetres, given anisotropic pixel spacing (mm/px along x and y). */
+export function axisLengthsMm(r: Recist, spacing: Spacing): { long: number; short: number } {
+  const mm = (s: Segment): number => Math.hypot((s[1].x - s[0].x) * spacing.x, (s[1].y - s[0].y) * spacing.y);
+  return { long: mm(r.long), short: mm(r.short) };
+}
+
+/** The 4 endpoints in order long[0], long[1], short[0], short[1]. */
+export function recistPoints(r: Recist): [Point, Point, Point, Point] {
+  return [r.long[0], r.long[1], r.short[0], r.short[1]];
+}
+
+/** Tight axis-aligned box of the 4 endpoints (may have zero width/height for a degenerate mark). */
+export function recistExtent(r: Recist): Box {
+  const pts = recistPoints(r);
+  pts.forEach((p, i) => assertFinitePoint(p, `recist endpoint ${i}`));
+  const xs = pts.map((p) => p.x), ys = pts.map((p) => p.y);
+  return { x1: Math.min(...xs), y1: Math.min(...ys), x2: Math.max(...xs), y2: Math.max(...ys) };
+}
+
+/** The lesion centre used throughout: the long-axis midpoint. */
+export function recistCenter(r: Recist): Point {
+  return segmentMidpoint(r.long);
+}
+
+/**
+ * Location distance between two segments (pixels): the mean distance of the two endpoints after the best
+ * endpoint matching, so it does not depend on endpoint order. Paper Table 1 "Loc.".
+ */
+export function segmentLocationDistance(a: Segment, b: Segment): number {
+  const straight = (distance(a[0], b[0]) + distance(a[1], b[1])) / 2;
+  const swapped = (distance(a[0], b[1]) + distance(a[1], b[0])) / 2;
+  return Math.min(straight, swapped);
+}
+
+/** Returns the mark with `long` being the longer of the two segments (ties keep the input order). */
+export function normalizeRecist(r: Recist): Recist {
+  return segmentLength(r.short) > segmentLength(r.long) ? { long: r.short, short: r.long } : r;
+}
+
+/** Applies a point map to all 4 endpoints, keeping the structure (e.g. an affine between two frames). */
+export function mapRecist(r: Recist, f: (p: Point) => Point): Recist {
+  return { long: [f(r.long[0]), f(r.long[1])], short: [f(r.short[0]), f(r.short[1])] };
+}
