@@ -11,6 +11,7 @@
  *
  * Summaries: {@link summarize} (mean, sample std, median, n) and {@link blandAltman} (bias ± 1.96 sd).
  */
+import { segmentLocationDistance } from '../geometry/recist.ts';
 import type { Point, Recist, Segment, Spacing } from '../geometry/types.ts';
 
 export const AXES = ['long', 'short'] as const;
@@ -53,12 +54,12 @@ export function segmentLength(s: Segment, spacing?: Spacing | null): number {
  * the two endpoint matchings (order independent). In mm when a spacing is given.
  */
 export function endpointLocationDifference(a: Segment, b: Segment, spacing?: Spacing | null): number {
-  const sx = spacing?.x ?? 1;
-  const sy = spacing?.y ?? 1;
-  const same = (dist(a[0], b[0], sx, sy) + dist(a[1], b[1], sx, sy)) / 2;
-  const swapped = (dist(a[0], b[1], sx, sy) + dist(a[1], b[0], sx, sy)) / 2;
-  return Math.min(same, swapped);
+  if (!spacing) return segmentLocationDistance(a, b);
+  const sc = (s: Segment): Segment => [scale(s[0], spacing), scale(s[1], spacing)];
+  return segmentLocationDistance(sc(a), sc(b));
 }
+
+const scale = (p: Point, s: Spacing): Point => ({ x: p.x * s.x, y: p.y * s.y });
 
 /** Compares one axis of mark a against reference b. `spacing` null → the mm fields are null. */
 export function compareAxis(a: Segment, b: Segment, spacing: Spacing | null): AxisComparison {
