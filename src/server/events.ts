@@ -1,0 +1,132 @@
+/**
+ * Typed socket.io event maps shared by the server and the browser UI (the UI imports this file with `import type`
+ * only). Every acknowledgement is `{ error }` or `{ data }`.
+ */
+import type { Affine, Box, Recist, Spacing } from '../geometry/types.ts';
+
+export type Ack<T> = { error: string } | { data: T };
+export type AckFn<T> = (response: Ack<T>) => void;
+
+export type LabelStatus = 'accepted' | 'skipped';
+
+/** A signed-in reader, as the client sees it. */
+export interface ReaderInfo {
+  readonly name: string;
+}
+
+/** One lesion of the worklist, in the order the server sends it. */
+export interface WorklistItem {
+  readonly lesionId: string;
+  /** Key slice id (for `/api/slices/:id.png`). */
+  readonly sliceId: string;
+  /** Slice ids of the stack in order (neighbours and the key slice); just `[sliceId]` when none. */
+  readonly stack: readonly string[];
+  /** Index of the key slice in `stack`. */
+  readonly keyIndex: number;
+  readonly width: number;
+  readonly height: number;
+  readonly spacing: Spacing | null;
+  /** The window the source recommends (the viewer's initial window). */
+  readonly window: { readonly center: number; readonly width: number } | null;
+  /** Short human-readable description (lesion type, source). */
+  readonly title: string;
+  /** The latest saved label's status, by any reader, or 'todo'. */
+  readonly status: LabelStatus | 'todo';
+  /** Who saved the latest label. */
+  readonly labelledBy: string | null;
+  /** The latest saved FINAL marks (so the viewer can show them). */
+  readonly final: Recist | null;
+  /** Active-learning score when ranked (higher = look first), else null. */
+  readonly score: number | null;
+}
+
+export interface Worklist {
+  readonly dataset: string;
+  readonly modelVersion: string;
+  readonly items: readonly WorklistItem[];
+}
+
+/** Heatmaps packed for the wire: uint8 per value, each channel scaled by its own max (`scale[c]`). */
+export interface PackedHeatmaps {
+  readonly width: number;
+  readonly height: number;
+  readonly channels: number;
+  /** base64 of width·height·channels bytes, channel-major. value ≈ byte / 255 · scale[c]. */
+  readonly data: string;
+  readonly scale: readonly number[];
+  /** Heatmap pixel (pixel-centre coordinates) → slice pixel. */
+  readonly toImage: Affine;
+}
+
+export interface ProposeRequest {
+  readonly lesionId: string;
+  readonly box: Box;
+}
+
+/** The model's proposal for a box, in slice pixels. */
+export interface ProposalDto {
+  readonly lesionId: string;
+  readonly box: Box;
+  readonly recist: Recist;
+  readonly entropy: number;
+  readonly entropies: readonly [number, number, number, number];
+  readonly heatmaps: PackedHeatmaps;
+  readonly modelVersion: string;
+  readonly backend: string;
+  /** Model time. */
+  readonly ms: number;
+  /** Server time (model + packing). */
+  readonly serverMs: number;
+}
+
+/** What the client sends with a save: the proposal it corrected is optional (the server remembers its own). */
+export interface LabelSaveRequest {
+  readonly lesionId: string;
+  readonly recist?: Recist | null;
+  readonly proposal?: { readonly recist: Recist; readonly entropy?: number; readonly modelVersion?: string } | null;
+  readonly box?: Box | null;
+  readonly status: LabelStatus;
+}
+
+/** A stored label as sent to clients. */
+export interface LabelDto {
+  readonly id: string;
+  readonly lesionId: string;
+  readonly dataset: string;
+  readonly reader: string;
+  readonly time: string;
+  readonly modelVersion: string | null;
+  readonly original: { readonly recist: Recist; readonly entropy: number | null; readonly modelVersion: string | null } | null;
+  readonly final: Recist | null;
+  readonly box: Box | null;
+  readonly status: LabelStatus;
+  readonly spacing: Spacing | null;
+}
+
+export interface ModelChanged {
+  readonly modelVersion: string;
+}
+
+export interface WorklistRanked {
+  /** Lesion ids, most informative first. */
+  readonly order: readonly string[];
+  readonly scores?: Readonly<Record<string, number>>;
+  readonly modelVersion?: string;
+}
+
+export interface ClientToServerEvents {
+  auth: (payload: { name: string; token: string }, ack: AckFn<ReaderInfo>) => void;
+  'worklist:get': (ack: AckFn<Worklist>) => void;
+  propose: (payload: ProposeRequest, ack: AckFn<ProposalDto>) => void;
+  'label:save': (payload: LabelSaveRequest, ack: AckFn<LabelDto>) => void;
+}
+
+export interface ServerToClientEvents {
+  'label:saved': (label: LabelDto) => void;
+  'model:changed': (info: ModelChanged) => void;
+  'worklist:ranked': (info: WorklistRanked) => void;
+}
+
+export interface SocketData {
+  reader: ReaderInfo | null;
+}
