@@ -1,0 +1,48 @@
+import type { Command } from 'commander';
+import { writeFileSync } from 'node:fs';
+
+interface PredictOpts {
+  image?: string;
+  box?: string;
+  boxes?: string;
+  out?: string;
+  model?: string;
+  backend: string;
+}
+
+export function register(program: Command): void {
+  program
+    .command('predict')
+    .description('Propose RECIST marks for rough boxes: one image + --box, or a boxes CSV (image,x1,y1,x2,y2) with --boxes')
+    .option('--image <path>', 'a DeepLesion 16-bit PNG or a DICOM file')
+    .option('--box <x1,y1,x2,y2>', 'rough box around the lesion, in the image\'s pixels')
+    .option('--boxes <csv>', 'CSV with columns image,x1,y1,x2,y2 (image relative to the CSV\'s folder)')
+    .option('--out <csv>', 'predictions CSV (with --boxes; default: stdout)')
+    .option('--model <dir>', 'model folder (default: the shipped models/default)')
+    .option('--backend <name>', 'tensorflow | webgpu | wasm | cpu | auto', process.env.RECIST_BACKEND ?? 'auto')
+    .action(async (opts: PredictOpts) => {
+      if (!opts.boxes && !(opts.image && opts.box)) throw new Error('predict needs --image and --box, or --boxes CSV');
+      const { createMeasurer } = await import('../../model/measurer.ts');
+      const measurer = await createMeasurer({ modelDir: opts.model, backend: opts.backend as never });
+      process.stderr.write(`model ${measurer.modelVersion} on ${measurer.backend}\n`);
+      if (opts.boxes) {
+        const { predictBoxesCsv } = await import('../predict-csv.ts');
+        const { csv, failed, total } = await predictBoxesCsv(measurer, opts.boxes, (done, n, error) => {
+          if (error) process.stderr.write(`\n${error}\n`);
+          process.stderr.write(`\rpredicted ${done}/${n}`);
+        });
+        process.stderr.write(`\n${total - failed} of ${total} rows predicted${failed ? `, ${failed} failed (see the error column)` : ''}\n`);
+        if (opts.out) writeFileSync(opts.out, csv);
+        else process.stdout.write(csv);
+        if (failed === total && total > 0) process.exitCode = 1;
+      } else {
+        const { readImage } = await import('../../data/image.ts');
+        const { parseBoxRow, proposalColumns } = await import('../predict-csv.ts');
+        const [x1, y1, x2, y2] = (opts.box ?? '').split(',');
+        const { box } = parseBoxRow({ row: 1, fields: { image: opts.image ?? '', x1, y1, x2, y2 } }, '--box');
+        const p = await measurer.measure(readImage(opts.image ?? ''), box);
+        process.stdout.write(JSON.stringify({ image: opts.image, box, ...proposalColumns(p), modelVersion: p.modelVersion, ms: Math.round(p.ms) }, null, 2) + '\n');
+      }
+      measurer.dispose();
+    });
+}

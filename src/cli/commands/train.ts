@@ -1,0 +1,64 @@
+import type { Command } from 'commander';
+import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+
+interface TrainOpts {
+  data: string[];
+  synthetic: boolean;
+  realFraction: string;
+  preset: string;
+  ablation?: string;
+  out: string;
+  minutes: string;
+  batch: string;
+  microBatch: string;
+  optimizer: string;
+  lr: string;
+  seed: string;
+  resume: boolean;
+  backend: string;
+  val: string;
+}
+
+export function register(program: Command): void {
+  program
+    .command('train')
+    .description('Train the STN+SHN cascade (paper schedule: STN, SHN, then joint) on synthetic lesions and/or DeepLesion-layout folders')
+    .option('--data <dirs...>', 'DeepLesion-layout folders with real (or synthetic) lesions to train on', [])
+    .option('--no-synthetic', 'do not generate synthetic lesions on the fly')
+    .option('--real-fraction <f>', 'share of each batch drawn from --data folders when synthetic is on', '0.25')
+    .option('--preset <name>', 'architecture preset: default | paper | tiny', 'default')
+    .option('--ablation <name>', 'Table 1 configuration: shn-only | stn-tpp | stn-tpp-lrp | full')
+    .option('--out <dir>', 'model folder to write (atomic; replaced when done)', 'models/default')
+    .option('--minutes <m>', 'total wall-time budget, split over the phases', '60')
+    .option('--batch <n>', 'samples per optimizer step', '16')
+    .option('--micro-batch <n>', 'samples per forward/backward pass (gradients are accumulated)', '8')
+    .option('--optimizer <name>', 'adam | sgd-momentum (paper: SGD momentum 0.9, lr 5e-4)', 'adam')
+    .option('--lr <x>', 'initial learning rate', '1e-3')
+    .option('--seed <n>', 'random seed (data, augmentation, initialization order)', '0')
+    .option('--val <n>', 'fixed validation samples (never trained on)', '48')
+    .option('--resume', 'continue from the model in --out', false)
+    .option('--backend <name>', 'tensorflow | webgpu | wasm | cpu | auto', process.env.RECIST_BACKEND ?? 'auto')
+    .action(async (opts: TrainOpts) => {
+      const { runTraining } = await import('../../model/train-run.ts');
+      for (const d of opts.data) if (!existsSync(resolve(d, 'DL_info.csv'))) throw new Error(`--data ${d}: no DL_info.csv there (expected a DeepLesion-layout folder)`);
+      await runTraining({
+        dataDirs: opts.data.map((d) => resolve(d)),
+        synthetic: opts.synthetic,
+        realFraction: Number(opts.realFraction),
+        preset: opts.preset,
+        ablation: opts.ablation,
+        outDir: resolve(opts.out),
+        minutes: Number(opts.minutes),
+        batch: Number(opts.batch),
+        microBatch: Number(opts.microBatch),
+        optimizer: opts.optimizer,
+        lr: Number(opts.lr),
+        seed: Number(opts.seed),
+        valCount: Number(opts.val),
+        resume: opts.resume,
+        backend: opts.backend,
+        command: `recist train ${process.argv.slice(3).join(' ')}`,
+      });
+    });
+}

@@ -1,0 +1,83 @@
+/**
+ * `createMeasurer`: the cascade behind one interface. Callers hand a CT slice and a rough box and get RECIST
+ * marks in the slice's pixels; the backend ladder, tensors and coordinate frames stay in here.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { resolve } from 'node:path';
+import type { CtSlice } from '../data/types.ts';
+import { NETWORK_WINDOW } from '../data/types.ts';
+import { windowToUnit } from '../data/window.ts';
+import { validateBox } from '../geometry/box.ts';
+import { CROP_SIZE, cropFrameFromBox, cropImage, type CropFrame } from '../geometry/crop.ts';
+import type { Box, Theta } from '../geometry/types.ts';
+import { REPO_ROOT } from '../data/paths.ts';
+import { initBackend, type BackendName } from './backend/index.ts';
+import { forwardCascade, type Cascade } from './cascade.ts';
+import { loadCheckpoint, type ModelCard } from './checkpoint.ts';
+import { decodeProposal, nhwcToMapStack } from './decode.ts';
+import type { Measurer, Proposal } from './measurer-types.ts';
+
+export const DEFAULT_MODEL_DIR = resolve(REPO_ROOT, 'models', 'default');
+
+/** HU outside the slice (air), so crops that overhang the image edge look like the scanner's surroundings. */
+const OUTSIDE_HU = -1024;
+
+/** The network input for one box: the square crop, resampled to 128², windowed to [0, 1]. */
+export function cropInput(slice: CtSlice, box: Box): { input: Float32Array; frame: CropFrame } {
+  validateBox(box, slice.width, slice.height, `box on ${slice.source}`);
+  const frame = cropFrameFromBox(box, CROP_SIZE);
+  const hu = cropImage(slice.hu, slice.width, slice.height, frame, OUTSIDE_HU);
+  return { input: windowToUnit(hu, NETWORK_WINDOW), frame };
+}
+
+/** Run the cascade on prepared crops and decode each into a Proposal. */
+export function proposeFromCrops(
+  cascade: Cascade, crops: readonly { input: Float32Array; frame: CropFrame }[], modelVersion: string, backend: string,
+): Proposal[] {
+  const t0 = performance.now();
+  const n = crops.length;
+  const size = CROP_SIZE;
+  const batch = new Float32Array(n * size * size);
+  crops.forEach((c, i) => batch.set(c.input, i * size * size));
+  const { thetas, maps, hmSize } = tf.tidy(() => {
+    const out = forwardCascade(cascade, tf.tensor4d(batch, [n, size, size, 1]), { training: false });
+    const last = out.heatmaps[out.heatmaps.length - 1];
+    return { thetas: out.theta.dataSync(), maps: last.dataSync(), hmSize: last.shape[1] };
+  });
+  const per = hmSize * hmSize * 4;
+  const ms = (performance.now() - t0) / Math.max(1, n);
+  return crops.map((c, i) => {
+    const theta: Theta = { tx: thetas[i * 4], ty: thetas[i * 4 + 1], alpha: thetas[i * 4 + 2], s: thetas[i * 4 + 3] };
+    const heatmaps = nhwcToMapStack(maps.subarray(i * per, (i + 1) * per), hmSize, 4);
+    const d = decodeProposal(heatmaps, theta, c.frame);
+    return { recist: d.recist, entropy: d.entropy, entropies: d.entropies, heatmaps, theta, crop: c.frame, modelVersion, backend, ms };
+  });
+}
+
+/** A Measurer over an already loaded cascade (used by fine-tuning and evaluation as well). */
+export function measurerFromCascade(cascade: Cascade, card: Pick<ModelCard, 'version'>, backend: string): Measurer {
+  return {
+    modelVersion: card.version,
+    backend,
+    async measure(slice, box) {
+      const t0 = performance.now();
+      const [p] = proposeFromCrops(cascade, [cropInput(slice, box)], card.version, backend);
+      return { ...p, ms: performance.now() - t0 };
+    },
+    async measureBatch(items) {
+      return proposeFromCrops(cascade, items.map((it) => cropInput(it.slice, it.box)), card.version, backend);
+    },
+    dispose() {
+      cascade.stn?.dispose();
+      cascade.shn.dispose();
+    },
+  };
+}
+
+/** Load a model folder (default: the shipped `models/default`) on the best available backend. */
+export async function createMeasurer(opts: { modelDir?: string; backend?: BackendName | 'auto' } = {}): Promise<Measurer & { card: ModelCard }> {
+  const backend = await initBackend(opts.backend ?? ((process.env.RECIST_BACKEND as BackendName | undefined) ?? 'auto'));
+  const dir = resolve(opts.modelDir ?? process.env.RECIST_MODEL ?? DEFAULT_MODEL_DIR);
+  const { cascade, card } = await loadCheckpoint(dir);
+  return { ...measurerFromCascade(cascade, card, backend.name), card };
+}

@@ -1,0 +1,211 @@
+/**
+ * The paper's training schedule (Sect. 2.3) over any sample source:
+ *   1. STN alone: L_STN = 10·L_LRP + L_TPP until it stalls, then L_LRP + 10·L_TPP;
+ *   2. SHN alone on canonical crops made with the true θ (jittered so the SHN tolerates STN errors):
+ *      L_SHN = L_HM + L_cos;
+ *   3. joint, all losses with equal weights, heatmap targets made with the STN's own θ.
+ * In every phase the learning rate is divided by 10 when the validation loss stops improving and the phase
+ * ends after two drops (or when its step/time budget is spent). Gradients are accumulated over
+ * micro-batches (the wasm heap stops at 4 GiB).
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { Sample } from '../data/samples.ts';
+import type { Rng } from '../geometry/random.ts';
+import { disposeBatch, microBatches, samplesToBatch, type Batch } from './batch.ts';
+import { forwardCascade, trainableWeights, type Cascade } from './cascade.ts';
+import { jointLoss, shnLoss, stnLoss, type LossResult, type StnPhase } from './losses.ts';
+import { thetaToMatrices } from './sampler.ts';
+import { heatmapTargets } from './targets.ts';
+import type { PhaseKind, TrainConfig } from './config.ts';
+
+export type PhaseName = 'stn' | 'shn' | 'joint';
+
+/** θ jitter while the SHN trains alone (so it tolerates STN errors): translation (normalized), rotation (rad), log-scale. */
+export const THETA_JITTER = { shift: 0.04, rotation: 0.12, logScale: 0.08 } as const;
+
+const PHASE_OF: Record<PhaseKind, PhaseName> = { 'stn-lrp-first': 'stn', 'stn-tpp-first': 'stn', shn: 'shn', joint: 'joint' };
+
+export interface ProgressEvent {
+  readonly phase: PhaseName;
+  readonly step: number;
+  readonly maxSteps: number;
+  readonly elapsedS: number;
+  readonly phaseBudgetS: number;
+  readonly lr: number;
+  readonly loss: number;
+  readonly parts: Readonly<Record<string, number>>;
+  readonly samplesPerS: number;
+  readonly val?: number;
+  readonly note?: string;
+}
+
+export interface TrainResult {
+  readonly steps: Record<PhaseName, number>;
+  readonly samplesSeen: number;
+  readonly seconds: number;
+  readonly finalVal: Record<string, number>;
+}
+
+/** Jittered copy of θ [B, 4] (JS side, seeded). */
+function jitterTheta(theta: tf.Tensor2D, rng: Rng, j: typeof THETA_JITTER): tf.Tensor2D {
+  const v = theta.arraySync();
+  const out = v.map(([tx, ty, a, s]) => [
+    tx + rng.normal(0, j.shift),
+    ty + rng.normal(0, j.shift),
+    a + rng.normal(0, j.rotation),
+    s * Math.exp(rng.normal(0, j.logScale)),
+  ]);
+  return tf.tensor2d(out, [v.length, 4]);
+}
+
+/** The loss of one phase on one micro-batch, with its parts (paper 2.3 weights, ablation switches). */
+function phaseLoss(c: Cascade, phase: PhaseName, b: Batch, stnPhase: StnPhase, thetaForShn: tf.Tensor2D | null, training: boolean): LossResult {
+  const switches = c.config.losses;
+  const hmSize = c.config.shn.heatmapSize;
+  if (phase === 'stn') {
+    const out = forwardCascade(c, b.input, { training, skipShn: true });
+    return stnLoss(out, { mask32: b.mask, theta: b.theta }, stnPhase, switches);
+  }
+  // SHN alone: canonical image from the (jittered) true θ; joint: from the STN's own θ.
+  const out = phase === 'shn' && thetaForShn
+    ? forwardCascade(c, b.input, { training, theta: thetaForShn, skipStn: true })
+    : forwardCascade(c, b.input, { training });
+  const target = heatmapTargets(b.keypoints, thetaToMatrices(out.thetaUsed), hmSize);
+  return phase === 'shn'
+    ? shnLoss(out.heatmaps, target, switches)
+    : jointLoss(out, { mask32: b.mask, theta: b.theta, heatmaps: target }, switches);
+}
+
+function makeOptimizer(plan: TrainConfig, lr: number): tf.Optimizer {
+  return plan.optimizer.kind === 'adam' ? tf.train.adam(lr) : tf.train.momentum(lr, plan.optimizer.momentum);
+}
+
+/** Mean validation loss of a phase over fixed validation samples (no jitter, inference mode). */
+export function validationLoss(c: Cascade, phase: PhaseName, val: readonly Sample[], microBatch: number): { loss: number; parts: Record<string, number> } {
+  let total = 0;
+  const sums: Record<string, number> = {};
+  for (const chunk of microBatches(val, microBatch)) {
+    const b = samplesToBatch(chunk);
+    const theta = phase === 'shn' && c.stn ? b.theta : null;
+    tf.tidy(() => {
+      const { total: t, parts } = phaseLoss(c, phase, b, 'tpp-first', theta, false);
+      total += t.dataSync()[0] * chunk.length;
+      for (const [k, v] of Object.entries(parts)) sums[k] = (sums[k] ?? 0) + v.dataSync()[0] * chunk.length;
+    });
+    disposeBatch(b);
+  }
+  const parts = Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, v / val.length]));
+  return { loss: total / val.length, parts };
+}
+
+/**
+ * Train `c` in place following `plan` (phases, optimizer, plateau schedule). `nextSamples(n)` returns n fresh
+ * training samples (synthetic, augmented, or real); `val` is a fixed validation set that is never trained on.
+ */
+export async function trainCascade(
+  c: Cascade,
+  plan: TrainConfig,
+  nextSamples: (n: number) => Sample[] | Promise<Sample[]>,
+  val: readonly Sample[],
+  rng: Rng,
+  onProgress: (e: ProgressEvent) => void = () => {},
+): Promise<TrainResult> {
+  const t0 = Date.now();
+  const steps: Record<PhaseName, number> = { stn: 0, shn: 0, joint: 0 };
+  let samplesSeen = 0;
+  for (const phasePlan of plan.phases) {
+    const phase = PHASE_OF[phasePlan.kind];
+    if (phase === 'stn' && !c.stn) continue;
+    const stnPhase = phasePlan.kind === 'stn-lrp-first' && c.config.losses.lrp ? 'lrp-first' : 'tpp-first';
+    const vars = trainableWeights(c, phase === 'stn' ? 'stn' : phase === 'shn' ? 'shn' : 'all');
+    const budgetS = phasePlan.maxSeconds ?? Infinity;
+    let lr = plan.optimizer.learningRate;
+    let optimizer = makeOptimizer(plan, lr);
+    let best = Infinity;
+    let sinceBest = 0;
+    let decays = 0;
+    let lastVal: number | undefined;
+    const phaseStart = Date.now();
+    for (let step = 1; step <= phasePlan.maxSteps; step++) {
+      if ((Date.now() - phaseStart) / 1000 > budgetS) break;
+      const stepStart = Date.now();
+      const samples = await nextSamples(plan.batch);
+      const { loss, parts } = accumulateStep(c, phase, stnPhase, samples, plan.microBatch, vars, optimizer, rng);
+      steps[phase] += 1;
+      samplesSeen += samples.length;
+      let note: string | undefined;
+      let stop = false;
+      if (step % plan.evalEvery === 0) {
+        lastVal = validationLoss(c, phase, val, plan.microBatch).loss;
+        if (lastVal < best * 0.995) {
+          best = lastVal;
+          sinceBest = 0;
+        } else if (++sinceBest >= plan.lrDecay.patience) {
+          // Paper: lr ÷ 10 once the validation loss is stable; after `times` decays the next plateau ends the phase.
+          sinceBest = 0;
+          if (decays >= plan.lrDecay.times) {
+            stop = true;
+            note = `validation loss stable after ${decays} decays: phase ${phasePlan.kind} done`;
+          } else {
+            decays++;
+            lr /= plan.lrDecay.factor;
+            optimizer.dispose();
+            optimizer = makeOptimizer(plan, lr);
+            note = `validation loss stable: lr → ${lr.toExponential(1)} (decay ${decays}/${plan.lrDecay.times})`;
+          }
+        }
+      }
+      onProgress({
+        phase, step, maxSteps: phasePlan.maxSteps, elapsedS: (Date.now() - phaseStart) / 1000, phaseBudgetS: budgetS,
+        lr, loss, parts, samplesPerS: samples.length / ((Date.now() - stepStart) / 1000), val: lastVal, note,
+      });
+      if (stop) break;
+    }
+    optimizer.dispose();
+  }
+  const finalVal: Record<string, number> = {};
+  for (const phase of ['shn', 'joint'] as const) {
+    if (steps[phase] > 0) finalVal[phase] = validationLoss(c, phase, val, plan.microBatch).loss;
+  }
+  return { steps, samplesSeen, seconds: (Date.now() - t0) / 1000, finalVal };
+}
+
+/** One optimizer step: gradients summed over micro-batches, then applied once. Returns the batch loss. */
+function accumulateStep(
+  c: Cascade, phase: PhaseName, stnPhase: 'lrp-first' | 'tpp-first', samples: readonly Sample[], microBatch: number,
+  vars: tf.Variable[], optimizer: tf.Optimizer, rng: Rng,
+): { loss: number; parts: Record<string, number> } {
+  let accumulated: tf.NamedTensorMap | null = null;
+  let loss = 0;
+  const partSums: Record<string, number> = {};
+  for (const chunk of microBatches(samples, microBatch)) {
+    const b = samplesToBatch(chunk);
+    const thetaJ = phase === 'shn' && c.stn ? jitterTheta(b.theta, rng, THETA_JITTER) : null;
+    const { value, grads } = tf.variableGrads(() => {
+      const { total, parts } = phaseLoss(c, phase, b, stnPhase, thetaJ, true);
+      for (const [k, v] of Object.entries(parts)) partSums[k] = (partSums[k] ?? 0) + v.dataSync()[0] * chunk.length;
+      return total.mul(chunk.length / samples.length) as tf.Scalar;
+    }, vars);
+    loss += value.dataSync()[0];
+    tf.dispose([value, b.input, b.mask, b.theta, b.keypoints]);
+    thetaJ?.dispose();
+    if (!accumulated) accumulated = grads;
+    else {
+      const acc: tf.NamedTensorMap = accumulated;
+      for (const k of Object.keys(grads)) {
+        const sum = acc[k].add(grads[k]);
+        tf.dispose([acc[k], grads[k]]);
+        acc[k] = sum;
+      }
+    }
+  }
+  if (!accumulated) throw new Error('accumulateStep: no samples');
+  if (!Number.isFinite(loss)) {
+    tf.dispose(accumulated);
+    throw new Error(`training diverged in phase ${phase}: loss ${loss}`);
+  }
+  optimizer.applyGradients(accumulated);
+  tf.dispose(accumulated);
+  const parts = Object.fromEntries(Object.entries(partSums).map(([k, v]) => [k, v / samples.length]));
+  return { loss, parts };
+}
