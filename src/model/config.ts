@@ -1,0 +1,251 @@
+/**
+ * Model and training configuration (kept apart: `ModelConfig` is the architecture and what the losses
+ * switch on — it is saved in every checkpoint's card; `TrainConfig` is the optimiser and schedule).
+ *
+ * Presets:
+ * - `paper`: Tang et al. 2018 — ResNet-50 trunk ([3,4,6,3] bottlenecks, base width 64, expansion 4),
+ *   FPN width 256, 2 hourglass stacks of width 256, recursion depth 4.
+ * - `default`: the same topology, narrower, sized to infer one lesion in ≲150 ms on 2 CPU cores (wasm)
+ *   and to train usefully in about an hour on 2 cores.
+ * - `tiny`: for tests only.
+ *
+ * Ablations mirror the rows of the paper's Table 1 (`applyAblation`).
+ */
+
+export type PresetName = 'default' | 'paper' | 'tiny';
+export const PRESET_NAMES: readonly PresetName[] = ['default', 'paper', 'tiny'];
+
+/** Table 1 rows: SHN alone (L_HM); STN(L_TPP)+SHN(L_HM); STN(L_TPP+L_LRP)+SHN(L_HM); full (+L_cos). */
+export type AblationName = 'shn-only' | 'stn-tpp' | 'stn-tpp-lrp' | 'full';
+export const ABLATION_NAMES: readonly AblationName[] = ['shn-only', 'stn-tpp', 'stn-tpp-lrp', 'full'];
+
+export interface StnConfig {
+  /** Bottleneck blocks in conv2_x..conv5_x (ResNet-50 = [3, 4, 6, 3]). */
+  readonly blocks: readonly [number, number, number, number];
+  /** Bottleneck width of conv2_x (ResNet-50 = 64); stage k has width baseWidth·2^k and outputs 4× that. */
+  readonly baseWidth: number;
+  /** Channels of the FPN laterals and 3×3 smoothing convs (paper 256). */
+  readonly fpnWidth: number;
+  /** Side of the LRP pseudo-mask / the FPN's finest level (32). */
+  readonly maskSize: 32;
+  /** false = no STN at all (shn-only ablation): the SHN sees the crop itself, θ = identity. */
+  readonly enabled: boolean;
+}
+
+export interface ShnConfig {
+  /** Number of stacked hourglasses (paper 2). */
+  readonly stacks: number;
+  /** Channels inside the hourglasses (paper 256). */
+  readonly width: number;
+  /** Hourglass recursion levels (4: 64 → 32 → 16 → 8 → 4). */
+  readonly depth: number;
+  /** Side of the canonical image the SHN reads (128). */
+  readonly canonicalSize: 128;
+  /** Side of the heatmaps (64). */
+  readonly heatmapSize: 64;
+}
+
+export interface LossSwitches {
+  /** L_LRP: pseudo-mask prediction (multi-task STN). */
+  readonly lrp: boolean;
+  /** L_TPP: transformation-parameter prediction. */
+  readonly tpp: boolean;
+  /** L_cos: orthogonality of the predicted axes. */
+  readonly cos: boolean;
+}
+
+export interface ModelConfig {
+  readonly preset: PresetName;
+  /** Side of the network's input crop (128). */
+  readonly inputSize: 128;
+  readonly stn: StnConfig;
+  readonly shn: ShnConfig;
+  readonly losses: LossSwitches;
+}
+
+const FULL_LOSSES: LossSwitches = { lrp: true, tpp: true, cos: true };
+
+export const PRESETS: { readonly [K in PresetName]: ModelConfig } = {
+  paper: {
+    preset: 'paper',
+    inputSize: 128,
+    stn: { blocks: [3, 4, 6, 3], baseWidth: 64, fpnWidth: 256, maskSize: 32, enabled: true },
+    shn: { stacks: 2, width: 256, depth: 4, canonicalSize: 128, heatmapSize: 64 },
+    losses: FULL_LOSSES,
+  },
+  default: {
+    preset: 'default',
+    inputSize: 128,
+    stn: { blocks: [3, 4, 6, 3], baseWidth: 16, fpnWidth: 64, maskSize: 32, enabled: true },
+    shn: { stacks: 2, width: 64, depth: 4, canonicalSize: 128, heatmapSize: 64 },
+    losses: FULL_LOSSES,
+  },
+  tiny: {
+    preset: 'tiny',
+    inputSize: 128,
+    stn: { blocks: [1, 1, 1, 1], baseWidth: 8, fpnWidth: 16, maskSize: 32, enabled: true },
+    shn: { stacks: 1, width: 16, depth: 2, canonicalSize: 128, heatmapSize: 64 },
+    losses: FULL_LOSSES,
+  },
+};
+
+/** A partial config: `preset` picks the base (default `default`), the rest overrides field by field. */
+export interface ModelConfigInput {
+  readonly preset?: PresetName;
+  readonly inputSize?: number;
+  readonly stn?: Partial<{ [K in keyof StnConfig]: K extends 'blocks' ? readonly number[] : number | boolean }>;
+  readonly shn?: Partial<{ [K in keyof ShnConfig]: number }>;
+  readonly losses?: Partial<LossSwitches>;
+  /** Applied after the overrides. */
+  readonly ablation?: AblationName;
+}
+
+function fail(field: string, value: unknown, expected: string): never {
+  throw new Error(`model config: field ${field} is ${JSON.stringify(value)}, expected ${expected}`);
+}
+
+function posInt(field: string, v: unknown, max = 4096): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > max) fail(field, v, `an integer in [1, ${max}]`);
+  return v;
+}
+
+function bool(field: string, v: unknown): boolean {
+  if (typeof v !== 'boolean') fail(field, v, 'a boolean');
+  return v;
+}
+
+/** Copy a partial config over its preset, validate every field, and name the bad one when it throws. */
+export function resolveConfig(partial: ModelConfigInput = {}): ModelConfig {
+  const presetName = partial.preset ?? 'default';
+  if (!PRESET_NAMES.includes(presetName)) fail('preset', presetName, `one of ${PRESET_NAMES.join(', ')}`);
+  const base = PRESETS[presetName];
+  const inputSize = partial.inputSize ?? base.inputSize;
+  if (inputSize !== 128) fail('inputSize', inputSize, '128');
+
+  const s = { ...base.stn, ...(partial.stn ?? {}) } as Record<string, unknown>;
+  const blocks = s.blocks;
+  if (!Array.isArray(blocks) || blocks.length !== 4) fail('stn.blocks', blocks, 'four block counts, e.g. [3, 4, 6, 3]');
+  blocks.forEach((b, i) => posInt(`stn.blocks[${i}]`, b, 64));
+  const stn: StnConfig = {
+    blocks: [blocks[0], blocks[1], blocks[2], blocks[3]] as [number, number, number, number],
+    baseWidth: posInt('stn.baseWidth', s.baseWidth, 512),
+    fpnWidth: posInt('stn.fpnWidth', s.fpnWidth, 1024),
+    maskSize: s.maskSize === 32 ? 32 : fail('stn.maskSize', s.maskSize, '32'),
+    enabled: bool('stn.enabled', s.enabled),
+  };
+
+  const h = { ...base.shn, ...(partial.shn ?? {}) } as Record<string, unknown>;
+  const width = posInt('shn.width', h.width, 1024);
+  if (width % 2 !== 0) fail('shn.width', width, 'an even number (residual modules halve it)');
+  const shn: ShnConfig = {
+    stacks: posInt('shn.stacks', h.stacks, 8),
+    width,
+    // 64×64 halves at most 6 times; 4 (down to 4×4) is the paper's.
+    depth: posInt('shn.depth', h.depth, 6),
+    canonicalSize: h.canonicalSize === 128 ? 128 : fail('shn.canonicalSize', h.canonicalSize, '128'),
+    heatmapSize: h.heatmapSize === 64 ? 64 : fail('shn.heatmapSize', h.heatmapSize, '64'),
+  };
+
+  const l = { ...base.losses, ...(partial.losses ?? {}) } as Record<string, unknown>;
+  const losses: LossSwitches = { lrp: bool('losses.lrp', l.lrp), tpp: bool('losses.tpp', l.tpp), cos: bool('losses.cos', l.cos) };
+  if (stn.enabled && !losses.tpp && !losses.lrp) fail('losses', losses, 'lrp or tpp on while the STN is enabled');
+
+  const config: ModelConfig = { preset: presetName, inputSize: 128, stn, shn, losses };
+  return partial.ablation === undefined ? config : applyAblation(config, partial.ablation);
+}
+
+/** Switch the STN and loss terms to reproduce one row of Table 1; returns a new config. */
+export function applyAblation(config: ModelConfig, name: AblationName): ModelConfig {
+  switch (name) {
+    case 'shn-only':
+      return { ...config, stn: { ...config.stn, enabled: false }, losses: { lrp: false, tpp: false, cos: false } };
+    case 'stn-tpp':
+      return { ...config, stn: { ...config.stn, enabled: true }, losses: { lrp: false, tpp: true, cos: false } };
+    case 'stn-tpp-lrp':
+      return { ...config, stn: { ...config.stn, enabled: true }, losses: { lrp: true, tpp: true, cos: false } };
+    case 'full':
+      return { ...config, stn: { ...config.stn, enabled: true }, losses: { lrp: true, tpp: true, cos: true } };
+    default:
+      return fail('ablation', name, `one of ${ABLATION_NAMES.join(', ')}`);
+  }
+}
+
+/** Which Table 1 row a config is (`custom` when its switches match none). */
+export function ablationOf(config: ModelConfig): AblationName | 'custom' {
+  const { lrp, tpp, cos } = config.losses;
+  if (!config.stn.enabled) return !cos ? 'shn-only' : 'custom';
+  if (tpp && !lrp && !cos) return 'stn-tpp';
+  if (tpp && lrp && !cos) return 'stn-tpp-lrp';
+  if (tpp && lrp && cos) return 'full';
+  return 'custom';
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Training (optimiser and schedule), separate from the architecture.
+
+/** Which loss a phase optimises and which weights it updates (paper 2.3). */
+export type PhaseKind =
+  | 'stn-lrp-first' // L_STN = 10·L_LRP + L_TPP, STN weights only
+  | 'stn-tpp-first' // L_STN = L_LRP + 10·L_TPP, STN weights only
+  | 'shn' // L_SHN = L_HM + L_cos, SHN weights only, canonical image from the true θ (teacher forcing)
+  | 'joint'; // all losses, equal weights, all weights, canonical image from the STN's θ
+
+export interface TrainPhase {
+  readonly kind: PhaseKind;
+  /** Upper bound on optimiser steps in this phase. */
+  readonly maxSteps: number;
+  /** Optional wall-clock bound in seconds (whichever comes first). */
+  readonly maxSeconds?: number;
+}
+
+export interface TrainConfig {
+  readonly optimizer: { readonly kind: 'sgd-momentum'; readonly momentum: number; readonly learningRate: number };
+  /** Samples per optimiser step. */
+  readonly batch: number;
+  /** Samples per forward/backward pass; gradients of batch/microBatch passes are summed (wasm heap limit). */
+  readonly microBatch: number;
+  /** Learning rate ÷ lrDecay.factor when the validation loss is stable for `patience` evaluations; stop after `times` decays. */
+  readonly lrDecay: { readonly factor: number; readonly patience: number; readonly times: number };
+  /** Steps between validation evaluations. */
+  readonly evalEvery: number;
+  readonly phases: readonly TrainPhase[];
+  readonly seed: number;
+}
+
+/** Paper 2.3: SGD, momentum 0.9, lr 5e-4 ÷10 twice on plateaus; STN and SHN separately, then jointly. */
+export const DEFAULT_TRAIN: TrainConfig = {
+  optimizer: { kind: 'sgd-momentum', momentum: 0.9, learningRate: 5e-4 },
+  batch: 8,
+  microBatch: 8,
+  lrDecay: { factor: 10, patience: 3, times: 2 },
+  evalEvery: 200,
+  phases: [
+    { kind: 'stn-lrp-first', maxSteps: 2000 },
+    { kind: 'stn-tpp-first', maxSteps: 2000 },
+    { kind: 'shn', maxSteps: 4000 },
+    { kind: 'joint', maxSteps: 2000 },
+  ],
+  seed: 1,
+};
+
+/** Validate a TrainConfig (names the bad field). */
+export function resolveTrainConfig(partial: Partial<TrainConfig> = {}): TrainConfig {
+  const c: TrainConfig = { ...DEFAULT_TRAIN, ...partial };
+  const o = c.optimizer;
+  if (o.kind !== 'sgd-momentum') fail('train.optimizer.kind', o.kind, '"sgd-momentum"');
+  if (!(o.momentum >= 0 && o.momentum < 1)) fail('train.optimizer.momentum', o.momentum, 'a number in [0, 1)');
+  if (!(o.learningRate > 0 && o.learningRate < 10)) fail('train.optimizer.learningRate', o.learningRate, 'a number in (0, 10)');
+  posInt('train.batch', c.batch, 4096);
+  posInt('train.microBatch', c.microBatch, 4096);
+  if (c.batch % c.microBatch !== 0) fail('train.microBatch', c.microBatch, `a divisor of train.batch (${c.batch})`);
+  if (!(c.lrDecay.factor > 1)) fail('train.lrDecay.factor', c.lrDecay.factor, 'a number > 1');
+  posInt('train.lrDecay.patience', c.lrDecay.patience, 1e6);
+  if (!Number.isInteger(c.lrDecay.times) || c.lrDecay.times < 0) fail('train.lrDecay.times', c.lrDecay.times, 'an integer ≥ 0');
+  posInt('train.evalEvery', c.evalEvery, 1e9);
+  if (!Array.isArray(c.phases) || c.phases.length === 0) fail('train.phases', c.phases, 'a non-empty list');
+  c.phases.forEach((p, i) => {
+    if (!['stn-lrp-first', 'stn-tpp-first', 'shn', 'joint'].includes(p.kind)) fail(`train.phases[${i}].kind`, p.kind, 'stn-lrp-first, stn-tpp-first, shn or joint');
+    if (!Number.isInteger(p.maxSteps) || p.maxSteps < 0) fail(`train.phases[${i}].maxSteps`, p.maxSteps, 'an integer ≥ 0');
+  });
+  return c;
+}
