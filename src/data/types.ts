@@ -53,3 +53,35 @@ export interface LesionRecord {
 export const LESION_TYPE_NAMES: Record<number, string> = {
   [-1]: 'unknown', 1: 'bone', 2: 'abdomen', 3: 'mediastinum', 4: 'liver', 5: 'lung', 6: 'kidney', 7: 'soft tissue', 8: 'pelvis',
 };
+
+/** DICOM identifiers and pixel-module facts of a slice read from a DICOM file (for provenance and SR export). */
+export interface DicomMetadata {
+  readonly sopInstanceUid: string | null;
+  readonly sopClassUid: string | null;
+  readonly studyInstanceUid: string | null;
+  readonly seriesInstanceUid: string | null;
+  readonly frameOfReferenceUid: string | null;
+  readonly transferSyntaxUid: string;
+  readonly modality: string | null;
+  readonly instanceNumber: number | null;
+  /** (0020,0032) x, y, z in mm of the first transmitted pixel's centre. */
+  readonly imagePositionPatient: readonly [number, number, number] | null;
+  /** (0020,0037) row then column direction cosines. */
+  readonly imageOrientationPatient: readonly [number, number, number, number, number, number] | null;
+  readonly sliceThickness: number | null;
+  readonly rescaleSlope: number;
+  readonly rescaleIntercept: number;
+  readonly bitsAllocated: number;
+  readonly bitsStored: number;
+  /** 0 unsigned, 1 two's complement. */
+  readonly pixelRepresentation: number;
+  readonly photometricInterpretation: string;
+  readonly numberOfFrames: number;
+  /** Pixels equal to PixelPaddingValue (outside the scan field), replaced per the reader's padding option. */
+  readonly paddingPixels: number;
+}
+
+/** A CT slice read from DICOM, with its identifiers. */
+export interface DicomSlice extends CtSlice {
+  readonly dicom: DicomMetadata;
+}
