@@ -1,0 +1,70 @@
+/**
+ * One entry point for single images: dispatches on magic bytes (not on the file extension) to the
+ * 16-bit DeepLesion PNG reader, the 8-bit export reader (needs the export's window) or the DICOM reader.
+ */
+import { readFileSync } from 'node:fs';
+import type { Spacing } from '../geometry/types.ts';
+import { decodeDicom, isDicom, type DicomReadOptions } from './dicom.ts';
+import { decodeExport8, isJpeg } from './export8.ts';
+import { decodePng16, isPng, pngHeader } from './png16.ts';
+import type { CtSlice, HuWindow } from './types.ts';
+
+/** Options for {@link readImage}. */
+export interface ReadImageOptions {
+  /** The HU window an 8-bit PNG/JPEG export was made with (required for those). */
+  readonly exportWindow?: HuWindow;
+  /** Pixel spacing to attach to PNG/JPEG inputs (DICOM carries its own). */
+  readonly spacing?: Spacing | null;
+  /** Display window to attach to a 16-bit PNG (DICOM carries its own). */
+  readonly window?: HuWindow | null;
+  readonly dicom?: DicomReadOptions;
+}
+
+/** What kind of image a buffer holds, from its first bytes. */
+export type ImageKind = 'png16' | 'png8' | 'png-other' | 'jpeg' | 'dicom' | 'unknown';
+
+/** Classifies a buffer by magic bytes. */
+export function imageKind(buf: Uint8Array): ImageKind {
+  if (isPng(buf)) {
+    const h = pngHeader(buf);
+    if (h?.depth === 16 && h.colorType === 0) return 'png16';
+    if (h?.depth === 8) return 'png8';
+    return 'png-other';
+  }
+  if (isJpeg(buf)) return 'jpeg';
+  if (isDicom(buf)) return 'dicom';
+  return 'unknown';
+}
+
+/** Decodes an in-memory image of any supported kind to HU. */
+export function decodeImage(buf: Uint8Array, name: string, opts: ReadImageOptions = {}): CtSlice {
+  const kind = imageKind(buf);
+  switch (kind) {
+    case 'png16':
+    case 'png-other':
+      return decodePng16(buf, name, { spacing: opts.spacing, window: opts.window });
+    case 'png8':
+    case 'jpeg': {
+      if (!opts.exportWindow) {
+        throw new Error(`${name}: 8-bit ${kind === 'jpeg' ? 'JPEG' : 'PNG'} holds windowed values, not HU: give the window it was exported with (e.g. --export-window 50,450)`);
+      }
+      const s = decodeExport8(buf, name, opts.exportWindow);
+      return { ...s, spacing: opts.spacing ?? null };
+    }
+    case 'dicom':
+      return decodeDicom(buf, name, opts.dicom);
+    default:
+      throw new Error(`${name}: not a PNG or DICOM file`);
+  }
+}
+
+/** Reads an image file (16-bit PNG, 8-bit PNG/JPEG with `exportWindow`, DICOM with or without preamble) as HU. */
+export function readImage(path: string, opts: ReadImageOptions = {}): CtSlice {
+  let buf: Buffer;
+  try {
+    buf = readFileSync(path);
+  } catch (err) {
+    throw new Error(`${path}: cannot read image: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  return decodeImage(buf, path, opts);
+}
