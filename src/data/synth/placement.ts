@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import type { Rng } from '../../geometry/random.ts';
 import type { Box, Spacing } from '../../geometry/types.ts';
 import { readDlInfo } from '../deeplesion-csv.ts';
+import { readDicom } from '../dicom.ts';
 import { DEV_SUBDIR, DICOM_SUBDIR, REPO_ROOT } from '../paths.ts';
 import { readPng16Hu } from '../png16.ts';
 import type { CtSlice } from '../types.ts';
@@ -55,7 +56,7 @@ export interface ListBackgroundsOptions {
   readonly sharedDir: string | null;
   /** Include the annotated dev slices (default true). */
   readonly includeAnnotated?: boolean;
-  /** DICOM reader (src/data/dicom.ts `readDicom`); DICOM backgrounds are skipped without one. */
+  /** DICOM reader (default src/data/dicom.ts `readDicom`). */
   readonly readDicom?: (path: string) => CtSlice;
 }
 
@@ -129,8 +130,8 @@ export function listBackgrounds(opts: ListBackgroundsOptions): Background[] {
       }
     }
     const dicomDir = join(sharedDir, DICOM_SUBDIR);
-    if (opts.readDicom && existsSync(dicomDir)) {
-      const read = opts.readDicom;
+    if (existsSync(dicomDir)) {
+      const read = opts.readDicom ?? readDicom;
       for (const f of readdirSync(dicomDir).filter((n) => n.endsWith('.dcm')).sort()) {
         // The uncompressed NEMA file duplicates the RLE one; the 128×128 crop is too small to host lesions.
         if (f.includes('uncompressed') || f.includes('128x128')) continue;
@@ -139,8 +140,8 @@ export function listBackgrounds(opts: ListBackgroundsOptions): Background[] {
       }
     }
   }
-  if (out.length === 0 && opts.readDicom && existsSync(BUILTIN_DICOM)) {
-    const read = opts.readDicom;
+  if (out.length === 0 && existsSync(BUILTIN_DICOM)) {
+    const read = opts.readDicom ?? readDicom;
     out.push(makeBackground('builtin/nema_wg04_chest', BUILTIN_DICOM, 'builtin', null, [], () => read(BUILTIN_DICOM)));
   }
   return out;
