@@ -68,3 +68,25 @@ export function readImage(path: string, opts: ReadImageOptions = {}): CtSlice {
   }
   return decodeImage(buf, path, opts);
 }
+
+/** Summary statistics of HU values (NaN-free input assumed; NaNs are counted and skipped). */
+export interface HuStats {
+  readonly min: number;
+  readonly max: number;
+  readonly mean: number;
+  readonly nan: number;
+}
+
+/** Min, max and mean HU of a slice (or any HU array). */
+export function huStats(hu: ArrayLike<number>): HuStats {
+  let min = Infinity, max = -Infinity, sum = 0, nan = 0;
+  for (let i = 0; i < hu.length; i++) {
+    const v = hu[i];
+    if (Number.isNaN(v)) { nan++; continue; }
+    if (v < min) min = v;
+    if (v > max) max = v;
+    sum += v;
+  }
+  const n = hu.length - nan;
+  return n === 0 ? { min: Number.NaN, max: Number.NaN, mean: Number.NaN, nan } : { min, max, mean: sum / n, nan };
+}
