@@ -12,7 +12,8 @@
  * 3. Each candidate is scored: contrast between the segment and a ring around it (in units of the local noise),
  *    minus penalties for touching the box border (the protocol keeps the lesion inside the box) and for an extent
  *    that does not fit the protocol (the lesion extent is 1/√k ≈ 0.63–0.71 of each box side, k ∈ [2, 2.5];
- *    the box-cross baseline uses the same prior). The best candidate wins if its contrast is clear.
+ *    the box-cross baseline uses the same prior); candidates whose extent is outside [0.55, 0.8] of a box side are
+ *    rejected. The best candidate wins if its contrast is clear.
  * Only the slice and the rough box are used: nothing from DL_info.csv.
  */
 import { boxCross } from '../../geometry/box.ts';
@@ -40,6 +41,8 @@ export interface ClassicalResult {
 }
 
 const HU_MIN = -400;
+/** Accepted segment-extent / box-side ratios (protocol 0.63–0.71, with slack for mask vs endpoint extent). */
+const EXTENT_WINDOW = [0.55, 0.8] as const;
 const HU_MAX = 500;
 const QUANTILES = [0.3, 0.36, 0.42, 0.48, 0.54, 0.6, 0.66, 0.72, 0.78, 0.84];
 
@@ -115,6 +118,7 @@ export function classicalRecist(slice: CtSlice, box: Box, opts: ClassicalOptions
       if (!comp) continue;
       const mask = smoothMask(fillHoles(comp, W, H), W, H);
       const sc = scoreMask(mask, v, W, H, { edge, nEdge, noise, bw, bh, ratio, x0, y0, clippedX1, clippedX2, clippedY1, clippedY2, bx1, bx2, by1, by2 });
+      if (sc.score === -Infinity) continue;
       if (!best || sc.score > best.score) {
         best = { recist: boxCross(box), source: 'segment', mask: { data: mask, x0, y0, width: W, height: H }, polarity, score: sc.score, contrast: sc.contrast };
       }
@@ -155,6 +159,8 @@ function scoreMask(mask: Uint8Array, v: Float32Array, W: number, H: number, c: S
   if (nIn === 0 || nOut === 0) return { score: -Infinity, contrast: 0 };
   const contrast = (sIn / nIn - sOut / nOut) / c.noise;
   const ew = (mx2 - mx1 + 1) / c.bw, eh = (my2 - my1 + 1) / c.bh;
+  // Hard protocol window: the extent is 1/√k ∈ [0.63, 0.71] of each box side; segments far outside are wrong.
+  if (ew < EXTENT_WINDOW[0] || eh < EXTENT_WINDOW[0] || ew > EXTENT_WINDOW[1] || eh > EXTENT_WINDOW[1]) return { score: -Infinity, contrast: 0 };
   const extentPenalty = Math.abs(Math.log(ew / c.ratio)) + Math.abs(Math.log(eh / c.ratio));
   const touchFrac = touch / Math.max(1, c.nEdge);
   const score = Math.min(contrast, 6) - 4 * extentPenalty - 8 * touchFrac;
