@@ -1,0 +1,48 @@
+/**
+ * Gradient kernels that tfjs-backend-wasm 4.22 lacks (or has only as a slow loop), registered by
+ * `initBackend` when wasm is chosen:
+ *  - Conv2DBackpropFilter (missing: training fails at the first conv without it);
+ *  - Conv2DBackpropInput (present but ~12× slower than a forward conv; replaced);
+ *  - UnsortedSegmentSum (missing: gather's gradient, used by the bilinear sampler).
+ * Everything else the model's training touches (batch norm, pooling, resize, gatherND, sin/cos, …)
+ * exists on wasm: see test/model/backend-wasm-net.test.ts.
+ */
+import { getKernel, registerKernel, unregisterKernel, type KernelConfig } from '@tensorflow/tfjs';
+import { conv2DBackpropFilterConfig } from './kernels/conv2d-backprop-filter.ts';
+import { conv2DBackpropInputConfig } from './kernels/conv2d-backprop-input.ts';
+import { unsortedSegmentSumConfig } from './kernels/unsorted-segment-sum.ts';
+
+/** The kernels this module installs on wasm. */
+export const WASM_GRAD_KERNELS: readonly KernelConfig[] = [
+  conv2DBackpropFilterConfig,
+  conv2DBackpropInputConfig,
+  unsortedSegmentSumConfig,
+];
+
+/** Kernels replaced (not added): kept so `unregisterWasmGradKernels` can restore them. */
+const replaced = new Map<string, KernelConfig>();
+
+/** Install the kernels (idempotent). Returns the names installed. */
+export function registerWasmGradKernels(): string[] {
+  for (const cfg of WASM_GRAD_KERNELS) {
+    const existing = getKernel(cfg.kernelName, 'wasm');
+    if (existing === cfg) continue;
+    if (existing) {
+      replaced.set(cfg.kernelName, existing);
+      unregisterKernel(cfg.kernelName, 'wasm');
+    }
+    registerKernel(cfg);
+  }
+  return WASM_GRAD_KERNELS.map((k) => k.kernelName);
+}
+
+/** Remove the kernels and restore wasm's originals (for before/after benchmarks and tests). */
+export function unregisterWasmGradKernels(): void {
+  for (const cfg of WASM_GRAD_KERNELS) {
+    if (getKernel(cfg.kernelName, 'wasm') !== cfg) continue;
+    unregisterKernel(cfg.kernelName, 'wasm');
+    const orig = replaced.get(cfg.kernelName);
+    if (orig) registerKernel(orig);
+  }
+  replaced.clear();
+}
