@@ -287,3 +287,8 @@ export function chooseSite(bg: Background, radius: number, context: TissueContex
   }
   return null;
 }
+
+/** A background from an in-memory slice (tests, callers with their own images). */
+export function backgroundFromSlice(id: string, slice: CtSlice, exclusions: Box[] = []): Background {
+  return makeBackground(id, slice.source, 'builtin', slice.spacing, exclusions, () => slice);
+}
