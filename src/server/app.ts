@@ -221,6 +221,11 @@ export function createApplication(deps: AppDeps): Application {
     res.setHeader('Set-Cookie', `${TOKEN_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0`);
     res.json({ data: true });
   });
+  // who is signed in (never 401, so the sign-in page loads without console errors)
+  app.get('/api/session', (req: Request, res: Response) => {
+    const reader = store.authenticate(tokenFrom(req));
+    res.json({ data: reader ? { name: reader.name } : null });
+  });
   app.get('/api/me', requireReader, (_req: Request, res: Response) => {
     res.json({ data: { name: res.locals.reader as string } });
   });

@@ -549,7 +549,14 @@ function wire(): void {
   $('skip').addEventListener('click', () => void save('skipped'));
   $('next').addEventListener('click', () => nextLesion());
   $('undo').addEventListener('click', () => undo());
-  new ResizeObserver(() => { if (state.current) { fitToCanvas(); } render(); }).observe($('viewer'));
+  // on resize keep the image point at the canvas centre where it was (a user's zoom/pan survives)
+  let last = canvasSize();
+  new ResizeObserver(() => {
+    const now = canvasSize();
+    state.view = pan(state.view, (now.w - last.w) / 2, (now.h - last.h) / 2);
+    last = now;
+    render();
+  }).observe($('viewer'));
 }
 
 /** Read-only hooks for tests and debugging (no inline script needed: CSP stays strict). */
@@ -568,11 +575,10 @@ function wire(): void {
 
 async function main(): Promise<void> {
   wire();
-  const me = await fetch('/api/me', { credentials: 'same-origin' }).catch(() => null);
-  if (me?.ok) {
-    const body = (await me.json()) as { data: { name: string } };
-    await start(body.data.name);
-  } else showSignIn();
+  const me = await fetch('/api/session', { credentials: 'same-origin' }).catch(() => null);
+  const body = me?.ok ? ((await me.json()) as { data: { name: string } | null }) : null;
+  if (body?.data) await start(body.data.name);
+  else showSignIn();
 }
 
 void main();
