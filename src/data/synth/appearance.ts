@@ -71,7 +71,7 @@ export function sampleAppearance(kind: LesionKind, bgHu: number, rng: Rng, longP
     rimWidthPx: 1,
     coreDeltaHu: 0,
     coreRadius: 0.5,
-    blurSigma: rng.uniform(0.5, 1.5),
+    blurSigma: rng.uniform(0.6, 1.6),
     noiseCorr: rng.uniform(0.45, 0.65),
   };
   switch (kind) {
@@ -83,7 +83,8 @@ export function sampleAppearance(kind: LesionKind, bgHu: number, rng: Rng, longP
     case 'cyst':
       return { ...base, levelHu: Math.min(rng.uniform(-10, 25), bgHu - 20), textureStd: rng.uniform(0, 2), blurSigma: rng.uniform(0.5, 1.0) };
     case 'hyper':
-      return { ...base, levelHu: bgHu + rng.uniform(25, 70), textureStd: rng.uniform(2, 7) };
+      // Real hyper-dense dev lesions sit at 99–159 HU (+38…+59): cap the level on bright backgrounds (kidney, spleen).
+      return { ...base, levelHu: Math.min(bgHu + rng.uniform(30, 65), Math.max(bgHu + 30, rng.uniform(130, 175))), textureStd: rng.uniform(2, 7) };
     case 'rim':
       return {
         ...base,
