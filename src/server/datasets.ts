@@ -67,6 +67,8 @@ export function datasetFromMaps(
   };
 }
 
+export const deepLesionDatasetId = (dir: string): string => `deeplesion:${basename(resolve(dir))}`;
+
 /** A DeepLesion folder (`DL_info.csv` + `Images_png`): one lesion per CSV row whose key slice exists. */
 export function deepLesionDataset(dir: string, opts: { neighbours?: number } = {}): Dataset {
   const k = opts.neighbours ?? 6;
@@ -89,7 +91,7 @@ export function deepLesionDataset(dir: string, opts: { neighbours?: number } = {
     });
   }
   const cache = new LruCache<string, CtSlice>(24);
-  return datasetFromMaps(`deeplesion:${basename(resolve(dir))}`, 'deeplesion', lesions, (sid) => cache.get(sid, () => {
+  return datasetFromMaps(deepLesionDatasetId(dir), 'deeplesion', lesions, (sid) => cache.get(sid, () => {
     const f = sliceFiles.get(sid);
     if (!f) throw new Error(`unknown slice id ${JSON.stringify(sid)}`);
     return { ...readDeepLesionSlice(dir, f.fileName), spacing: f.spacing, window: f.window };
