@@ -1,18 +1,21 @@
 /**
  * The wasm gradient kernels (src/model/backend/kernels) against the cpu backend: conv weight and
  * input gradients for 1×1/3×3/7×7, stride 1/2, same/valid, two channel pairs, batch 1/3;
- * UnsortedSegmentSum; gather and gatherND gradients.
+ * UnsortedSegmentSum; gather and gatherND gradients; the replaced MaxPoolGrad and
+ * ResizeNearestNeighborGrad.
  */
 import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import assert from 'node:assert/strict';
 import { initWasm } from '../../src/model/backend/wasm.ts';
+import { registerCpuKernelFixes } from '../../src/model/backend/wasm-grad-kernels.ts';
 import { registerMissingGradients } from '../../src/model/backend/gradients.ts';
 import { assertClose, runOn, seeded } from '../../src/model/backend/compare.ts';
 
 before(async () => {
   await initWasm();
   registerMissingGradients();
+  registerCpuKernelFixes();
 });
 
 /** dL/dx and dL/dW of L = Σ conv2d(x, W) ⊙ g on the active backend. */
@@ -85,5 +88,49 @@ describe('wasm UnsortedSegmentSum and gather gradients vs cpu', () => {
     const w = await runOn('wasm', f);
     const c = await runOn('cpu', f);
     w.forEach((a, i) => assertClose(a, c[i], `gather grad ${i}`));
+  });
+});
+
+describe('replaced pooling/resize gradients (tfjs 4.22 wasm natives are wrong)', () => {
+  it('MaxPoolGrad vs cpu: 2x2/s2 same, 3x3/s2 same, 3x3/s1 valid; batch 2, 5 channels', async () => {
+    const f = (): tf.Tensor[] => {
+      const x = tf.tensor4d(seeded(2 * 9 * 10 * 5, 21), [2, 9, 10, 5]);
+      const cfgs: Array<[number, number, 'same' | 'valid']> = [[2, 2, 'same'], [3, 2, 'same'], [3, 1, 'valid']];
+      return cfgs.map(([k, s, p]) => {
+        const y = tf.maxPool(x, k, s, p);
+        const g = tf.tensor(seeded(y.size, k + s), y.shape);
+        return tf.grad((a: tf.Tensor) => tf.maxPool(a as tf.Tensor4D, k, s, p).mul(g).sum())(x);
+      });
+    };
+    const w = await runOn('wasm', f);
+    const c = await runOn('cpu', f);
+    w.forEach((a, i) => assertClose(a, c[i], `maxPool grad ${i}`));
+  });
+
+  it('ResizeNearestNeighborGrad (upSampling2d, resize to 7x9, alignCorners) equals the gather-gradient formulation', async () => {
+    const modes: Array<[number, number, boolean]> = [[8, 10, false], [7, 9, false], [7, 9, true]];
+    for (const [oh, ow, ac] of modes) {
+      const viaResize = (): tf.Tensor[] => {
+        const x = tf.tensor4d(seeded(2 * 4 * 5 * 3, 31), [2, 4, 5, 3]);
+        const g = tf.tensor(seeded(2 * oh * ow * 3, 32), [2, oh, ow, 3]);
+        return [tf.grad((a: tf.Tensor) => tf.image.resizeNearestNeighbor(a as tf.Tensor4D, [oh, ow], ac).mul(g).sum())(x)];
+      };
+      const viaGather = (): tf.Tensor[] => {
+        const x = tf.tensor4d(seeded(2 * 4 * 5 * 3, 31), [2, 4, 5, 3]);
+        const g = tf.tensor(seeded(2 * oh * ow * 3, 32), [2, oh, ow, 3]);
+        const src = (o: number, n: number): number[] => Array.from({ length: n }, (_, i) => {
+          const r = ac && n > 1 ? (o - 1) / (n - 1) : o / n;
+          return Math.min(o - 1, ac ? Math.round(r * i) : Math.floor(r * i));
+        });
+        const rows = tf.tensor1d(src(4, oh), 'int32');
+        const cols = tf.tensor1d(src(5, ow), 'int32');
+        return [tf.grad((a: tf.Tensor) => tf.gather(tf.gather(a, rows, 1), cols, 2).mul(g).sum())(x)];
+      };
+      const [w] = await runOn('wasm', viaResize);
+      const [c] = await runOn('cpu', viaResize);
+      const [ref] = await runOn('cpu', viaGather);
+      assertClose(w, ref, `wasm ${oh}x${ow} ac=${ac}`);
+      assertClose(c, ref, `cpu (fixed) ${oh}x${ow} ac=${ac}`);
+    }
   });
 });

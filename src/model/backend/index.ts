@@ -12,6 +12,7 @@ import { initTensorflow } from './tensorflow.ts';
 import { initWebgpu } from './webgpu.ts';
 import { initWasm } from './wasm.ts';
 import { registerMissingGradients } from './gradients.ts';
+import { registerCpuKernelFixes } from './wasm-grad-kernels.ts';
 
 export type BackendName = 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
 
@@ -55,6 +56,7 @@ function parsePreferred(p: string): BackendName | 'auto' {
 
 async function start(preferred: BackendName | 'auto'): Promise<BackendInfo> {
   registerMissingGradients();
+  registerCpuKernelFixes();
   if (preferred !== 'auto') {
     try {
       return { name: preferred, detail: await STARTERS[preferred]() };

@@ -3,27 +3,37 @@
  * `initBackend` when wasm is chosen:
  *  - Conv2DBackpropFilter (missing: training fails at the first conv without it);
  *  - Conv2DBackpropInput (present but ~12× slower than a forward conv; replaced);
- *  - UnsortedSegmentSum (missing: gather's gradient, used by the bilinear sampler).
- * Everything else the model's training touches (batch norm, pooling, resize, gatherND, sin/cos, …)
- * exists on wasm: see test/model/backend-wasm-net.test.ts.
+ *  - UnsortedSegmentSum (missing: gather's gradient, used by the bilinear sampler);
+ *  - MaxPoolGrad (present but WRONG for more than one channel; replaced);
+ *  - ResizeNearestNeighborGrad (present but WRONG for batch > 1; replaced).
+ * Everything else the model's training touches (batch norm, resizeBilinear, gatherND's ScatterNd,
+ * sin/cos, …) exists and agrees with cpu: see test/model/backend-wasm-net.test.ts.
  */
 import { getKernel, registerKernel, unregisterKernel, type KernelConfig } from '@tensorflow/tfjs';
 import { conv2DBackpropFilterConfig } from './kernels/conv2d-backprop-filter.ts';
 import { conv2DBackpropInputConfig } from './kernels/conv2d-backprop-input.ts';
 import { unsortedSegmentSumConfig } from './kernels/unsorted-segment-sum.ts';
+import { maxPoolGradConfig } from './kernels/max-pool-grad.ts';
+import { resizeNearestNeighborGradConfig, resizeNearestNeighborGradCpuConfig } from './kernels/resize-nearest-grad.ts';
 
 /** The kernels this module installs on wasm. */
 export const WASM_GRAD_KERNELS: readonly KernelConfig[] = [
   conv2DBackpropFilterConfig,
   conv2DBackpropInputConfig,
   unsortedSegmentSumConfig,
+  maxPoolGradConfig,
+  resizeNearestNeighborGradConfig,
 ];
+
+/** Fixes for the cpu backend (registered whatever backend is chosen: cpu is the reference and fallback). */
+export const CPU_FIXED_KERNELS: readonly KernelConfig[] = [resizeNearestNeighborGradCpuConfig];
 
 /** Kernels replaced (not added): kept so `unregisterWasmGradKernels` can restore them. */
 const replaced = new Map<string, KernelConfig>();
 
 /** Install the kernels (idempotent). Returns the names installed. */
 export function registerWasmGradKernels(): string[] {
+  registerCpuKernelFixes();
   for (const cfg of WASM_GRAD_KERNELS) {
     const existing = getKernel(cfg.kernelName, 'wasm');
     if (existing === cfg) continue;
@@ -34,6 +44,15 @@ export function registerWasmGradKernels(): string[] {
     registerKernel(cfg);
   }
   return WASM_GRAD_KERNELS.map((k) => k.kernelName);
+}
+
+/** Replace the cpu backend's broken kernels (idempotent). */
+export function registerCpuKernelFixes(): void {
+  for (const cfg of CPU_FIXED_KERNELS) {
+    if (getKernel(cfg.kernelName, cfg.backendName) === cfg) continue;
+    if (getKernel(cfg.kernelName, cfg.backendName)) unregisterKernel(cfg.kernelName, cfg.backendName);
+    registerKernel(cfg);
+  }
 }
 
 /** Remove the kernels and restore wasm's originals (for before/after benchmarks and tests). */
