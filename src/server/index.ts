@@ -2,7 +2,7 @@
  * Wiring only: configuration (flags and environment) → dataset, measurer, label store, UI bundle → `createApplication`.
  */
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Measurer } from '../model/measurer-types.ts';
 import { createApplication, type Application } from './app.ts';
 import { loadDataset, type Dataset } from './datasets.ts';
@@ -58,7 +58,7 @@ export interface Started {
 export async function startServer(config: ServeConfig, log: (m: string) => void = console.log): Promise<Started> {
   const warn = (m: string): void => log(`warning: ${m}`);
   const store = await LabelStore.open(config.labels);
-  const dataset = loadDataset(config.data, { warn });
+  const dataset = loadDataset(config.data, { warn, demoCacheDir: join(config.labels, 'demo') });
   const [measurer, ui] = await Promise.all([loadMeasurer(config.model, config.backend, warn), bundleUi()]);
   let demoToken: string | null = null;
   if (!store.readers().some((r) => r.name === 'demo') && store.readers().length === 0) {
