@@ -97,6 +97,7 @@ const waitForProposal = (page: Page, seqBefore: number): Promise<unknown> =>
 const roundTrips = (page: Page): Promise<number[]> =>
   page.evaluate(() => performance.getEntriesByType('measure').filter((e) => e.name.startsWith('propose:roundtrip')).map((e) => e.duration));
 
+const span = (r: Recist): number => Math.hypot(r.long[1].x - r.long[0].x, r.long[1].y - r.long[0].y);
 const axisCos = (r: Recist): number => {
   const a = { x: r.long[1].x - r.long[0].x, y: r.long[1].y - r.long[0].y }, b = { x: r.short[1].x - r.short[0].x, y: r.short[1].y - r.short[0].y };
   return Math.abs(a.x * b.x + a.y * b.y) / (Math.hypot(a.x, a.y) * Math.hypot(b.x, b.y));
@@ -163,16 +164,18 @@ test('box → proposal → drag → accept; persisted with reader and model vers
   assert.equal(times.length, 20);
 
   if (process.env.RECIST_SCREENSHOT) {
-    // zoom (ctrl+wheel) onto the current lesion, propose, show the heatmap overlay
-    const current = (await hooks(alice)).current!;
-    const ref = dataset.lesion(current)!.reference!;
+    // the largest demo lesion, zoomed (ctrl+wheel) onto it, proposed, with the heatmap overlay
+    const big = [...dataset.lesions].sort((a, b) => span(b.reference!) - span(a.reference!))[0];
+    await alice.click(`#worklist li[data-lesion-id="${big.id}"]`);
+    await alice.waitForFunction(() => (window as unknown as Hooks).recist.imageLoaded());
+    const ref = big.reference!;
     const c = await alice.evaluate((p) => (window as unknown as Hooks).recist.toScreen(p), { x: (ref.long[0].x + ref.long[1].x) / 2, y: (ref.long[0].y + ref.long[1].y) / 2 });
     await alice.mouse.move(c.x, c.y);
     await alice.keyboard.down('Control');
-    for (let i = 0; i < 4; i++) await alice.mouse.wheel(0, -120);
+    for (let i = 0; i < 6; i++) await alice.mouse.wheel(0, -120);
     await alice.keyboard.up('Control');
     const n = (await roundTrips(alice)).length;
-    await drawBoxAround(alice, current);
+    await drawBoxAround(alice, big.id);
     await waitForProposal(alice, n);
     await alice.keyboard.press('h');
     await alice.mouse.move(5, 5);
