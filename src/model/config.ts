@@ -199,7 +199,8 @@ export interface TrainPhase {
 }
 
 export interface TrainConfig {
-  readonly optimizer: { readonly kind: 'sgd-momentum'; readonly momentum: number; readonly learningRate: number };
+  /** `sgd-momentum` is the paper's; `adam` converges within the short CPU budgets of the shipped presets. */
+  readonly optimizer: { readonly kind: 'sgd-momentum' | 'adam'; readonly momentum: number; readonly learningRate: number };
   /** Samples per optimiser step. */
   readonly batch: number;
   /** Samples per forward/backward pass; gradients of batch/microBatch passes are summed (wasm heap limit). */
@@ -232,7 +233,7 @@ export const DEFAULT_TRAIN: TrainConfig = {
 export function resolveTrainConfig(partial: Partial<TrainConfig> = {}): TrainConfig {
   const c: TrainConfig = { ...DEFAULT_TRAIN, ...partial };
   const o = c.optimizer;
-  if (o.kind !== 'sgd-momentum') fail('train.optimizer.kind', o.kind, '"sgd-momentum"');
+  if (o.kind !== 'sgd-momentum' && o.kind !== 'adam') fail('train.optimizer.kind', o.kind, '"sgd-momentum" or "adam"');
   if (!(o.momentum >= 0 && o.momentum < 1)) fail('train.optimizer.momentum', o.momentum, 'a number in [0, 1)');
   if (!(o.learningRate > 0 && o.learningRate < 10)) fail('train.optimizer.learningRate', o.learningRate, 'a number in (0, 10)');
   posInt('train.batch', c.batch, 4096);

@@ -7,15 +7,6 @@
  */
 import * as tf from '@tensorflow/tfjs';
 
-/** Identity in the forward pass, zero gradient backwards (tfjs has no stopGradient op). */
-const stopGradientOp = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-  const x = args[0] as tf.Tensor;
-  return { value: x.clone(), gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy) };
-});
-export function stopGradient<T extends tf.Tensor>(x: T): T {
-  return stopGradientOp(x) as T;
-}
-
 /**
  * Canonical keypoints in fixed order from crop keypoints [B, 4, 2] (long a, long b, short a, short b, any
  * order within each axis) and Θ [B, 6]: returns [B, 4, 2] in heatmap pixel coordinates, ordered
@@ -65,10 +56,15 @@ export function renderHeatmaps(keypointsPx: tf.Tensor3D, size: number, sigma = 1
   });
 }
 
-/** Heatmap targets for the θ used (no gradient flows into the target). */
+/**
+ * Heatmap targets for the θ used. Wrapped in a custom-gradient op: its inner ops (comparisons, where) are
+ * not recorded on the gradient tape, and the target passes zero gradient back to θ and the keypoints.
+ */
 export function heatmapTargets(keypointsCrop: tf.Tensor3D, matrices: tf.Tensor2D, heatmapSize: number, sigma = 1): tf.Tensor4D {
-  return tf.tidy(() => {
-    const kp = canonicalKeypointsTensor(keypointsCrop, stopGradient(matrices), heatmapSize);
-    return stopGradient(renderHeatmaps(kp, heatmapSize, sigma));
+  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [kp, m] = args as [tf.Tensor3D, tf.Tensor2D];
+    const value = renderHeatmaps(canonicalKeypointsTensor(kp, m, heatmapSize), heatmapSize, sigma);
+    return { value, gradFunc: () => [tf.zerosLike(kp), tf.zerosLike(m)] };
   });
+  return op(keypointsCrop, matrices) as tf.Tensor4D;
 }

@@ -170,6 +170,19 @@ export async function trainCascade(
   return { steps, samplesSeen, seconds: (Date.now() - t0) / 1000, finalVal };
 }
 
+/** Global gradient-norm cap: the joint phase back-propagates heatmap errors into θ through the sampler,
+ * where one bad batch can otherwise throw the STN's scale far off. */
+export const MAX_GRAD_NORM = 5;
+
+/** Scale all gradients by min(1, maxNorm / ‖g‖₂) (returns new tensors). */
+export function clipByGlobalNorm(grads: tf.NamedTensorMap, maxNorm: number): tf.NamedTensorMap {
+  return tf.tidy(() => {
+    const norm = tf.sqrt(tf.addN(Object.values(grads).map((g) => g.square().sum())));
+    const scale = tf.minimum(tf.scalar(1), tf.scalar(maxNorm).div(norm.add(1e-12)));
+    return Object.fromEntries(Object.entries(grads).map(([k, g]) => [k, g.mul(scale)]));
+  });
+}
+
 /** One optimizer step: gradients summed over micro-batches, then applied once. Returns the batch loss. */
 function accumulateStep(
   c: Cascade, phase: PhaseName, stnPhase: 'lrp-first' | 'tpp-first', samples: readonly Sample[], microBatch: number,
@@ -204,8 +217,9 @@ function accumulateStep(
     tf.dispose(accumulated);
     throw new Error(`training diverged in phase ${phase}: loss ${loss}`);
   }
-  optimizer.applyGradients(accumulated);
-  tf.dispose(accumulated);
+  const clipped = clipByGlobalNorm(accumulated, MAX_GRAD_NORM);
+  optimizer.applyGradients(clipped);
+  tf.dispose([accumulated, clipped]);
   const parts = Object.fromEntries(Object.entries(partSums).map(([k, v]) => [k, v / samples.length]));
   return { loss, parts };
 }
