@@ -20,8 +20,13 @@ import {
   type RecistComparison, type Summary, summarize, summarizeBy,
 } from './metrics.ts';
 import { buildTableFromComparisons, type PairComparisons, type ReaderTable, type SetRole } from './reader-table.ts';
-import { readReadersCsv } from './readers-csv.ts';
+import { readReadersCsv } from '../data/synth/readers.ts';
 
+/**
+ * Extra readers: `readers.csv` beside DL_info.csv, in the synthetic generator's format
+ * (`File_name,Lesion_id,Reader,Measurement_coordinates`, Lesion_id = `DeepLesionFolder.lesionId`; see
+ * src/data/synth/readers.ts).
+ */
 /** Name of the folder's own marks as a reader. */
 export const DL_READER = 'DL';
 export const READERS_CSV = 'readers.csv';
@@ -130,7 +135,14 @@ export async function evaluateFolder(opts: EvaluateOptions): Promise<EvalResult>
   const csvPath = opts.readersCsv === undefined ? (existsSync(join(opts.dir, READERS_CSV)) ? join(opts.dir, READERS_CSV) : null) : opts.readersCsv;
   if (csvPath) {
     const keep = new Set(picked.map((p) => p.id));
-    for (const [name, marks] of readReadersCsv(csvPath)) {
+    const byReader = new Map<string, Map<string, Recist>>();
+    for (const m of readReadersCsv(csvPath)) {
+      let marks = byReader.get(m.reader);
+      if (!marks) byReader.set(m.reader, (marks = new Map()));
+      if (marks.has(m.lesionId)) throw new Error(`${csvPath}: reader ${m.reader} marks lesion ${m.lesionId} twice`);
+      marks.set(m.lesionId, m.recist);
+    }
+    for (const [name, marks] of byReader) {
       if (name === DL_READER || names.has(name)) throw new Error(`${csvPath}: reader name ${JSON.stringify(name)} clashes with ${name === DL_READER ? 'the folder\'s DL marks' : 'a method'}`);
       readerMarks[name] = Object.fromEntries([...marks].filter(([id]) => keep.has(id)));
     }

@@ -12,8 +12,8 @@
  * 3. Each candidate is scored: contrast between the segment and a ring around it (in units of the local noise),
  *    minus penalties for touching the box border (the protocol keeps the lesion inside the box) and for an extent
  *    that does not fit the protocol (the lesion extent is 1/√k ≈ 0.63–0.71 of each box side, k ∈ [2, 2.5];
- *    the box-cross baseline uses the same prior); candidates whose extent is outside [0.55, 0.8] of a box side are
- *    rejected. The best candidate wins if its contrast is clear.
+ *    the box-cross baseline uses the same prior; a rotated lesion's mask extent exceeds its endpoint extent by up to
+ *    √2); candidates whose extent is below 0.55 of a box side are rejected. The best candidate wins if its contrast is clear.
  * Only the slice and the rough box are used: nothing from DL_info.csv.
  */
 import { boxCross } from '../../geometry/box.ts';
@@ -41,8 +41,10 @@ export interface ClassicalResult {
 }
 
 const HU_MIN = -400;
+/** Background ring for contrast and the refined threshold: from RING[0] to RING[1] px outside the segment. */
+const RING = [0, 3] as const;
 /** Accepted segment-extent / box-side ratios (protocol 0.63–0.71, with slack for mask vs endpoint extent). */
-const EXTENT_WINDOW = [0.55, 0.8] as const;
+const EXTENT_WINDOW = [0.55, 1.0] as const;
 const HU_MAX = 500;
 const QUANTILES = [0.3, 0.36, 0.42, 0.48, 0.54, 0.6, 0.66, 0.72, 0.78, 0.84];
 
@@ -101,34 +103,43 @@ export function classicalRecist(slice: CtSlice, box: Box, opts: ClassicalOptions
   }
   const noise = Math.max(8, 1.4826 * quantile(resid, 0.5) * 1.5);
 
-  let best: ClassicalResult | null = null;
+  const ctx: ScoreContext = { edge, nEdge, noise, bw, bh, ratio, x0, y0, clippedX1, clippedX2, clippedY1, clippedY2, bx1, bx2, by1, by2 };
+  const candidate = (v: Float32Array, T: number): { mask: Uint8Array; score: number; contrast: number; meanIn: number; meanOut: number } | null => {
+    const bin = new Uint8Array(W * H);
+    for (let i = 0; i < W * H; i++) bin[i] = inBox[i] && v[i] >= T ? 1 : 0;
+    const comp = pickComponent(open3(bin, W, H), W, H, cx, cy, bw, bh);
+    if (!comp) return null;
+    const mask = smoothMask(fillHoles(comp, W, H), W, H);
+    const sc = scoreMask(mask, v, W, H, ctx);
+    return sc.score === -Infinity ? null : { mask, ...sc };
+  };
+  let best: (ClassicalResult & { v: Float32Array; meanIn: number; meanOut: number }) | null = null;
   for (const polarity of [1, -1] as const) {
     const v = polarity === 1 ? s : s.map((x) => -x);
-    const vals = polarity === 1 ? boxVals : boxVals.map((x) => -x);
-    const sorted = [...vals].sort((a, b) => a - b);
+    const sorted = (polarity === 1 ? boxVals : boxVals.map((x) => -x)).sort((a, b) => a - b);
     const tried = new Set<number>();
     for (const q of QUANTILES) {
       const T = sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
       if (tried.has(T)) continue;
       tried.add(T);
-      const bin = new Uint8Array(W * H);
-      for (let i = 0; i < W * H; i++) bin[i] = inBox[i] && v[i] >= T ? 1 : 0;
-      const opened = open3(bin, W, H);
-      const comp = pickComponent(opened, W, H, cx, cy, bw, bh);
-      if (!comp) continue;
-      const mask = smoothMask(fillHoles(comp, W, H), W, H);
-      const sc = scoreMask(mask, v, W, H, { edge, nEdge, noise, bw, bh, ratio, x0, y0, clippedX1, clippedX2, clippedY1, clippedY2, bx1, bx2, by1, by2 });
-      if (sc.score === -Infinity) continue;
-      if (!best || sc.score > best.score) {
-        best = { recist: boxCross(box), source: 'segment', mask: { data: mask, x0, y0, width: W, height: H }, polarity, score: sc.score, contrast: sc.contrast };
+      const c = candidate(v, T);
+      if (c && (!best || c.score > best.score)) {
+        best = { recist: boxCross(box), source: 'segment', mask: { data: c.mask, x0, y0, width: W, height: H }, polarity, score: c.score, contrast: c.contrast, v, meanIn: c.meanIn, meanOut: c.meanOut };
       }
     }
+  }
+  // Refinement: move the threshold to half-way between the segment's and its ring's mean (the half-contrast edge
+  // of a blurred step), twice, keeping it when it stays a valid candidate.
+  for (let it = 0; best && it < 2; it++) {
+    const c = candidate(best.v, (best.meanIn + best.meanOut) / 2);
+    if (!c) break;
+    best = { ...best, mask: { data: c.mask, x0, y0, width: W, height: H }, score: c.score, contrast: c.contrast, meanIn: c.meanIn, meanOut: c.meanOut };
   }
   if (!best || !best.mask || best.contrast < minContrast) return fallback();
   const measured = recistFromMask(best.mask.data, W, H);
   if (!measured) return fallback();
   const recist = mapRecist(measured, (p) => ({ x: p.x + x0, y: p.y + y0 }));
-  return { ...best, recist };
+  return { recist, source: 'segment', mask: best.mask, polarity: best.polarity, score: best.score, contrast: best.contrast };
 }
 
 interface ScoreContext {
@@ -136,9 +147,10 @@ interface ScoreContext {
   clippedX1: boolean; clippedX2: boolean; clippedY1: boolean; clippedY2: boolean; bx1: number; bx2: number; by1: number; by2: number;
 }
 
-function scoreMask(mask: Uint8Array, v: Float32Array, W: number, H: number, c: ScoreContext): { score: number; contrast: number } {
-  // Ring: pixels within 3 px of the mask, outside it.
-  const ring = dilate(mask, W, H, 3);
+function scoreMask(mask: Uint8Array, v: Float32Array, W: number, H: number, c: ScoreContext): { score: number; contrast: number; meanIn: number; meanOut: number } {
+  // Ring: pixels up to RING[1] px (4-connected distance) outside the mask.
+  const inner = dilate(mask, W, H, RING[0]);
+  const ring = dilate(inner, W, H, RING[1] - RING[0]);
   let sIn = 0, nIn = 0, sOut = 0, nOut = 0, touch = 0;
   let mx1 = Infinity, mx2 = -Infinity, my1 = Infinity, my2 = -Infinity;
   for (let y = 0; y < H; y++) {
@@ -151,20 +163,23 @@ function scoreMask(mask: Uint8Array, v: Float32Array, W: number, H: number, c: S
           const clippedSide = (x === c.bx1 && c.clippedX1) || (x === c.bx2 && c.clippedX2) || (y === c.by1 && c.clippedY1) || (y === c.by2 && c.clippedY2);
           if (!clippedSide) touch++;
         }
-      } else if (ring[i]) {
+      } else if (ring[i] && !inner[i]) {
         sOut += v[i]; nOut++;
       }
     }
   }
-  if (nIn === 0 || nOut === 0) return { score: -Infinity, contrast: 0 };
+  if (nIn === 0 || nOut === 0) return { score: -Infinity, contrast: 0, meanIn: 0, meanOut: 0 };
   const contrast = (sIn / nIn - sOut / nOut) / c.noise;
   const ew = (mx2 - mx1 + 1) / c.bw, eh = (my2 - my1 + 1) / c.bh;
   // Hard protocol window: the extent is 1/√k ∈ [0.63, 0.71] of each box side; segments far outside are wrong.
-  if (ew < EXTENT_WINDOW[0] || eh < EXTENT_WINDOW[0] || ew > EXTENT_WINDOW[1] || eh > EXTENT_WINDOW[1]) return { score: -Infinity, contrast: 0 };
-  const extentPenalty = Math.abs(Math.log(ew / c.ratio)) + Math.abs(Math.log(eh / c.ratio));
+  if (ew < EXTENT_WINDOW[0] || eh < EXTENT_WINDOW[0] || ew > EXTENT_WINDOW[1] || eh > EXTENT_WINDOW[1]) return { score: -Infinity, contrast: 0, meanIn: 0, meanOut: 0 };
+  // The mask's extent is the endpoint extent (≈ ratio of the box side) for axis-aligned lesions and up to √2 times it
+  // for rotated ones: no penalty inside [ratio, ratio·1.3].
+  const off = (e: number): number => Math.max(0, Math.log(c.ratio / e)) + Math.max(0, Math.log(e / (c.ratio * 1.3)));
+  const extentPenalty = off(ew) + off(eh);
   const touchFrac = touch / Math.max(1, c.nEdge);
   const score = Math.min(contrast, 6) - 4 * extentPenalty - 8 * touchFrac;
-  return { score, contrast };
+  return { score, contrast, meanIn: sIn / nIn, meanOut: sOut / nOut };
 }
 
 /** Separable Gaussian blur with edge clamping. */
@@ -279,13 +294,12 @@ function pickComponent(m: Uint8Array, W: number, H: number, cx: number, cy: numb
   return out;
 }
 
-/** Closing then opening with a radius-2 diamond, keeping the input if that would erase it: removes jagged protrusions. */
+/** Closing then opening with a 3×3 cross (holes filled in between), keeping the input if opening would erase it. */
 function smoothMask(m: Uint8Array, W: number, H: number): Uint8Array {
-  let o = dilate3(dilate3(m, W, H), W, H);
-  o = erode3(erode3(o, W, H), W, H);
+  let o = dilate3(m, W, H);
+  o = erode3(o, W, H);
   const closed = fillHoles(o, W, H);
-  let p = erode3(erode3(closed, W, H), W, H);
-  p = dilate3(dilate3(p, W, H), W, H);
+  const p = dilate3(erode3(closed, W, H), W, H);
   for (let i = 0; i < p.length; i++) if (p[i]) return p;
   return closed;
 }
