@@ -9,7 +9,7 @@
  * Everything else the model's training touches (batch norm, resizeBilinear, gatherND's ScatterNd,
  * sin/cos, …) exists and agrees with cpu: see test/model/backend-wasm-net.test.ts.
  */
-import { getKernel, registerKernel, unregisterKernel, type KernelConfig } from '@tensorflow/tfjs';
+import { findBackend, getKernel, registerKernel, unregisterKernel, type KernelConfig } from '@tensorflow/tfjs';
 import { conv2DBackpropFilterConfig } from './kernels/conv2d-backprop-filter.ts';
 import { conv2DBackpropInputConfig } from './kernels/conv2d-backprop-input.ts';
 import { unsortedSegmentSumConfig } from './kernels/unsorted-segment-sum.ts';
@@ -61,7 +61,11 @@ export function unregisterWasmGradKernels(): void {
     if (getKernel(cfg.kernelName, 'wasm') !== cfg) continue;
     unregisterKernel(cfg.kernelName, 'wasm');
     const orig = replaced.get(cfg.kernelName);
-    if (orig) registerKernel(orig);
+    if (!orig) continue;
+    registerKernel(orig);
+    // tfjs runs setupFunc only for kernels registered when the backend starts; ours had replaced it then.
+    const backend = findBackend('wasm');
+    if (backend && orig.setupFunc) orig.setupFunc(backend);
   }
   replaced.clear();
 }
