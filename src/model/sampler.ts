@@ -11,6 +11,20 @@
  */
 import * as tf from '@tensorflow/tfjs';
 
+/**
+ * floor(t) computed OFF the gradient tape. The integer corner indices must not be on a path from the
+ * variables: gather's "gradient" for its indices is int32, which the tape rejects. A customGrad whose only
+ * recorded input is a constant anchor (t is closed over; ops inside a customGrad's forward are not taped)
+ * cuts that path; the bilinear weights (t − floor t) still carry the gradient w.r.t. t.
+ */
+function detachedFloor(t: tf.Tensor): tf.Tensor {
+  const anchor = tf.scalar(0);
+  return tf.customGrad((a: tf.Tensor, save: tf.GradSaveFunc) => {
+    save([]);
+    return { value: tf.floor(t), gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy) };
+  })(anchor);
+}
+
 /** θ = (tx, ty, α, s) [B, 4] → Θ rows [s cosα, −s sinα, tx, s sinα, s cosα, ty] [B, 6] (Eq. 2). */
 export function thetaToMatrices(theta: tf.Tensor2D): tf.Tensor2D {
   if (theta.rank !== 2 || theta.shape[1] !== 4) throw new Error(`thetaToMatrices: θ has shape [${theta.shape}], expected [B, 4]`);
@@ -55,8 +69,8 @@ export function bilinearSample(image: tf.Tensor4D, grid: tf.Tensor4D): tf.Tensor
     // Normalized → source pixel coordinates (pixel centres at integers).
     const u = gx.add(1).mul(W / 2).sub(0.5); // [B, outH, outW]
     const v = gy.add(1).mul(H / 2).sub(0.5);
-    const u0 = tf.floor(u);
-    const v0 = tf.floor(v);
+    const u0 = detachedFloor(u); // integer corners, off the tape (the weights below carry the gradient)
+    const v0 = detachedFloor(v);
     const fu = u.sub(u0); // weight of the right neighbour, carries the gradient w.r.t. the grid
     const fv = v.sub(v0);
     const batchBase = tf.range(0, B, 1, 'float32').mul(H * W).reshape([B, 1, 1]); // [B, 1, 1]

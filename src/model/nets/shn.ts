@@ -25,7 +25,8 @@ export function buildShn(cfg: ShnConfig): tf.LayersModel {
   for (let s = 0; s < cfg.stacks; s++) {
     const hg = hourglass(nm, cfg.depth, x, f); // [B, 64, 64, f]
     const feat = convBnRelu(nm, `s${s}_feat`, residual(nm, hg, f), f, 1); // [B, 64, 64, f]
-    const pred = conv(nm, `s${s}_heatmaps`, feat, NUM_KEYPOINTS, { kernel: 1, init: 'glorot' }); // [B, 64, 64, 4]
+    // Zero-initialised head: heatmaps start at 0, where the normalized L_HM is exactly 1 (see losses.ts).
+    const pred = conv(nm, `s${s}_heatmaps`, feat, NUM_KEYPOINTS, { kernel: 1, init: 'zeros' }); // [B, 64, 64, 4]
     heatmaps.push(pred);
     if (s < cfg.stacks - 1) {
       const mergePred = conv(nm, `s${s}_merge_pred`, pred, f, { kernel: 1, init: 'glorot' }); // [B, 64, 64, f]

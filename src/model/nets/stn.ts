@@ -7,6 +7,7 @@
  * parameter count — because tfjs layers has no built-in channel-slice layer and custom layers would break
  * plain `tf.loadLayersModel`.
  *
+ * Between flatten and FC: a fixed 1/√4096 rescaling (see below).
  * The FC is initialised with a zero kernel and bias (0, 0, 0, 1), so the initial θ is exactly the identity.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -27,8 +28,12 @@ export function buildStn(cfg: StnConfig, inputSize = 128): tf.LayersModel {
   const tppMap = conv(nm, 'head_tpp', p2, 4, { kernel: 3, init: 'glorot' }); // [B, 32, 32, 4]
   assertShape(maskLogits, [cfg.maskSize, cfg.maskSize, 1], 'stn mask head');
   const flat = call(tf.layers.flatten({ name: nm.name('tpp_flatten') }), tppMap); // [B, 4096]
+  // Fixed 1/√fan-in scale in front of the FC: with 4096 inputs, an unscaled FC turns every optimiser step
+  // into a θ jump of thousands × lr (Adam) or lr·‖f‖² (SGD), and θ diverges in the first steps.
+  const fanIn = flat.shape[1] ?? 1;
+  const scaled = call(tf.layers.rescaling({ name: nm.name('tpp_scale'), scale: 1 / Math.sqrt(fanIn), offset: 0 }), flat);
   const fcLayer = tf.layers.dense({ name: nm.name('tpp_fc'), units: 4, kernelInitializer: 'zeros', biasInitializer: 'zeros' });
-  const theta = call(fcLayer, flat); // [B, 4]
+  const theta = call(fcLayer, scaled); // [B, 4]
   const model = tf.model({ inputs: input, outputs: [maskLogits, theta], name: 'stn' });
   // Bias (0, 0, 0, 1): θ = identity at initialisation (a constant initializer cannot express a vector).
   const bias = fcLayer.weights.find((w) => w.originalName.endsWith('bias'));
