@@ -195,7 +195,7 @@ export function dicomDataset(path: string, opts: { warn?: (msg: string) => void;
     try {
       if (!statSync(file).isFile()) continue;
       const slice = readDicom(file);
-      let id = basename(file).replace(/\.dcm$/i, '').replace(/[^\w.-]/g, '_').slice(0, 120) || 'image';
+      let id = basename(file).replace(/\.dcm$/i, '').replace(/[^\w-]/g, '_').slice(0, 120) || 'image';
       while (used.has(id)) id += '_';
       used.add(id);
       read.push({ id, file, slice });

@@ -19,7 +19,7 @@ test('demo: deterministic, cached at first start under the labels folder, read b
     const warnings: string[] = [];
     const again = demoDataset({ count: 3, cacheDir: dir, warn: (m) => warnings.push(m) });
     assert.deepEqual(again.lesions, fresh.lesions);
-    assert.deepEqual(warnings, []);
+    assert.equal(warnings.length, 0);
     const a = fresh.slice('demo-02'), b = again.slice('demo-02');
     let maxDiff = 0;
     for (let i = 0; i < a.hu.length; i++) maxDiff = Math.max(maxDiff, Math.abs(a.hu[i] - b.hu[i]));
