@@ -19,9 +19,10 @@ import * as tf from '@tensorflow/tfjs';
  */
 function detachedFloor(t: tf.Tensor): tf.Tensor {
   const anchor = tf.scalar(0);
-  return tf.customGrad((a: tf.Tensor, save: tf.GradSaveFunc) => {
+  return tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [a, save] = args as [tf.Tensor, tf.GradSaveFunc];
     save([]);
-    return { value: tf.floor(t), gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy) };
+    return { value: tf.floor(t), gradFunc: () => tf.zerosLike(a) };
   })(anchor);
 }
 
