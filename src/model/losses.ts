@@ -31,6 +31,7 @@ export interface LossResult {
 
 const LN4_SQ = Math.log(4) ** 2;
 const EPS = 1e-6;
+const AXIS_EPS_PX2 = 1;
 
 function assertShapes(where: string, a: tf.Tensor, b: tf.Tensor): void {
   if (a.shape.length !== b.shape.length || a.shape.some((d, i) => d !== b.shape[i])) {
@@ -87,8 +88,10 @@ export function axisCosSquared(keypoints: tf.Tensor3D): tf.Tensor1D {
     const l = pt(1).sub(pt(0));
     const s = pt(3).sub(pt(2));
     const dot = l.mul(s).sum(1);
-    const nl = l.square().sum(1).add(EPS);
-    const ns = s.square().sum(1).add(EPS);
+    // ε = 1 px²: near-degenerate axes (all soft-argmax points near the centre, as from untrained
+    // near-zero heatmaps) give ≈ 0 instead of a noisy cos² of sub-pixel vectors.
+    const nl = l.square().sum(1).add(AXIS_EPS_PX2);
+    const ns = s.square().sum(1).add(AXIS_EPS_PX2);
     return dot.square().div(nl.mul(ns)) as tf.Tensor1D;
   });
 }
