@@ -76,8 +76,10 @@ export const PRESETS: { readonly [K in PresetName]: ModelConfig } = {
   default: {
     preset: 'default',
     inputSize: 128,
-    stn: { blocks: [3, 4, 6, 3], baseWidth: 16, fpnWidth: 64, maskSize: 32, enabled: true },
-    shn: { stacks: 2, width: 64, depth: 4, canonicalSize: 128, heatmapSize: 64 },
+    // ~0.6 GFLOP per lesion (paper: ~19): the STN only has to find the lesion's pose, so it is narrowed the
+    // most; the hourglasses keep more width for sub-pixel keypoints.
+    stn: { blocks: [3, 4, 6, 3], baseWidth: 8, fpnWidth: 32, maskSize: 32, enabled: true },
+    shn: { stacks: 2, width: 48, depth: 4, canonicalSize: 128, heatmapSize: 64 },
     losses: FULL_LOSSES,
   },
   tiny: {
