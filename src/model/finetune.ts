@@ -1,0 +1,252 @@
+/**
+ * Incremental fine-tuning on a site's corrections (the labeling tool's "learn from the reader" step).
+ *
+ * Starts from the active model, trains a short joint phase (`trainCascade`, src/model/train.ts) on batches that mix
+ * the new corrections (each drawn with fresh augmentation and a fresh simulated rough box, `buildSample`) with a
+ * replay sample of the original training distribution (synthetic lesions, `TrainingSource`), so old skills are not
+ * forgotten. Then it validates on a FIXED held-out part of the site's corrections — chosen by a hash of the lesion
+ * id (`isValidationLesion`), so the split never reshuffles between rounds and a validation lesion is never trained
+ * on — with the boxes the readers drew (or a rough box seeded by the lesion id), and recommends promotion only if
+ * the long-axis location error (original px) is not worse than the starting model's.
+ *
+ * This module never writes the active model: the caller saves and promotes (src/model/versions.ts).
+ */
+import type { CtSlice } from '../data/types.ts';
+import { buildSample, type Sample } from '../data/samples.ts';
+import type { TrainingSource } from '../data/training-source.ts';
+import { simulateRoughBox } from '../geometry/box.ts';
+import { createRng, type Rng } from '../geometry/random.ts';
+import { axisLengthsPx, segmentLocationDistance } from '../geometry/recist.ts';
+import type { Box, Recist } from '../geometry/types.ts';
+import { disposeCascade, type Cascade } from './cascade.ts';
+import { loadCheckpoint, type ModelCard } from './checkpoint.ts';
+import { resolveTrainConfig, type TrainConfig } from './config.ts';
+import { cropInput, proposeFromCrops } from './measurer.ts';
+import { trainCascade, type ProgressEvent, type TrainResult } from './train.ts';
+
+export interface Correction {
+  readonly lesionId?: string;
+  readonly slice: CtSlice;
+  /** The reader's FINAL marks (slice pixels). */
+  readonly recist: Recist;
+  /** The rough box the reader drew, when known (validation uses it; training simulates fresh boxes). */
+  readonly box?: Box | null;
+}
+
+export interface ValidationItem {
+  readonly lesionId?: string;
+  readonly slice: CtSlice;
+  readonly recist: Recist;
+  readonly box: Box;
+}
+
+export interface FineTuneMetrics {
+  /** Mean long-axis location error (px of the original slice): the promotion criterion. */
+  readonly longLocPx: number;
+  readonly shortLocPx: number;
+  readonly longLenPx: number;
+  readonly shortLenPx: number;
+  readonly n: number;
+}
+
+export type FineTuneProgress =
+  | { readonly stage: 'validate-before' | 'validate-after' | 'load'; readonly elapsedS: number }
+  | ({ readonly stage: 'train'; readonly elapsedS: number } & ProgressEvent);
+
+export interface FineTuneOptions {
+  /** The model to start from (the active version's folder). It is loaded, never modified on disk. */
+  readonly baseModelDir: string;
+  /** Corrections to train on (none of them may be a validation lesion). */
+  readonly corrections: readonly Correction[];
+  /** Earlier training distribution to replay (null: corrections only). */
+  readonly replay: TrainingSource | null;
+  /** Share of each batch drawn from `replay` (default 0.5; ignored without replay). */
+  readonly replayFraction?: number;
+  /** The fixed held-out corrections (never trained on). */
+  readonly validation: readonly ValidationItem[];
+  /** Wall-time budget of the training phase (minutes) and/or a step cap; default 30 steps. */
+  readonly minutes?: number;
+  readonly steps?: number;
+  readonly seed: number;
+  /** Adam learning rate (default 1e-4: a tenth of the base training's). */
+  readonly learningRate?: number;
+  readonly batch?: number;
+  readonly microBatch?: number;
+  /** Which weights: 'joint' (all, default) or 'shn' (hourglass only, canonical crops from the true θ). */
+  readonly phase?: 'joint' | 'shn';
+  /** Promote when after ≤ before + tolerancePx (default 0: not worse). */
+  readonly tolerancePx?: number;
+  /** Fewer validation lesions than this → never promoted (default 1). */
+  readonly minValidation?: number;
+  readonly onProgress?: (p: FineTuneProgress) => void;
+  /** Command line / job description recorded in the card. */
+  readonly command?: string;
+}
+
+export interface FineTuneResult {
+  /** The fine-tuned cascade (the caller saves it when promoted, and disposes it). */
+  readonly cascade: Cascade;
+  /** Card for the new version (version string and metrics filled in; the caller may rename the version). */
+  readonly card: ModelCard;
+  readonly baseCard: ModelCard;
+  readonly metricsBefore: FineTuneMetrics;
+  readonly metricsAfter: FineTuneMetrics;
+  readonly promoted: boolean;
+  readonly reason: string;
+  readonly training: TrainResult | null;
+  readonly seconds: number;
+}
+
+// ------------------------------------------------------------------------------------------- the fixed split
+
+/** FNV-1a 32 + murmur finalizer (same as src/active/strategies.ts hash32; model may not import active). */
+function hash32(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) { h ^= s.charCodeAt(i); h = Math.imul(h, 0x01000193); }
+  h ^= h >>> 16; h = Math.imul(h, 0x85ebca6b); h ^= h >>> 13; h = Math.imul(h, 0xc2b2ae35); h ^= h >>> 16;
+  return h >>> 0;
+}
+
+/** Share of a site's lesions held out for validation. */
+export const VALIDATION_FRACTION = 0.2;
+
+/** Whether a lesion belongs to the fixed validation split (depends on its id only: stable across rounds). */
+export function isValidationLesion(lesionId: string, fraction = VALIDATION_FRACTION): boolean {
+  return hash32(`recist-validation:${lesionId}`) / 2 ** 32 < fraction;
+}
+
+/** The rough box used to validate a correction without a stored box: the paper protocol, seeded by the lesion id. */
+export function validationBox(lesionId: string, recist: Recist, slice: CtSlice): Box {
+  return simulateRoughBox(recist, createRng(hash32(`recist-validation-box:${lesionId}`)), { imageWidth: slice.width, imageHeight: slice.height });
+}
+
+/** Split corrections into the training part and the fixed validation part (by lesion id hash). */
+export function splitCorrections<T extends Correction & { lesionId: string }>(corrections: readonly T[], fraction = VALIDATION_FRACTION): { train: T[]; validation: ValidationItem[] } {
+  const train: T[] = [];
+  const validation: ValidationItem[] = [];
+  for (const c of corrections) {
+    if (isValidationLesion(c.lesionId, fraction)) {
+      validation.push({ lesionId: c.lesionId, slice: c.slice, recist: c.recist, box: c.box ?? validationBox(c.lesionId, c.recist, c.slice) });
+    } else train.push(c);
+  }
+  return { train, validation };
+}
+
+// ---------------------------------------------------------------------------------------------- evaluation
+
+/** Errors of a cascade's proposals on items with known marks and fixed boxes (original px). */
+export function evaluateOnItems(cascade: Cascade, items: readonly ValidationItem[], chunk = 16): FineTuneMetrics {
+  let longLoc = 0, shortLoc = 0, longLen = 0, shortLen = 0;
+  for (let i = 0; i < items.length; i += chunk) {
+    const part = items.slice(i, i + chunk);
+    const props = proposeFromCrops(cascade, part.map((it) => cropInput(it.slice, it.box)), 'eval', 'eval');
+    props.forEach((p, j) => {
+      const truth = part[j].recist;
+      const a = axisLengthsPx(p.recist), b = axisLengthsPx(truth);
+      longLoc += segmentLocationDistance(p.recist.long, truth.long);
+      shortLoc += segmentLocationDistance(p.recist.short, truth.short);
+      longLen += Math.abs(a.long - b.long);
+      shortLen += Math.abs(a.short - b.short);
+    });
+  }
+  const n = items.length;
+  const d = Math.max(n, 1);
+  return { longLocPx: n ? longLoc / d : NaN, shortLocPx: n ? shortLoc / d : NaN, longLenPx: n ? longLen / d : NaN, shortLenPx: n ? shortLen / d : NaN, n };
+}
+
+/** The promotion rule: enough validation lesions, finite errors, and a long-axis location error not worse. */
+export function promotionDecision(before: FineTuneMetrics, after: FineTuneMetrics, opts: { tolerancePx?: number; minValidation?: number } = {}): { promoted: boolean; reason: string } {
+  const tol = opts.tolerancePx ?? 0, min = opts.minValidation ?? 1;
+  if (after.n < min) return { promoted: false, reason: `only ${after.n} held-out correction(s) to validate on (need ≥ ${min}); keeping the current model` };
+  if (!Number.isFinite(after.longLocPx)) return { promoted: false, reason: `fine-tuned model gives non-finite errors (${after.longLocPx}); keeping the current model` };
+  const msg = `long-axis location error on ${after.n} held-out correction(s): ${before.longLocPx.toFixed(2)} → ${after.longLocPx.toFixed(2)} px`;
+  return after.longLocPx <= before.longLocPx + tol
+    ? { promoted: true, reason: `${msg} (not worse): promoted` }
+    : { promoted: false, reason: `${msg} (worse by ${(after.longLocPx - before.longLocPx).toFixed(2)} px > tolerance ${tol}): keeping the current model` };
+}
+
+// ------------------------------------------------------------------------------------------------ fine-tune
+
+/** n training samples: ≈ (1 − replayFraction)·n corrections (augmented, fresh rough boxes) + the rest from replay. */
+export function mixedSampler(corrections: readonly Correction[], replay: TrainingSource | null, replayFraction: number): (n: number, rng: Rng) => Sample[] {
+  if (corrections.length === 0) throw new Error('fineTune: no corrections to train on');
+  const share = replay ? Math.min(1, Math.max(0, replayFraction)) : 0;
+  return (n, rng) => {
+    const nReplay = replay ? Math.round(n * share) : 0;
+    const out: Sample[] = [];
+    for (let i = 0; i < n - nReplay; i++) {
+      const c = corrections[rng.int(corrections.length)];
+      out.push(buildSample(c.slice, c.recist, rng, { augment: true }));
+    }
+    if (nReplay > 0 && replay) out.push(...replay.sample(nReplay, rng));
+    return out;
+  };
+}
+
+export async function fineTune(o: FineTuneOptions): Promise<FineTuneResult> {
+  const t0 = Date.now();
+  const elapsed = (): number => (Date.now() - t0) / 1000;
+  const progress = o.onProgress ?? (() => {});
+  const validationIds = new Set(o.validation.map((v) => v.lesionId).filter((id): id is string => id !== undefined));
+  const leaked = o.corrections.find((c) => c.lesionId !== undefined && validationIds.has(c.lesionId));
+  if (leaked) throw new Error(`fineTune: correction ${leaked.lesionId} is also a validation lesion (validation must never be trained on)`);
+  if (o.minutes === undefined && o.steps === undefined) { /* default below */ }
+  if (o.minutes !== undefined && !(o.minutes > 0)) throw new Error(`fineTune: minutes = ${o.minutes} must be > 0`);
+  if (o.steps !== undefined && !(Number.isInteger(o.steps) && o.steps >= 1)) throw new Error(`fineTune: steps = ${o.steps} must be a positive integer`);
+
+  progress({ stage: 'load', elapsedS: elapsed() });
+  const { cascade, card: baseCard } = await loadCheckpoint(o.baseModelDir);
+  try {
+    progress({ stage: 'validate-before', elapsedS: elapsed() });
+    const metricsBefore = evaluateOnItems(cascade, o.validation);
+    const batch = o.batch ?? 8;
+    const plan: TrainConfig = resolveTrainConfig({
+      optimizer: { kind: 'adam', momentum: 0.9, learningRate: o.learningRate ?? 1e-4 },
+      batch,
+      microBatch: Math.min(o.microBatch ?? batch, batch),
+      evalEvery: 1e9, // no plateau schedule: a fixed short budget
+      phases: [{ kind: o.phase ?? 'joint', maxSteps: o.steps ?? (o.minutes === undefined ? 30 : 1e9), ...(o.minutes !== undefined ? { maxSeconds: o.minutes * 60 } : {}) }],
+      seed: o.seed,
+    });
+    const rng = createRng(o.seed);
+    const draw = mixedSampler(o.corrections, o.replay, o.replayFraction ?? 0.5);
+    // trainCascade's own validation loss (final only) on the held-out items with their fixed boxes.
+    const valSamples = o.validation.slice(0, 16).map((v) => buildSample(v.slice, v.recist, createRng(1), { box: v.box }));
+    let training: TrainResult | null = null;
+    let failure: string | null = null;
+    try {
+      training = await trainCascade(cascade, plan, (n) => draw(n, rng), valSamples, rng, (e) => progress({ ...e, stage: 'train', elapsedS: elapsed() }));
+    } catch (err) {
+      failure = err instanceof Error ? err.message : String(err);
+    }
+    progress({ stage: 'validate-after', elapsedS: elapsed() });
+    const metricsAfter = failure ? { ...metricsBefore, longLocPx: NaN } : evaluateOnItems(cascade, o.validation);
+    const decision = failure
+      ? { promoted: false, reason: `fine-tuning failed (${failure}); keeping the current model` }
+      : promotionDecision(metricsBefore, metricsAfter, { tolerancePx: o.tolerancePx, minValidation: o.minValidation });
+    const createdAt = new Date().toISOString();
+    const card: ModelCard = {
+      ...baseCard,
+      version: `${baseCard.preset}-ft-${createdAt.replace(/[:.]/g, '-').slice(0, 19)}`,
+      createdAt,
+      seed: o.seed,
+      data: {
+        corrections: o.corrections.length, validationCorrections: o.validation.length,
+        replay: o.replay ? o.replay.describe() : null, replayFraction: o.replay ? (o.replayFraction ?? 0.5) : 0,
+        base: baseCard.data,
+      },
+      training: { ...(training ?? {}), kind: 'fine-tune', phase: o.phase ?? 'joint', plan, minutesBudget: o.minutes ?? null, stepsBudget: o.steps ?? null },
+      metrics: {
+        validation: { ...metricsAfter, data: 'fixed held-out split of the site corrections (lesion-id hash), readers\' boxes or id-seeded rough boxes' },
+        validationBefore: metricsBefore,
+        promotion: decision,
+      },
+      parent: baseCard.version,
+      command: o.command ?? 'fineTune',
+    };
+    return { cascade, card, baseCard, metricsBefore, metricsAfter, ...decision, training, seconds: elapsed() };
+  } catch (err) {
+    disposeCascade(cascade);
+    throw err;
+  }
+}
