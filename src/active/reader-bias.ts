@@ -1,0 +1,159 @@
+/**
+ * Per-reader systematic differences and per-reader calibration of the site model.
+ *
+ * Bias: from lesions read by ≥ 2 readers, each reader's marks are compared with the mean of the OTHER readers on the
+ * same lesion: signed long/short length difference (mm when the label has a pixel spacing, else px) and in % of the
+ * others' mean, and the signed rotation of the long axis (degrees, image coordinates: x right, y down, so a positive
+ * angle turns clockwise on screen), axial (an axis has no direction: wrapped to (−90°, 90°]).
+ *
+ * Calibration: per reader, a similarity about the proposal's long-axis midpoint — one length scale and one rotation
+ * offset — fitted on that reader's (proposal, correction) pairs and shrunk toward the identity when pairs are few.
+ * Applied to proposals shown to that reader (`applyCalibration`).
+ */
+import { axisLengthsMm, recistCenter, mapRecist } from '../geometry/recist.ts';
+import type { Recist, Spacing } from '../geometry/types.ts';
+
+export interface ReaderMark {
+  readonly lesionId: string;
+  readonly reader: string;
+  readonly recist: Recist;
+  readonly spacing: Spacing | null;
+}
+
+export interface MeanSd {
+  readonly mean: number;
+  readonly sd: number;
+}
+
+export interface ReaderBias {
+  readonly reader: string;
+  /** Lesions this reader shares with at least one other reader. */
+  readonly n: number;
+  /** 'mm' when every compared label had a spacing, else 'px'. */
+  readonly unit: 'mm' | 'px';
+  readonly longDiff: MeanSd;
+  readonly longDiffPct: MeanSd;
+  readonly shortDiff: MeanSd;
+  readonly shortDiffPct: MeanSd;
+  readonly rotationDeg: MeanSd;
+}
+
+const DEG = 180 / Math.PI;
+
+/** Direction angle of a segment in radians. */
+const angleOf = (s: Recist['long']): number => Math.atan2(s[1].y - s[0].y, s[1].x - s[0].x);
+
+/** Wrap an axial angle difference (radians) to (−π/2, π/2]. */
+export function wrapAxial(a: number): number {
+  let x = a % Math.PI;
+  if (x > Math.PI / 2) x -= Math.PI;
+  if (x <= -Math.PI / 2) x += Math.PI;
+  return x;
+}
+
+/** Mean direction of undirected axes (radians), via the doubled-angle trick. */
+export function axialMean(angles: readonly number[]): number {
+  const c = angles.reduce((a, t) => a + Math.cos(2 * t), 0), s = angles.reduce((a, t) => a + Math.sin(2 * t), 0);
+  return Math.atan2(s, c) / 2;
+}
+
+function meanSd(v: readonly number[]): MeanSd {
+  if (v.length === 0) return { mean: NaN, sd: NaN };
+  const m = v.reduce((a, b) => a + b, 0) / v.length;
+  const sd = v.length > 1 ? Math.sqrt(v.reduce((a, b) => a + (b - m) ** 2, 0) / (v.length - 1)) : 0;
+  return { mean: m, sd };
+}
+
+/** Each reader's bias against the others. With several marks of one reader on a lesion, the last one counts. */
+export function readerBias(marks: readonly ReaderMark[]): ReaderBias[] {
+  const byLesion = new Map<string, Map<string, ReaderMark>>();
+  for (const m of marks) {
+    let readers = byLesion.get(m.lesionId);
+    if (!readers) byLesion.set(m.lesionId, (readers = new Map()));
+    readers.set(m.reader, m);
+  }
+  const acc = new Map<string, { long: number[]; longPct: number[]; short: number[]; shortPct: number[]; rot: number[]; px: boolean }>();
+  for (const readers of byLesion.values()) {
+    if (readers.size < 2) continue;
+    const all = [...readers.values()];
+    const spacingOf = (m: ReaderMark): Spacing => m.spacing ?? { x: 1, y: 1 };
+    const anyPx = all.some((m) => !m.spacing);
+    const len = all.map((m) => axisLengthsMm(m.recist, anyPx ? { x: 1, y: 1 } : spacingOf(m)));
+    all.forEach((m, i) => {
+      const others = all.map((_, j) => j).filter((j) => j !== i);
+      const refLong = others.reduce((a, j) => a + len[j].long, 0) / others.length;
+      const refShort = others.reduce((a, j) => a + len[j].short, 0) / others.length;
+      const refAngle = axialMean(others.map((j) => angleOf(all[j].recist.long)));
+      let a = acc.get(m.reader);
+      if (!a) acc.set(m.reader, (a = { long: [], longPct: [], short: [], shortPct: [], rot: [], px: false }));
+      a.px ||= anyPx;
+      a.long.push(len[i].long - refLong);
+      a.short.push(len[i].short - refShort);
+      if (refLong > 0) a.longPct.push((100 * (len[i].long - refLong)) / refLong);
+      if (refShort > 0) a.shortPct.push((100 * (len[i].short - refShort)) / refShort);
+      a.rot.push(wrapAxial(angleOf(m.recist.long) - refAngle) * DEG);
+    });
+  }
+  return [...acc.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([reader, a]) => ({
+    reader, n: a.long.length, unit: a.px ? 'px' : 'mm',
+    longDiff: meanSd(a.long), longDiffPct: meanSd(a.longPct), shortDiff: meanSd(a.short), shortDiffPct: meanSd(a.shortPct),
+    rotationDeg: meanSd(a.rot),
+  }));
+}
+
+// -------------------------------------------------------------------------------------------------- calibration
+
+export interface ReaderCalibration {
+  readonly reader: string;
+  /** Length scale applied about the long-axis midpoint (1 = none). */
+  readonly scale: number;
+  /** Rotation offset in degrees (image coordinates, positive = clockwise on screen). */
+  readonly rotationDeg: number;
+  /** Pairs it was fitted on. */
+  readonly n: number;
+  /** The unshrunk fit, for display. */
+  readonly raw: { readonly scale: number; readonly rotationDeg: number };
+}
+
+export interface CalibrationOptions {
+  /** Below this many pairs the calibration is the identity (default 3). */
+  readonly minPairs?: number;
+  /** Shrinkage toward identity: weight n / (n + prior) (default 5 pairs). */
+  readonly prior?: number;
+}
+
+export const IDENTITY_CALIBRATION = (reader: string): ReaderCalibration =>
+  ({ reader, scale: 1, rotationDeg: 0, n: 0, raw: { scale: 1, rotationDeg: 0 } });
+
+/**
+ * Fit one reader's calibration on (model proposal, that reader's correction) pairs: the least-squares length scale
+ * through the origin over both axes (final ≈ scale · proposal), and the axial mean of the long-axis rotation
+ * (correction − proposal); both shrunk toward the identity by n / (n + prior).
+ */
+export function fitReaderCalibration(
+  reader: string, pairs: readonly { readonly proposal: Recist; readonly final: Recist }[], opts: CalibrationOptions = {},
+): ReaderCalibration {
+  const minPairs = opts.minPairs ?? 3, prior = opts.prior ?? 5;
+  const n = pairs.length;
+  if (n < minPairs) return { ...IDENTITY_CALIBRATION(reader), n };
+  let fp = 0, pp = 0;
+  const rot: number[] = [];
+  for (const { proposal, final } of pairs) {
+    const p = axisLengthsMm(proposal, { x: 1, y: 1 }), f = axisLengthsMm(final, { x: 1, y: 1 });
+    fp += f.long * p.long + f.short * p.short;
+    pp += p.long ** 2 + p.short ** 2;
+    rot.push(wrapAxial(angleOf(final.long) - angleOf(proposal.long)));
+  }
+  const rawScale = pp > 0 ? fp / pp : 1;
+  const rawRot = axialMean(rot) * DEG;
+  const w = n / (n + prior);
+  return { reader, scale: 1 + w * (rawScale - 1), rotationDeg: w * rawRot, n, raw: { scale: rawScale, rotationDeg: rawRot } };
+}
+
+/** A proposal as shown to the calibrated reader: scaled and rotated about its long-axis midpoint. */
+export function applyCalibration(r: Recist, cal: Pick<ReaderCalibration, 'scale' | 'rotationDeg'>): Recist {
+  if (cal.scale === 1 && cal.rotationDeg === 0) return r;
+  const c = recistCenter(r);
+  const t = cal.rotationDeg / DEG, cos = Math.cos(t) * cal.scale, sin = Math.sin(t) * cal.scale;
+  return mapRecist(r, (p) => ({ x: c.x + cos * (p.x - c.x) - sin * (p.y - c.y), y: c.y + sin * (p.x - c.x) + cos * (p.y - c.y) }));
+}
