@@ -1,0 +1,67 @@
+/** Messages and event payloads of the fine-tune job runner (also what the UI receives over socket.io). */
+import type { FineTuneJobResult } from '../../model/finetune-job.ts';
+import type { FineTuneMetrics } from '../../model/finetune.ts';
+
+/** What the worker is told to do. */
+export interface WorkerJob {
+  readonly versionsDir: string;
+  readonly baseModelDir: string;
+  readonly jobDir: string;
+  readonly steps?: number;
+  readonly minutes?: number;
+  readonly seed?: number;
+  readonly learningRate?: number;
+  readonly replay?: boolean;
+  readonly replayFraction?: number;
+  readonly tolerancePx?: number;
+  readonly backend?: string;
+  readonly progressEveryMs?: number;
+}
+
+export type WorkerMessage =
+  | { readonly type: 'progress'; readonly stage: string; readonly step: number; readonly maxSteps: number; readonly loss: number | null; readonly elapsedS: number; readonly note?: string }
+  | { readonly type: 'done'; readonly result: FineTuneJobResult }
+  | { readonly type: 'error'; readonly message: string };
+
+/** `finetune:progress` */
+export interface FineTuneProgressEvent {
+  readonly jobId: string;
+  readonly stage: string;
+  readonly step: number;
+  readonly maxSteps: number;
+  readonly loss: number | null;
+  readonly elapsedS: number;
+  readonly note?: string;
+}
+
+/** `finetune:done` — ok=false when the worker failed or was killed (the active model is then unchanged). */
+export interface FineTuneDoneEvent {
+  readonly jobId: string;
+  readonly ok: boolean;
+  readonly promoted: boolean;
+  readonly reason: string;
+  /** Active version folder after the job (vNNNN) and its model version string. */
+  readonly activeVersion: string | null;
+  readonly modelVersion: string | null;
+  readonly metricsBefore: FineTuneMetrics | null;
+  readonly metricsAfter: FineTuneMetrics | null;
+  readonly corrections: number;
+  readonly seconds: number;
+  readonly error?: string;
+}
+
+/** `model:changed` (as the service reports it; the app turns modelDir into a Measurer). */
+export interface ModelChangedEvent {
+  readonly modelVersion: string;
+  readonly version: string;
+  readonly modelDir: string;
+  readonly reason: string;
+}
+
+export interface FineTuneEvents {
+  'finetune:progress': FineTuneProgressEvent;
+  'finetune:done': FineTuneDoneEvent;
+  'model:changed': ModelChangedEvent;
+}
+
+export type FineTuneBroadcast = <E extends keyof FineTuneEvents>(event: E, payload: FineTuneEvents[E]) => void;

@@ -1,0 +1,58 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { applyCalibration, fitReaderCalibration, readerBias, wrapAxial, type ReaderMark } from '../../src/active/reader-bias.ts';
+import { axisLengthsPx } from '../../src/geometry/recist.ts';
+import { createRng } from '../../src/geometry/random.ts';
+import type { Recist } from '../../src/geometry/types.ts';
+
+const cross = (cx: number, cy: number, long: number, short: number, deg: number): Recist => {
+  const t = (deg * Math.PI) / 180, c = Math.cos(t), s = Math.sin(t);
+  return {
+    long: [{ x: cx - (c * long) / 2, y: cy - (s * long) / 2 }, { x: cx + (c * long) / 2, y: cy + (s * long) / 2 }],
+    short: [{ x: cx + (s * short) / 2, y: cy - (c * short) / 2 }, { x: cx - (s * short) / 2, y: cy + (c * short) / 2 }],
+  };
+};
+
+test('reader bias: a reader measuring 10% longer and rotated +8° is found; others near zero', () => {
+  const rng = createRng(3);
+  const marks: ReaderMark[] = [];
+  for (let i = 0; i < 30; i++) {
+    const long = rng.uniform(20, 60), short = long * rng.uniform(0.4, 0.9), deg = rng.uniform(-80, 80);
+    const spacing = { x: 0.8, y: 0.8 };
+    marks.push({ lesionId: `L${i}`, reader: 'A', recist: cross(100, 100, long, short, deg), spacing });
+    marks.push({ lesionId: `L${i}`, reader: 'B', recist: cross(100, 100, long * 1.1, short * 1.1, deg + 8), spacing });
+    marks.push({ lesionId: `L${i}`, reader: 'C', recist: cross(100, 100, long, short, deg), spacing });
+  }
+  marks.push({ lesionId: 'solo', reader: 'A', recist: cross(1, 1, 9, 5, 0), spacing: null }); // read by one reader: ignored
+  const bias = readerBias(marks);
+  const b = bias.find((x) => x.reader === 'B')!;
+  assert.equal(b.n, 30);
+  assert.equal(b.unit, 'mm');
+  assert.ok(Math.abs(b.longDiffPct.mean - 10) < 0.01, `${b.longDiffPct.mean}`);
+  assert.ok(Math.abs(b.rotationDeg.mean - 8) < 1e-6, `${b.rotationDeg.mean}`);
+  assert.ok(b.longDiff.mean > 0);
+  const a = bias.find((x) => x.reader === 'A')!;
+  assert.ok(a.longDiffPct.mean < 0 && a.longDiffPct.mean > -6);
+  assert.ok(Math.abs(a.rotationDeg.mean + 4) < 1e-6, 'A vs mean of B and C: −4°');
+  assert.ok(Math.abs(wrapAxial(Math.PI * 0.9) + Math.PI * 0.1) < 1e-12, 'axes wrap at 180°');
+});
+
+test('per-reader calibration: recovers scale and rotation, shrinks with few pairs, identity below minPairs', () => {
+  const rng = createRng(5);
+  const pairs = Array.from({ length: 40 }, () => {
+    const long = rng.uniform(20, 60), deg = rng.uniform(-80, 80);
+    return { proposal: cross(50, 60, long, long / 2, deg), final: cross(50, 60, long * 1.2, long * 0.6, deg - 5) };
+  });
+  const cal = fitReaderCalibration('B', pairs, { prior: 0 });
+  assert.ok(Math.abs(cal.scale - 1.2) < 1e-9 && Math.abs(cal.rotationDeg + 5) < 1e-9, JSON.stringify(cal));
+  const shrunk = fitReaderCalibration('B', pairs.slice(0, 5), { prior: 5 });
+  assert.ok(Math.abs(shrunk.scale - 1.1) < 1e-9 && Math.abs(shrunk.rotationDeg + 2.5) < 1e-9);
+  assert.equal(fitReaderCalibration('B', pairs.slice(0, 2)).scale, 1);
+  const applied = applyCalibration(pairs[0].proposal, cal);
+  const want = pairs[0].final;
+  [...applied.long, ...applied.short].forEach((p, i) => {
+    const q = [...want.long, ...want.short][i];
+    assert.ok(Math.hypot(p.x - q.x, p.y - q.y) < 1e-9);
+  });
+  assert.ok(Math.abs(axisLengthsPx(applied).long - axisLengthsPx(want).long) < 1e-9);
+});

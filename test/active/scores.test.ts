@@ -1,0 +1,24 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ScoreCache } from '../../src/active/scores.ts';
+
+test('score cache: keyed by lesion + model version, invalidated when the model version changes', () => {
+  const cache = new ScoreCache();
+  cache.useModel('v1');
+  assert.deepEqual(cache.missing(['a', 'b']), ['a', 'b']);
+  cache.set({ lesionId: 'a', modelVersion: 'v1', entropy: 0.4 });
+  cache.set({ lesionId: 'b', modelVersion: 'v1', entropy: 0.2 });
+  assert.deepEqual(cache.missing(['a', 'b', 'c']), ['c']);
+  assert.equal(cache.useModel('v1'), false, 'same version: nothing dropped');
+  assert.equal(cache.get('a')?.entropy, 0.4);
+  // a late result from an old model is ignored
+  cache.useModel('v2');
+  assert.equal(cache.set({ lesionId: 'a', modelVersion: 'v1', entropy: 0.9 }), false);
+  assert.equal(cache.get('a'), undefined, 'scores of v1 are stale under v2');
+  assert.deepEqual(cache.missing(['a', 'b']), ['a', 'b'], 're-scored only after the version changed');
+  cache.set({ lesionId: 'a', modelVersion: 'v2', entropy: 0.1 });
+  const copy = ScoreCache.fromJSON(JSON.parse(JSON.stringify(cache.toJSON())));
+  assert.equal(copy.modelVersion, 'v2');
+  assert.equal(copy.get('a')?.entropy, 0.1);
+  assert.equal(ScoreCache.fromJSON({ format: 'nope' }).size, 0);
+});
