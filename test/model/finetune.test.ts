@@ -1,0 +1,121 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { initBackend } from '../../src/model/backend/index.ts';
+import { isValidationLesion, promotionDecision, splitCorrections, VALIDATION_FRACTION } from '../../src/model/finetune.ts';
+import { exportCorrections, importCorrections, runFineTuneJob } from '../../src/model/finetune-job.ts';
+import {
+  ACTIVE_FILE, activeVersion, cleanStale, ensureBaseVersion, listVersions, promote, readActive, rollback, saveVersion,
+} from '../../src/model/versions.ts';
+import { loadCheckpoint } from '../../src/model/checkpoint.ts';
+import { ellipseLesion, sabotage, saveTinyModel } from './finetune-fixtures.ts';
+
+const tmp = (): string => mkdtempSync(join(tmpdir(), 'recist-ft-'));
+
+test('validation split: fixed by lesion id (same across rounds and orders), about 20%', () => {
+  const ids = Array.from({ length: 2000 }, (_, i) => `lesion-${i}`);
+  const held = ids.filter((id) => isValidationLesion(id));
+  assert.ok(Math.abs(held.length / ids.length - VALIDATION_FRACTION) < 0.03, `${held.length}`);
+  const mk = (id: string) => ({ lesionId: id, ...ellipseLesion(1, 120) });
+  const round1 = splitCorrections(ids.slice(0, 50).map(mk));
+  const round2 = splitCorrections([...ids.slice(0, 80)].reverse().map(mk));
+  const v1 = new Set(round1.validation.map((v) => v.lesionId));
+  for (const id of ids.slice(0, 50)) assert.equal(v1.has(id), round2.validation.some((v) => v.lesionId === id), id);
+  assert.ok(round1.validation.every((v) => v.box.x2 > v.box.x1), 'validation items get a fixed rough box');
+  const again = splitCorrections(ids.slice(0, 50).map(mk));
+  assert.deepEqual(again.validation.map((v) => v.box), round1.validation.map((v) => v.box), 'the same boxes every round');
+});
+
+test('promotion rule: not worse → promoted; worse, non-finite, or no validation → kept', () => {
+  const m = (longLocPx: number, n = 5) => ({ longLocPx, shortLocPx: 0, longLenPx: 0, shortLenPx: 0, n });
+  assert.equal(promotionDecision(m(10), m(9)).promoted, true);
+  assert.equal(promotionDecision(m(10), m(10)).promoted, true);
+  const worse = promotionDecision(m(10), m(10.5));
+  assert.equal(worse.promoted, false);
+  assert.match(worse.reason, /worse by 0\.50 px/);
+  assert.equal(promotionDecision(m(10), m(10.5), { tolerancePx: 1 }).promoted, true);
+  assert.equal(promotionDecision(m(10), m(NaN)).promoted, false);
+  assert.match(promotionDecision(m(NaN, 0), m(NaN, 0)).reason, /only 0 held-out/);
+});
+
+test('versions: base copied in as v0001, promote, list, rollback to the previous promoted version, atomic pointer', async () => {
+  await initBackend('wasm');
+  const dir = tmp();
+  try {
+    await saveTinyModel(join(dir, 'base'), 'base-model');
+    const root = join(dir, 'labels', 'models');
+    const v1 = await ensureBaseVersion(root, join(dir, 'base'));
+    assert.equal(v1.name, 'v0001');
+    assert.equal(v1.card.version, 'base-model');
+    assert.equal((await ensureBaseVersion(root, join(dir, 'base'))).name, 'v0001', 'idempotent');
+    const { cascade, card } = await loadCheckpoint(v1.dir);
+    const v2 = await saveVersion(root, cascade, { ...card, version: 'ft-1', parent: card.version });
+    assert.equal(v2, 'v0002');
+    assert.equal((await activeVersion(root))!.name, 'v0001', 'saving does not activate');
+    await promote(root, v2, 'test');
+    const v3 = await saveVersion(root, cascade, { ...card, version: 'ft-2', parent: 'ft-1' });
+    await promote(root, v3);
+    assert.deepEqual((await listVersions(root)).map((v) => [v.name, v.active]), [['v0001', false], ['v0002', false], ['v0003', true]]);
+    assert.equal((await rollback(root)).version, 'v0002');
+    assert.equal((await activeVersion(root))!.card.version, 'ft-1');
+    assert.equal((await rollback(root)).version, 'v0001');
+    await assert.rejects(rollback(root), /first promoted version/);
+    const pointer = (await readActive(root))!;
+    assert.deepEqual(pointer.events.map((e) => e.action), ['promote', 'promote', 'promote', 'rollback', 'rollback']);
+    assert.ok(!readdirSync(root).some((n) => n.includes('.tmp-')), 'no temp files left');
+    mkdirSync(join(root, '.v0009.tmp-1-2'));
+    assert.deepEqual(cleanStale(root), ['.v0009.tmp-1-2']);
+    cascade.stn?.dispose();
+    cascade.shn.dispose();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('exported corrections round-trip (sub-image around the lesion, marks and box shifted)', async () => {
+  const dir = tmp();
+  try {
+    const l = ellipseLesion(4, 200);
+    const box = { x1: 20, y1: 30, x2: 120, y2: 140 };
+    await exportCorrections(dir, [{ lesionId: 'L1', reader: 'r', slice: l.slice, recist: l.recist, box }]);
+    const [back] = await importCorrections(dir);
+    assert.ok(back.slice.width <= 200 && back.slice.height <= 200);
+    const dx = l.recist.long[0].x - back.recist.long[0].x, dy = l.recist.long[0].y - back.recist.long[0].y;
+    assert.equal(back.slice.hu[Math.round(back.recist.long[0].y) * back.slice.width + Math.round(back.recist.long[0].x)],
+      l.slice.hu[Math.round(l.recist.long[0].y) * 200 + Math.round(l.recist.long[0].x)]);
+    assert.deepEqual(back.box, { x1: box.x1 - dx, y1: box.y1 - dy, x2: box.x2 - dx, y2: box.y2 - dy });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a fine-tune on wrong corrections (90° rotated, 2.5× long) is caught by the held-out split and NOT promoted; active pointer unchanged', async () => {
+  await initBackend('wasm');
+  const dir = tmp();
+  try {
+    await saveTinyModel(join(dir, 'base'), 'base-model');
+    const root = join(dir, 'labels', 'models');
+    await ensureBaseVersion(root, join(dir, 'base'));
+    const pointerBefore = readFileSync(join(root, ACTIVE_FILE), 'utf8');
+    // a reader bug corrupts the new corrections; the held-out part (fixed split) still has the true marks
+    const items = Array.from({ length: 24 }, (_, i) => {
+      const l = ellipseLesion(100 + i);
+      const id = `L${i}`;
+      return { lesionId: id, reader: 'r', slice: l.slice, recist: isValidationLesion(id) ? l.recist : sabotage(l.recist), box: null };
+    });
+    assert.ok(items.some((it) => isValidationLesion(it.lesionId)), 'fixture has validation lesions');
+    await exportCorrections(join(dir, 'job'), items);
+    const r = await runFineTuneJob({ versionsDir: root, baseModelDir: join(dir, 'base'), jobDir: join(dir, 'job'), steps: 6, learningRate: 1e-2, replay: false, seed: 1 });
+    assert.equal(r.promoted, false, r.reason);
+    assert.equal(r.savedVersion, null);
+    assert.ok(r.metricsAfter.longLocPx > r.metricsBefore.longLocPx, r.reason);
+    assert.match(r.reason, /keeping the current model/);
+    assert.equal(readFileSync(join(root, ACTIVE_FILE), 'utf8'), pointerBefore, 'active pointer unchanged');
+    assert.deepEqual((await listVersions(root)).map((v) => v.name), ['v0001'], 'no new version written');
+    assert.ok(existsSync(join(root, 'v0001', 'card.json')));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
