@@ -30,12 +30,15 @@ function colorAt(t: number): Rgb {
   return [a[0] + (b[0] - a[0]) * f, a[1] + (b[1] - a[1]) * f, a[2] + (b[2] - a[2]) * f].map(Math.round) as unknown as Rgb;
 }
 
-/** A map as colours, scaled to its own max (or `max`). */
+/** A map as colours, scaled linearly from its own minimum to its own maximum (or to [0, `max`]). */
 export function heat(values: ArrayLike<number>, width: number, height: number, offset = 0, max?: number): RgbImage {
-  let m = max ?? 0;
-  if (max === undefined) for (let i = 0; i < width * height; i++) m = Math.max(m, values[offset + i]);
+  let lo = max === undefined ? Infinity : 0, hi = max ?? -Infinity;
+  if (max === undefined) {
+    for (let i = 0; i < width * height; i++) { const v = values[offset + i]; if (v < lo) lo = v; if (v > hi) hi = v; }
+  }
+  const span = hi - lo;
   const data = new Uint8Array(width * height * 3);
-  for (let i = 0; i < width * height; i++) data.set(colorAt(m > 0 ? values[offset + i] / m : 0), i * 3);
+  for (let i = 0; i < width * height; i++) data.set(colorAt(span > 0 ? (values[offset + i] - lo) / span : 0), i * 3);
   return { width, height, data };
 }
 
