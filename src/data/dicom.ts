@@ -1,6 +1,6 @@
 /**
  * DICOM CT slices → HU. Headers and native (uncompressed) pixel data are read with dicom-parser; RLE and
- * JPEG-family pixel data are decompressed with daikon (loaded lazily, only for compressed files).
+ * RLE and JPEG-family pixel data are decompressed with daikon (a static import, so bundles carry it).
  *
  * Supported transfer syntaxes: implicit/explicit VR little endian, explicit VR big endian, RLE lossless,
  * JPEG lossless (process 14, incl. selection value 1), JPEG-LS lossless, JPEG 2000 lossless; lossy JPEG family
@@ -8,11 +8,10 @@
  * Files with or without the 128-byte preamble, and bare data sets without file meta, are accepted.
  */
 import { readFileSync, readdirSync, statSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import dicomParser from 'dicom-parser';
 import type { DataSet } from 'dicom-parser';
-import type daikonModule from 'daikon';
+import daikon from 'daikon';
 import type { DicomMetadata, DicomSlice, HuWindow } from './types.ts';
 
 export const TS_IMPLICIT_LE = '1.2.840.10008.1.2';
@@ -144,11 +143,6 @@ function fmtTag(tag: string): string {
   return `(${tag.slice(1, 5).toUpperCase()},${tag.slice(5).toUpperCase()})`;
 }
 
-function loadDaikon(): typeof daikonModule {
-  const require = createRequire(import.meta.url);
-  return require('daikon') as typeof daikonModule;
-}
-
 /** Pixel bytes of one frame, decompressing with daikon when needed; returns the bytes and their byte order. */
 function framePixelBytes(
   ds: DataSet, part10: Uint8Array, ts: string, frame: number, frameBytes: number, name: string,
@@ -162,7 +156,6 @@ function framePixelBytes(
     }
     return { bytes: ds.byteArray.subarray(start, start + frameBytes), littleEndian: ts !== TS_EXPLICIT_BE };
   }
-  const daikon = loadDaikon();
   const ab = part10.buffer.slice(part10.byteOffset, part10.byteOffset + part10.byteLength) as ArrayBuffer;
   let raw: ArrayBuffer;
   let littleEndian: boolean;

@@ -3,7 +3,9 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** Repository root (this file lives in src/data). */
-export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const REPO_ROOT = (import.meta as { url?: string }).url
+  ? resolve(dirname(fileURLToPath(import.meta.url)), '..', '..')
+  : process.cwd(); // single-file bundle (no import.meta.url): run from the repository root
 
 /**
  * The shared real-data folder: `$RECIST_SHARED_DATA`, else `../shared/data` beside the repository.

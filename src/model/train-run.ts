@@ -4,6 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import { createTrainingSource } from '../data/training-source.ts';
+import { startSampleWorkers } from '../data/sample-workers.ts';
 import type { Sample } from '../data/samples.ts';
 import { createRng } from '../geometry/random.ts';
 import { fromCrop } from '../geometry/crop.ts';
@@ -35,6 +36,8 @@ export interface RunTrainingOptions {
   readonly command: string;
   /** Lesion ids (DeepLesion File_name#index) or patient indices never to train on. */
   readonly excludePatients?: readonly number[];
+  /** Generate training samples in this many worker threads (0: in the main thread). */
+  readonly workers?: number;
   readonly log?: (line: string) => void;
 }
 
@@ -83,10 +86,12 @@ export async function runTraining(o: RunTrainingOptions): Promise<ModelCard> {
     seed: o.seed,
   });
   const rng = createRng(o.seed);
-  const source = await createTrainingSource({
-    synthetic: o.synthetic, dataDirs: o.dataDirs, realFraction: o.realFraction, excludePatients: o.excludePatients ?? [],
-  });
-  const val = source.sample(o.valCount, createRng(o.seed + 1_000_003));
+  const sourceOptions = { synthetic: o.synthetic, dataDirs: o.dataDirs, realFraction: o.realFraction, excludePatients: o.excludePatients ?? [] };
+  const local = await createTrainingSource(sourceOptions);
+  const val = local.sample(o.valCount, createRng(o.seed + 1_000_003));
+  const pool = o.workers ? await startSampleWorkers(sourceOptions, o.seed + 17, o.workers) : null;
+  const source = pool ?? { describe: local.describe, stats: local.stats };
+  const nextSamples = pool ? (n: number) => pool.sample(n) : (n: number) => local.sample(n, rng);
   let cascade: Cascade;
   let parent: string | null = null;
   if (o.resume && existsSync(o.outDir)) {
@@ -97,7 +102,7 @@ export async function runTraining(o: RunTrainingOptions): Promise<ModelCard> {
   } else cascade = buildCascade(config);
   log(`training ${config.preset} (${ablationOf(config)}) for ${o.minutes} min on ${source.describe()}; validation: ${val.length} fixed samples`);
   const before = sampleMetrics(cascade, val);
-  const result = await trainCascade(cascade, plan, (n) => source.sample(n, rng), val, rng, createProgressPrinter());
+  const result = await trainCascade(cascade, plan, nextSamples, val, rng, createProgressPrinter()).finally(() => pool?.close());
   const after = sampleMetrics(cascade, val);
   log(`\nvalidation (${val.length} held-out samples, simulated rough boxes): long-axis location ${before.longLocPx.toFixed(2)} → ${after.longLocPx.toFixed(2)} px, short ${before.shortLocPx.toFixed(2)} → ${after.shortLocPx.toFixed(2)} px`);
   const createdAt = new Date().toISOString();

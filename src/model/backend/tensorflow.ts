@@ -11,7 +11,7 @@ export const TFJS_NODE_PACKAGES = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfj
 
 function resolvable(pkg: string): boolean {
   try {
-    createRequire(import.meta.url).resolve(pkg);
+    createRequire((import.meta as { url?: string }).url ?? `${process.cwd()}/`).resolve(pkg);
     return true;
   } catch {
     return false;
