@@ -43,9 +43,14 @@ export interface CascadeOutput {
   readonly heatmaps: tf.Tensor4D[];
 }
 
-export function buildCascade(config: ModelConfig): Cascade {
-  const stn = config.stn.enabled ? buildStn(config.stn, config.inputSize) : null;
-  const shn = buildShn(config.shn);
+export interface BuildOptions {
+  /** Seed for every random initializer (deterministic weights); omitted = Math.random. */
+  readonly seed?: number;
+}
+
+export function buildCascade(config: ModelConfig, opts: BuildOptions = {}): Cascade {
+  const stn = config.stn.enabled ? buildStn(config.stn, config.inputSize, opts.seed) : null;
+  const shn = buildShn(config.shn, opts.seed === undefined ? undefined : opts.seed + 1);
   return { config, stn, shn };
 }
 

@@ -66,21 +66,25 @@ function syntheticBatch(ls: Lesion[]) {
 const cascades: Cascade[] = [];
 after(() => cascades.forEach(disposeCascade));
 
+// Seeded init (seed 2), Adam 1e-3: the loss falls smoothly. Higher rates (≥ 3e-3) make L_TPP spike under
+// Adam; with seed 1 the initial L_LRP is low and 15 steps reach only ~0.69× (L_HM falls slowest: 1 → ~0.8–0.9).
 test('tiny cascade: joint loss falls within 15 Adam steps on a fixed batch of 4', () => {
   tf.setBackend(tf.getBackend()); // keep the backend chosen in before()
-  const c = buildCascade(PRESETS.tiny);
+  const c = buildCascade(PRESETS.tiny, { seed: Number(process.env.CASCADE_TEST_SEED ?? 2) });
   cascades.push(c);
   const batch = syntheticBatch(LESIONS);
-  const opt = tf.train.adam(3e-3);
+  const opt = tf.train.adam(Number(process.env.CASCADE_TEST_LR ?? 1e-3));
   const vars = trainableWeights(c, 'all');
   const losses: number[] = [];
   const parts: string[] = [];
+  let hmLast = NaN;
   const t0 = Date.now();
   for (let step = 0; step < 15; step++) {
     const cost = opt.minimize(() => {
       // Teacher forcing: the SHN sees the true-θ canonical image, so the canonical targets are exact.
       const out = forwardCascade(c, batch.input, { training: true, theta: batch.theta });
       const r = jointLoss(out, batch, c.config.losses);
+      if (step === 14) hmLast = r.parts.hm.dataSync()[0];
       if (step === 0 || step === 14) parts.push(Object.entries(r.parts).map(([k, v]) => `${k} ${v.dataSync()[0].toFixed(3)}`).join(', '));
       return r.total;
     }, true, vars);
@@ -93,6 +97,7 @@ test('tiny cascade: joint loss falls within 15 Adam steps on a fixed batch of 4'
   tf.dispose(batch);
   assert.ok(losses.every(Number.isFinite), 'non-finite loss');
   assert.ok(losses[losses.length - 1] < 0.7 * losses[0], `loss ${losses[0]} → ${losses[losses.length - 1]}`);
+  assert.ok(hmLast < 0.95, `heatmap loss did not fall: ${hmLast}`);
 });
 
 test('teacher forcing and skipStn/skipShn route θ as documented', () => {

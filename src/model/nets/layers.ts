@@ -29,7 +29,13 @@ export function channels(x: Sym): number {
 /** Unique layer names within one model. */
 export class Namer {
   private readonly used = new Map<string, number>();
-  constructor(private readonly prefix: string) {}
+  private seeds = 0;
+  /** `seed` (optional) makes every random initializer of the model deterministic. */
+  constructor(private readonly prefix: string, private readonly seed?: number) {}
+  /** A distinct seed per random initializer, or undefined (Math.random) when the model is unseeded. */
+  nextSeed(): number | undefined {
+    return this.seed === undefined ? undefined : this.seed * 100003 + this.seeds++;
+  }
   name(base: string): string {
     const n = this.used.get(base) ?? 0;
     this.used.set(base, n + 1);
@@ -53,7 +59,12 @@ export function conv(nm: Namer, base: string, x: Sym, filters: number, o: ConvOp
       strides: o.stride ?? 1,
       padding: 'same',
       useBias: o.bias ?? true,
-      kernelInitializer: o.init === 'zeros' ? 'zeros' : o.init === 'glorot' ? 'glorotUniform' : 'heNormal',
+      kernelInitializer:
+        o.init === 'zeros'
+          ? 'zeros'
+          : o.init === 'glorot'
+            ? tf.initializers.glorotUniform({ seed: nm.nextSeed() })
+            : tf.initializers.heNormal({ seed: nm.nextSeed() }),
     }),
     x,
   );

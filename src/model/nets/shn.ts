@@ -11,8 +11,8 @@ import { hourglass, residual } from './hourglass.ts';
 
 export const NUM_KEYPOINTS = 4;
 
-export function buildShn(cfg: ShnConfig): tf.LayersModel {
-  const nm = new Namer('shn');
+export function buildShn(cfg: ShnConfig, seed?: number): tf.LayersModel {
+  const nm = new Namer('shn', seed);
   const f = cfg.width;
   const size = cfg.canonicalSize;
   const input = tf.input({ shape: [size, size, 1], name: 'shn_input' }); // [B, 128, 128, 1]

@@ -19,8 +19,8 @@ import { fpnTopDown } from './fpn.ts';
 export const THETA_IDENTITY: readonly [number, number, number, number] = [0, 0, 0, 1];
 
 /** input [B, 128, 128, 1] → [mask logits [B, 32, 32, 1], θ [B, 4]]. */
-export function buildStn(cfg: StnConfig, inputSize = 128): tf.LayersModel {
-  const nm = new Namer('stn');
+export function buildStn(cfg: StnConfig, inputSize = 128, seed?: number): tf.LayersModel {
+  const nm = new Namer('stn', seed);
   const input = tf.input({ shape: [inputSize, inputSize, 1], name: 'stn_input' }); // [B, 128, 128, 1]
   const feats = resnetTrunk(nm, input, cfg.blocks, cfg.baseWidth);
   const p2 = fpnTopDown(nm, feats, cfg.fpnWidth); // [B, 32, 32, F]
