@@ -118,3 +118,26 @@ test('resolveConfig fills defaults, applies ablations and names a bad field', ()
   assert.equal(resolveTrainConfig().optimizer.momentum, 0.9);
   assert.equal(resolveTrainConfig().optimizer.learningRate, 5e-4);
 });
+
+test('STN and SHN round-trip through tfjs layers format (built-in layers only)', async () => {
+  const c = buildCascade(PRESETS.tiny, { seed: 3 });
+  const x = tf.randomUniform([1, 128, 128, 1], 0, 1, 'float32', 9) as tf.Tensor4D;
+  for (const model of [c.stn!, c.shn]) {
+    let artifacts: tf.io.ModelArtifacts | null = null;
+    await model.save(tf.io.withSaveHandler(async (a) => {
+      artifacts = a;
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+    }));
+    if (!artifacts) throw new Error('nothing saved');
+    const loaded = await tf.loadLayersModel(tf.io.fromMemory(artifacts));
+    const a = model.predict(x) as tf.Tensor | tf.Tensor[];
+    const b = loaded.predict(x) as tf.Tensor | tf.Tensor[];
+    const as = Array.isArray(a) ? a : [a], bs = Array.isArray(b) ? b : [b];
+    assert.equal(as.length, bs.length);
+    as.forEach((t, i) => assert.ok(tf.tidy(() => t.sub(bs[i]).abs().max().dataSync()[0]) < 1e-5, `${model.name} output ${i} differs after reload`));
+    tf.dispose([...as, ...bs]);
+    loaded.dispose();
+  }
+  x.dispose();
+  disposeCascade(c);
+});
