@@ -10,6 +10,7 @@ import { LabelStore } from '../../src/server/store.ts';
 import { createApplication } from '../../src/server/app.ts';
 import { createFineTuneService, type FineTuneEvents } from '../../src/server/finetune/index.ts';
 import type { CtSlice } from '../../src/data/types.ts';
+import type { Recist } from '../../src/geometry/types.ts';
 import { ellipseLesion, saveTinyModel } from '../model/finetune-fixtures.ts';
 import { fakeMeasurer, tinyDataset } from './fixtures.ts';
 
@@ -27,10 +28,15 @@ async function setup(dir: string, n: number) {
   const dataset = datasetFromMaps('ellipses', 'demo', lesions, (id) => slices.get(id)!, slices.keys());
   const store = await LabelStore.open(join(dir, 'labels'));
   await store.addLabels(lesions.map((l) => ({
-    lesionId: l.id, dataset: dataset.id, reader: 'r1', modelVersion: null, original: null, final: marks.get(l.id)!, box: null, status: 'accepted', spacing: l.spacing,
+    lesionId: l.id, dataset: dataset.id, reader: 'r1', modelVersion: null, original: null, final: plain(marks.get(l.id)!), box: null, status: 'accepted', spacing: l.spacing,
   })));
   return { dataset, store };
 }
+
+const plain = (r: Recist) => ({
+  long: [{ x: r.long[0].x, y: r.long[0].y }, { x: r.long[1].x, y: r.long[1].y }] as [{ x: number; y: number }, { x: number; y: number }],
+  short: [{ x: r.short[0].x, y: r.short[0].y }, { x: r.short[1].x, y: r.short[1].y }] as [{ x: number; y: number }, { x: number; y: number }],
+});
 
 type Ev = { [E in keyof FineTuneEvents]: { event: E; payload: FineTuneEvents[E] } }[keyof FineTuneEvents];
 

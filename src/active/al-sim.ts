@@ -1,0 +1,129 @@
+/**
+ * Offline active-learning simulation (`recist al-sim`): on a folder whose lesions all have marks, start from a model,
+ * split lesions into a pool and a fixed test part BY PATIENT, then per strategy repeat: rank the unlabeled pool with
+ * the current model's scores, reveal the true marks of the top k as corrections, fine-tune, evaluate on the test
+ * part. Every strategy starts from the same model, uses the same split, the same fine-tune seeds per round and the
+ * same test boxes, so the curves differ only by which lesions were picked.
+ *
+ * The model is injected (`AlSimModel`): this module never calls tfjs (src/active imports geometry only); the
+ * adapter lives in src/model/finetune-al.ts and the command in src/cli/commands/al-sim.ts.
+ */
+import { getStrategy, hash32 } from './strategies.ts';
+import type { LesionScore } from './scores.ts';
+
+export interface AlLesion {
+  readonly id: string;
+  readonly patient: string;
+}
+
+export interface AlMetrics {
+  /** Mean long-axis location error (original px): the headline number. */
+  readonly longLocPx: number;
+  readonly [key: string]: number;
+}
+
+export interface AlSimModel<M> {
+  /** Uncertainty of each pool lesion under `model` (fields the strategies read: entropy, tta). */
+  score(model: M, ids: readonly string[], kind: 'entropy' | 'tta'): Promise<Map<string, { entropy?: number; tta?: number }>>;
+  /** Fine-tune `model` on the corrections revealed so far; returns the model to continue with. */
+  fineTune(model: M, correctionIds: readonly string[], ctx: { strategy: string; round: number; seed: number }): Promise<{ model: M; promoted: boolean; reason: string; seconds: number }>;
+  evaluate(model: M, testIds: readonly string[]): Promise<AlMetrics>;
+  version(model: M): string;
+  release?(model: M): void;
+}
+
+export interface AlSimOptions {
+  readonly lesions: readonly AlLesion[];
+  /** Share of patients in the test part (default 1/3). */
+  readonly testFraction?: number;
+  readonly strategies: readonly string[];
+  /** Lesions revealed per round. */
+  readonly k: number;
+  readonly rounds: number;
+  readonly seed: number;
+  readonly onEvent?: (line: string) => void;
+}
+
+export interface AlPoint {
+  readonly round: number;
+  readonly corrections: number;
+  readonly metrics: AlMetrics;
+  readonly picked: readonly string[];
+  /** Mean uncertainty (the strategy's score when it has one, else entropy) of the picked lesions. */
+  readonly pickedEntropy: number | null;
+  readonly promoted: boolean | null;
+  readonly reason: string;
+  readonly modelVersion: string;
+  readonly fineTuneSeconds: number;
+}
+
+export interface AlCurve {
+  readonly strategy: string;
+  readonly points: readonly AlPoint[];
+}
+
+export interface AlSimResult {
+  readonly pool: readonly string[];
+  readonly test: readonly string[];
+  readonly poolPatients: number;
+  readonly testPatients: number;
+  readonly start: AlMetrics;
+  readonly curves: readonly AlCurve[];
+  readonly seconds: number;
+}
+
+/** Split lesions by patient (seeded): no patient has lesions in both parts. At least one patient on each side. */
+export function splitByPatient(lesions: readonly AlLesion[], testFraction: number, seed: number): { pool: AlLesion[]; test: AlLesion[] } {
+  const patients = [...new Set(lesions.map((l) => l.patient))].sort((a, b) => hash32(`${seed}:${a}`) - hash32(`${seed}:${b}`) || a.localeCompare(b));
+  if (patients.length < 2) throw new Error(`al-sim: ${patients.length} patient(s); need at least 2 to split pool and test by patient`);
+  const nTest = Math.min(patients.length - 1, Math.max(1, Math.round(patients.length * testFraction)));
+  const testSet = new Set(patients.slice(0, nTest));
+  return { pool: lesions.filter((l) => !testSet.has(l.patient)), test: lesions.filter((l) => testSet.has(l.patient)) };
+}
+
+export async function runAlSim<M>(start: M, ops: AlSimModel<M>, o: AlSimOptions): Promise<AlSimResult> {
+  const t0 = Date.now();
+  const say = o.onEvent ?? (() => {});
+  if (!(Number.isInteger(o.k) && o.k >= 1)) throw new Error(`al-sim: k = ${o.k} must be a positive integer`);
+  if (!(Number.isInteger(o.rounds) && o.rounds >= 1)) throw new Error(`al-sim: rounds = ${o.rounds} must be a positive integer`);
+  o.strategies.forEach(getStrategy);
+  const { pool, test } = splitByPatient(o.lesions, o.testFraction ?? 1 / 3, o.seed);
+  const poolIds = pool.map((l) => l.id), testIds = test.map((l) => l.id);
+  if (poolIds.length < o.k) throw new Error(`al-sim: pool has ${poolIds.length} lesions, fewer than k = ${o.k}`);
+  say(`split by patient (seed ${o.seed}): pool ${poolIds.length} lesions / test ${testIds.length} lesions`);
+  const startMetrics = await ops.evaluate(start, testIds);
+  say(`start model ${ops.version(start)}: test long-axis location ${startMetrics.longLocPx.toFixed(2)} px`);
+  const curves: AlCurve[] = [];
+  for (const name of o.strategies) {
+    const strategy = getStrategy(name);
+    const uses = strategy.info().uses;
+    let model = start;
+    const labeled = new Set<string>();
+    const points: AlPoint[] = [{ round: 0, corrections: 0, metrics: startMetrics, picked: [], pickedEntropy: null, promoted: null, reason: 'start model', modelVersion: ops.version(start), fineTuneSeconds: 0 }];
+    for (let round = 1; round <= o.rounds; round++) {
+      const remaining = poolIds.filter((id) => !labeled.has(id));
+      if (remaining.length === 0) break;
+      const raw = await ops.score(model, remaining, uses === 'tta' ? 'tta' : 'entropy');
+      const version = ops.version(model);
+      const scores = new Map<string, LesionScore>([...raw].map(([id, s]) => [id, { lesionId: id, modelVersion: version, time: 0, ...s }]));
+      const picked = strategy({ items: remaining, labeled, seed: o.seed }, scores).order.slice(0, o.k);
+      picked.forEach((id) => labeled.add(id));
+      const ent = picked.map((id) => (uses === 'tta' ? scores.get(id)?.tta : scores.get(id)?.entropy)).filter((v): v is number => v !== undefined);
+      const ft = await ops.fineTune(model, [...labeled], { strategy: name, round, seed: o.seed * 1000 + round });
+      if (ft.model !== model && model !== start) ops.release?.(model);
+      model = ft.model;
+      const metrics = await ops.evaluate(model, testIds);
+      points.push({
+        round, corrections: labeled.size, metrics, picked, pickedEntropy: ent.length ? ent.reduce((a, b) => a + b, 0) / ent.length : null,
+        promoted: ft.promoted, reason: ft.reason, modelVersion: ops.version(model), fineTuneSeconds: ft.seconds,
+      });
+      say(`${name} round ${round}: ${labeled.size} corrections, test long-axis location ${metrics.longLocPx.toFixed(2)} px (${ft.reason}; fine-tune ${ft.seconds.toFixed(0)} s)`);
+    }
+    if (model !== start) ops.release?.(model);
+    curves.push({ strategy: name, points });
+  }
+  return {
+    pool: poolIds, test: testIds, poolPatients: new Set(pool.map((l) => l.patient)).size, testPatients: new Set(test.map((l) => l.patient)).size,
+    start: startMetrics, curves, seconds: (Date.now() - t0) / 1000,
+  };
+}

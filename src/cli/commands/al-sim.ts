@@ -1,0 +1,94 @@
+/**
+ * `recist al-sim --data DIR [--model DIR] [--strategies entropy,random] [--k 4] [--rounds 4] [--steps 20] ...`:
+ * offline active-learning simulation on a labeled DeepLesion-layout folder (src/active/al-sim.ts). Writes
+ * reports/al-sim/<name>/{curve.csv, curve.svg, README.md, result.json}.
+ */
+import type { Command } from 'commander';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join, resolve } from 'node:path';
+import { runAlSim } from '../../active/al-sim.ts';
+import { alSimCsv, alSimMarkdown, alSimSvg } from '../../active/al-sim-report.ts';
+import { ttaSpread } from '../../active/uncertainty.ts';
+import { openDeepLesionFolder } from '../../data/deeplesion.ts';
+import { REPO_ROOT } from '../../data/paths.ts';
+import { createTrainingSource } from '../../data/training-source.ts';
+import { initBackend, type BackendName } from '../../model/backend/index.ts';
+import { createAlAdapter, loadAlModel } from '../../model/finetune-al.ts';
+import { DEFAULT_MODEL_DIR } from '../../model/measurer.ts';
+
+interface AlSimFlags {
+  data: string; model?: string; name?: string; out?: string; strategies: string; k: string; rounds: string; steps: string;
+  minutes?: string; lr: string; batch: string; replayFraction: string; replay: boolean; gate: boolean; testFraction: string;
+  seed: string; evalSeeds: string; backend: string;
+}
+
+const num = (v: string, name: string, min: number, int = true): number => {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < min || (int && !Number.isInteger(n))) throw new Error(`--${name} ${JSON.stringify(v)} must be ${int ? 'an integer' : 'a number'} ≥ ${min}`);
+  return n;
+};
+
+export function register(program: Command): void {
+  program.command('al-sim')
+    .description('offline active-learning simulation: pick k lesions per round by a strategy, reveal their marks, fine-tune, evaluate on a patient-disjoint test part; curves per strategy to reports/al-sim/<name>/')
+    .requiredOption('-d, --data <dir>', 'DeepLesion-layout folder whose lesions all have marks (DL_info.csv + Images_png)')
+    .option('-m, --model <dir>', 'start model folder (default models/default)')
+    .option('--name <name>', 'report name (default: the data folder name)')
+    .option('--out <dir>', 'reports root', join(REPO_ROOT, 'reports', 'al-sim'))
+    .option('--strategies <list>', 'comma-separated: entropy, tta, random, first', 'entropy,random')
+    .option('--k <n>', 'lesions revealed per round', '4')
+    .option('--rounds <n>', 'rounds per strategy', '4')
+    .option('--steps <n>', 'fine-tune steps per round', '20')
+    .option('--minutes <m>', 'fine-tune wall-time cap per round (minutes)')
+    .option('--lr <x>', 'fine-tune Adam learning rate', '1e-4')
+    .option('--batch <n>', 'fine-tune batch', '8')
+    .option('--replay-fraction <x>', 'share of each batch replayed from synthetic lesions', '0.5')
+    .option('--no-replay', 'no synthetic replay (corrections only)')
+    .option('--gate', 'hold out the fixed validation split of the revealed corrections and keep the old model when worse (as the server does)', false)
+    .option('--test-fraction <x>', 'share of patients in the test part', '0.3333')
+    .option('--seed <n>', 'split / random-strategy / fine-tune seed', '1')
+    .option('--eval-seeds <list>', 'rough-box seeds of the test evaluation', '1,2,3')
+    .option('--backend <name>', 'tfjs backend', 'wasm')
+    .action(async (f: AlSimFlags) => {
+      const backend = await initBackend(f.backend as BackendName);
+      const data = resolve(f.data);
+      const name = f.name ?? basename(data);
+      const outDir = join(resolve(f.out ?? join(REPO_ROOT, 'reports', 'al-sim')), name);
+      const modelDir = resolve(f.model ?? DEFAULT_MODEL_DIR);
+      const strategies = f.strategies.split(',').map((s) => s.trim()).filter(Boolean);
+      const settings = {
+        k: num(f.k, 'k', 1), rounds: num(f.rounds, 'rounds', 1), steps: num(f.steps, 'steps', 1), minutes: f.minutes ? num(f.minutes, 'minutes', 0.01, false) : null,
+        lr: num(f.lr, 'lr', 1e-9, false), batch: num(f.batch, 'batch', 1), replay: f.replay, replayFraction: f.replay ? num(f.replayFraction, 'replay-fraction', 0, false) : 0,
+        gate: f.gate, testFraction: num(f.testFraction, 'test-fraction', 0.01, false), seed: num(f.seed, 'seed', 0),
+        evalSeeds: f.evalSeeds.split(',').map((s) => num(s.trim(), 'eval-seeds', 0)), strategies,
+      };
+      const log = (line: string): void => { process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${line}\n`); };
+      log(`backend ${backend.detail}; start model ${modelDir}; data ${data}`);
+      const workDir = mkdtempSync(join(tmpdir(), 'recist-al-sim-'));
+      try {
+        const folder = openDeepLesionFolder(data, { cacheSize: 256 });
+        const replay = settings.replay ? await createTrainingSource({ synthetic: true, dataDirs: [], realFraction: 0, excludePatients: [] }) : null;
+        const { ops, lesions } = createAlAdapter({
+          folder, workDir, steps: settings.steps, minutes: settings.minutes ?? undefined, learningRate: settings.lr, batch: settings.batch,
+          replay, replayFraction: settings.replayFraction, gate: settings.gate, evalSeeds: settings.evalSeeds, scoreSeed: settings.seed,
+          ttaScore: (p) => ttaSpread(p).relative, log,
+        });
+        const start = await loadAlModel(modelDir);
+        const result = await runAlSim(start, ops, { lesions, testFraction: settings.testFraction, strategies, k: settings.k, rounds: settings.rounds, seed: settings.seed, onEvent: log });
+        mkdirSync(outDir, { recursive: true });
+        const title = `${name}: test error vs corrections (k=${settings.k}, ${settings.steps} steps/round)`;
+        writeFileSync(join(outDir, 'curve.csv'), alSimCsv(result));
+        writeFileSync(join(outDir, 'curve.svg'), alSimSvg(result, title));
+        writeFileSync(join(outDir, 'curve-length-mm.svg'), alSimSvg(result, `${name}: long-axis length error vs corrections`, 'longLenMm', 'test long-axis length error (mm)'));
+        const command = `recist al-sim ${process.argv.slice(3).join(' ')}`;
+        writeFileSync(join(outDir, 'README.md'), alSimMarkdown(result, { name, data, startModel: `${modelDir} (${start.version})`, settings, backend: backend.detail, command }, 'curve.svg'));
+        writeFileSync(join(outDir, 'result.json'), JSON.stringify({ settings, data, startModel: start.version, backend: backend.detail, result }, null, 1));
+        log(`wrote ${outDir}`);
+        for (const c of result.curves) console.log(`${c.strategy.padEnd(8)} ${c.points.map((p) => `${p.corrections}:${p.metrics.longLocPx.toFixed(2)}`).join('  ')}`);
+        ops.release(start);
+      } finally {
+        rmSync(workDir, { recursive: true, force: true });
+      }
+    });
+}

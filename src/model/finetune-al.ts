@@ -1,0 +1,136 @@
+/**
+ * The model side of `recist al-sim` (src/active/al-sim.ts `AlSimModel`): scoring pool lesions (heatmap entropy, or
+ * TTA proposals handed to an injected spread function), fine-tuning on revealed marks (`fineTune`), and evaluation
+ * on the test lesions with rough boxes simulated per the paper protocol, seeded per (seed, lesion id) exactly as
+ * src/eval/run.ts `roughBoxFor` does.
+ */
+import { join } from 'node:path';
+import type { DeepLesionFolder } from '../data/deeplesion.ts';
+import type { TrainingSource } from '../data/training-source.ts';
+import type { LesionRecord } from '../data/types.ts';
+import { simulateRoughBox } from '../geometry/box.ts';
+import { createRng } from '../geometry/random.ts';
+import { axisLengthsMm, axisLengthsPx, segmentLocationDistance } from '../geometry/recist.ts';
+import type { Box, Recist } from '../geometry/types.ts';
+import { disposeCascade, type Cascade } from './cascade.ts';
+import { loadCheckpoint, saveCheckpoint } from './checkpoint.ts';
+import { fineTune, splitCorrections } from './finetune.ts';
+import { cropInput, proposeFromCropsSync } from './measurer.ts';
+import { ttaProposals } from './finetune-tta.ts';
+
+export interface AlModelRef {
+  readonly dir: string;
+  readonly version: string;
+  readonly cascade: Cascade;
+}
+
+export interface AlAdapterOptions {
+  readonly folder: DeepLesionFolder;
+  /** Where fine-tuned rounds are saved (one folder per strategy and round). */
+  readonly workDir: string;
+  readonly steps?: number;
+  readonly minutes?: number;
+  readonly learningRate?: number;
+  readonly batch?: number;
+  readonly replay: TrainingSource | null;
+  readonly replayFraction: number;
+  /** true: hold out the fixed validation split of the revealed corrections and keep the old model when worse. */
+  readonly gate: boolean;
+  /** Rough-box seeds for the test evaluation (results averaged). */
+  readonly evalSeeds: readonly number[];
+  /** Rough-box seed for scoring the pool. */
+  readonly scoreSeed: number;
+  /** TTA spread of K proposals (src/active/uncertainty.ts ttaSpread(..).relative), injected: model may not import active. */
+  readonly ttaScore?: (proposals: Recist[]) => number;
+  readonly log?: (line: string) => void;
+}
+
+/** FNV-1a 32-bit (the same as src/eval/run.ts hashString, so boxes match `recist eval`). */
+function fnv1a(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) { h ^= s.charCodeAt(i); h = Math.imul(h, 0x01000193); }
+  return h >>> 0;
+}
+
+export function roughBoxFor(recist: Recist, lesionId: string, seed: number, w: number, h: number): Box {
+  return simulateRoughBox(recist, createRng(fnv1a(`${seed}:${lesionId}`)), { imageWidth: w, imageHeight: h });
+}
+
+export async function loadAlModel(dir: string): Promise<AlModelRef> {
+  const { cascade, card } = await loadCheckpoint(dir);
+  return { dir, version: card.version, cascade };
+}
+
+export function createAlAdapter(o: AlAdapterOptions) {
+  const byId = new Map<string, LesionRecord>();
+  for (const r of o.folder.records) if (o.folder.hasImage(r)) byId.set(o.folder.lesionId(r), r);
+  const rec = (id: string): LesionRecord => {
+    const r = byId.get(id);
+    if (!r) throw new Error(`al-sim: unknown lesion ${id}`);
+    return r;
+  };
+  const crop = (id: string, seed: number) => {
+    const r = rec(id);
+    const slice = o.folder.slice(r);
+    return cropInput(slice, roughBoxFor(r.recist, id, seed, slice.width, slice.height));
+  };
+  const lesions = [...byId.entries()].map(([id, r]) => ({ id, patient: String(r.patientIndex) }));
+
+  const ops = {
+    async score(m: AlModelRef, ids: readonly string[], kind: 'entropy' | 'tta') {
+      const out = new Map<string, { entropy?: number; tta?: number }>();
+      for (let i = 0; i < ids.length; i += 16) {
+        const part = ids.slice(i, i + 16);
+        const crops = part.map((id) => crop(id, o.scoreSeed));
+        const props = proposeFromCropsSync(m.cascade, crops, m.version, 'al-sim');
+        const tta = kind === 'tta' && o.ttaScore ? ttaProposals(m.cascade, crops) : null;
+        part.forEach((id, j) => out.set(id, { entropy: props[j].entropy, ...(tta && o.ttaScore ? { tta: o.ttaScore(tta[j]) } : {}) }));
+      }
+      return out;
+    },
+    async fineTune(m: AlModelRef, ids: readonly string[], ctx: { strategy: string; round: number; seed: number }) {
+      const items = ids.map((id) => {
+        const r = rec(id);
+        return { lesionId: id, slice: o.folder.slice(r), recist: r.recist, box: null };
+      });
+      const { train, validation } = o.gate ? splitCorrections(items) : { train: items, validation: [] };
+      if (train.length === 0) return { model: m, promoted: false, reason: `all ${items.length} corrections are in the validation split: nothing to train on`, seconds: 0 };
+      const res = await fineTune({
+        baseModelDir: m.dir, corrections: train, replay: o.replay, replayFraction: o.replayFraction, validation,
+        steps: o.steps, minutes: o.minutes, seed: ctx.seed, learningRate: o.learningRate, batch: o.batch,
+        command: `al-sim ${ctx.strategy} round ${ctx.round}`,
+      });
+      const accept = o.gate ? res.promoted : true;
+      if (!accept) {
+        disposeCascade(res.cascade);
+        return { model: m, promoted: false, reason: res.reason, seconds: res.seconds };
+      }
+      const dir = join(o.workDir, `${ctx.strategy}-r${String(ctx.round).padStart(2, '0')}`);
+      const version = `${res.card.version}-${ctx.strategy}-r${ctx.round}`;
+      await saveCheckpoint(res.cascade, { ...res.card, version }, dir);
+      return { model: { dir, version, cascade: res.cascade }, promoted: true, reason: o.gate ? res.reason : `${train.length} corrections (no gate)`, seconds: res.seconds };
+    },
+    async evaluate(m: AlModelRef, ids: readonly string[]) {
+      let loc = 0, lenMm = 0, lenPct = 0, shortLoc = 0, n = 0;
+      for (const seed of o.evalSeeds) {
+        for (let i = 0; i < ids.length; i += 16) {
+          const part = ids.slice(i, i + 16);
+          const props = proposeFromCropsSync(m.cascade, part.map((id) => crop(id, seed)), m.version, 'al-sim');
+          part.forEach((id, j) => {
+            const r = rec(id), p = props[j].recist;
+            loc += segmentLocationDistance(p.long, r.recist.long);
+            shortLoc += segmentLocationDistance(p.short, r.recist.short);
+            const a = axisLengthsMm(p, r.spacing).long, b = axisLengthsMm(r.recist, r.spacing).long;
+            lenMm += Math.abs(a - b);
+            lenPct += (100 * Math.abs(axisLengthsPx(p).long - axisLengthsPx(r.recist).long)) / Math.max(axisLengthsPx(r.recist).long, 1e-6);
+            n++;
+          });
+        }
+      }
+      return { longLocPx: loc / n, shortLocPx: shortLoc / n, longLenMm: lenMm / n, longLenPct: lenPct / n };
+    },
+    version: (m: AlModelRef) => m.version,
+    release: (m: AlModelRef) => disposeCascade(m.cascade),
+  };
+  return { ops, lesions };
+}
