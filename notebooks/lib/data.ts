@@ -25,7 +25,8 @@ export interface NotebookData {
 
 /** Generates (once; cached by seed and size) a synthetic DeepLesion-layout set with 2 simulated readers. */
 export function syntheticFolder(n = 24, seed = 7): string {
-  const out = path.join(scratchDir('synthetic'), `n${n}-seed${seed}`);
+  // The generator's size sampler uses the real annotations when they exist: keep the two variants apart.
+  const out = path.join(scratchDir('synthetic'), `n${n}-seed${seed}-${paths.sharedDataDir() ? 'real-sizes' : 'fitted-sizes'}`);
   if (fs.existsSync(path.join(out, 'DL_info.csv')) && fs.existsSync(path.join(out, 'readers.csv'))) return out;
   const gen = load<typeof import('../.types/data/synth/generate')>('data/synth/generate.ts');
   const placement = load<typeof import('../.types/data/synth/placement')>('data/synth/placement.ts');
