@@ -165,7 +165,10 @@ export function screenshots(executedDir: string, outDir: string, log: (s: string
         const text = (k: string): string => (Array.isArray(d[k]) ? (d[k] as string[]).join('') : (d[k] as string));
         if (d['text/html']) parts.push(text('text/html'));
         else if (d['image/png']) parts.push(`<img src="data:image/png;base64,${text('image/png').replace(/\s/g, '')}">`);
-        else if (d['text/markdown']) parts.push(`<pre>${text('text/markdown')}</pre>`);
+        else if (d['text/markdown']) {
+          const md = text('text/markdown').replace(/&/g, '&amp;').replace(/</g, '&lt;');
+          parts.push(`<p>${md.replace(/\*\*([^*]+)\*\*/g, '<b>$1</b>').replace(/`([^`]+)`/g, '<code>$1</code>')}</p>`);
+        }
       }
       const page = join(tmp, `${basename(name, '.ipynb')}.html`);
       writeFileSync(page, `<!doctype html><html><head><meta charset="utf-8">
