@@ -9,7 +9,7 @@ import type { Recist } from '../../src/geometry/types.ts';
 
 export async function saveTinyModel(dir: string, version = 'tiny-test'): Promise<void> {
   const config = resolveConfig({ preset: 'tiny' });
-  const c = buildCascade(config);
+  const c = buildCascade(config, { seed: 7 });
   await saveCheckpoint(c, {
     format: 'recist-cascade/1', version, preset: 'tiny', ablation: 'full', config, createdAt: new Date().toISOString(), backend: 'test',
     seed: 0, data: {}, training: {}, metrics: {}, parent: null, command: 'test',

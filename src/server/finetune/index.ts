@@ -21,10 +21,11 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { type Request, type Response, type Router } from 'express';
 import type { CtSlice } from '../../data/types.ts';
+import type { Measurer } from '../../model/measurer-types.ts';
 import type { Recist, Box } from '../../geometry/types.ts';
 import { exportCorrections, type ExportedCorrection } from '../../model/finetune-job.ts';
 import { activeVersion, ensureBaseVersion, listVersions, promote, rollback, versionsRoot, writeFileAtomic } from '../../model/versions.ts';
-import type { FineTuneBroadcast, FineTuneDoneEvent, WorkerJob, WorkerMessage } from './types.ts';
+import type { FineTuneBroadcast, FineTuneDoneEvent, FineTuneEvents, WorkerJob, WorkerMessage } from './types.ts';
 
 export type { FineTuneBroadcast, FineTuneDoneEvent, FineTuneEvents, FineTuneProgressEvent, ModelChangedEvent } from './types.ts';
 
@@ -56,6 +57,8 @@ export interface FineTuneConfig {
   readonly backend?: string;
   /** Readers allowed to start jobs and roll back (empty/absent: any signed-in reader). */
   readonly admins?: readonly string[];
+  /** How often the store is checked for new corrections (ms, default 5000); `labelSaved()` checks at once. */
+  readonly pollMs?: number;
   /** Keep job folders (exported corrections) after the job (default false). */
   readonly keepJobs?: boolean;
 }
@@ -67,7 +70,8 @@ export interface FineTuneServiceOptions {
   readonly labelsDir: string;
   /** Copied in as v0001 when the site has no versions yet (e.g. models/default). */
   readonly baseModelDir: string;
-  readonly broadcast: FineTuneBroadcast;
+  /** Event sink; may be given later with `attach` (the app creates socket.io after the service). */
+  readonly broadcast?: FineTuneBroadcast;
   readonly config?: FineTuneConfig;
   readonly log?: (line: string) => void;
   /** Worker entry (tests may substitute one). */
@@ -95,8 +99,19 @@ export interface FineTuneService {
   workerPid(): number | null;
   /** Express router: GET /status, GET /versions, POST /start, POST /rollback (mount behind the reader check). */
   router(): Router;
+  /**
+   * Connect to the app (called by createApplication): `emit` relays events to readers; `modelChanged` receives the
+   * new Measurer (loaded here from the active version) after a promotion or rollback.
+   */
+  attach(app: FineTuneAttach): void;
   /** Kill a running worker and stop the timer. */
   close(): Promise<void>;
+}
+
+/** What createApplication hands the service. */
+export interface FineTuneAttach {
+  readonly emit: FineTuneBroadcast;
+  readonly modelChanged?: (measurer: Measurer) => void;
 }
 
 const WORKER = fileURLToPath(new URL('./worker.ts', import.meta.url));
@@ -109,6 +124,22 @@ export function createFineTuneService(o: FineTuneServiceOptions): FineTuneServic
   const cfg = o.config ?? {};
   const every = cfg.every ?? 20;
   const log = o.log ?? (() => {});
+  let attached: FineTuneAttach | null = null;
+  /** Events go to the constructor's broadcast and the attached app; model:changed also swaps the app's measurer. */
+  const broadcast: FineTuneBroadcast = (event, payload) => {
+    o.broadcast?.(event, payload);
+    attached?.emit(event, payload);
+    if (event === 'model:changed' && attached?.modelChanged) {
+      const swap = attached.modelChanged;
+      const dir = (payload as FineTuneEvents['model:changed']).modelDir;
+      void import('../../model/measurer.ts')
+        .then(({ createMeasurer }) => createMeasurer({ modelDir: dir, backend: (cfg.backend ?? process.env.RECIST_BACKEND ?? 'auto') as 'auto' }))
+        .then((m) => swap(m))
+        .catch((err: unknown) => log(`fine-tune: loading ${dir} failed (${err instanceof Error ? err.message : String(err)}); proposals keep the previous model`));
+    }
+  };
+  const timer = every > 0 ? setInterval(() => maybeStart(), cfg.pollMs ?? 5000) : null;
+  timer?.unref();
   const labelsDir = resolve(o.labelsDir);
   const root = versionsRoot(labelsDir);
   const ftDir = join(labelsDir, 'finetune');
@@ -137,7 +168,7 @@ export function createFineTuneService(o: FineTuneServiceOptions): FineTuneServic
     await appendFile(join(ftDir, 'jobs.jsonl'), JSON.stringify({ time: new Date().toISOString(), ...ev }) + '\n').catch(() => {});
     if (!cfg.keepJobs) await rm(jobDir, { recursive: true, force: true }).catch(() => {});
     log(`fine-tune ${ev.jobId}: ${ev.ok ? ev.reason : `failed: ${ev.error}`}`);
-    o.broadcast('finetune:done', ev);
+    broadcast('finetune:done', ev);
     return ev;
   };
 
@@ -180,7 +211,7 @@ export function createFineTuneService(o: FineTuneServiceOptions): FineTuneServic
         let result: WorkerMessage | null = null;
         child.on('message', (m: WorkerMessage) => {
           if (m.type === 'progress') {
-            o.broadcast('finetune:progress', { jobId, stage: m.stage, step: m.step, maxSteps: m.maxSteps, loss: m.loss, elapsedS: m.elapsedS, ...(m.note ? { note: m.note } : {}) });
+            broadcast('finetune:progress', { jobId, stage: m.stage, step: m.step, maxSteps: m.maxSteps, loss: m.loss, elapsedS: m.elapsedS, ...(m.note ? { note: m.note } : {}) });
           } else result = m;
         });
         child.on('error', (err) => { stderr += `\n${err.message}`; });
@@ -202,7 +233,7 @@ export function createFineTuneService(o: FineTuneServiceOptions): FineTuneServic
                 await promote(root, res.savedVersion, res.reason);
                 activeName = res.savedVersion;
                 modelVersion = res.modelVersion ?? modelVersion;
-                o.broadcast('model:changed', { modelVersion, version: activeName, modelDir: join(root, activeName), reason: res.reason });
+                broadcast('model:changed', { modelVersion, version: activeName, modelDir: join(root, activeName), reason: res.reason });
               } catch (err) {
                 return resolvePromise(await fail(`promotion of ${res.savedVersion} failed: ${err instanceof Error ? err.message : String(err)}`, res.baseVersion));
               }
@@ -245,10 +276,13 @@ export function createFineTuneService(o: FineTuneServiceOptions): FineTuneServic
       if (running) throw new Error(`a fine-tune job (${running.jobId}) is running; roll back after it finished`);
       const p = await rollback(root, reason);
       const v = (await activeVersion(root))!;
-      o.broadcast('model:changed', { modelVersion: v.card.version, version: p.version, modelDir: v.dir, reason: p.events[p.events.length - 1]?.reason ?? 'rollback' });
+      broadcast('model:changed', { modelVersion: v.card.version, version: p.version, modelDir: v.dir, reason: p.events[p.events.length - 1]?.reason ?? 'rollback' });
       return { version: p.version, modelVersion: v.card.version };
     },
     workerPid: () => running?.child?.pid ?? null,
+    attach(app) {
+      attached = app;
+    },
     router() {
       const r = express.Router();
       const errorText = (err: unknown): string => (err instanceof Error ? err.message : String(err));
@@ -278,6 +312,7 @@ export function createFineTuneService(o: FineTuneServiceOptions): FineTuneServic
     },
     async close() {
       closed = true;
+      if (timer) clearInterval(timer);
       const child = running?.child;
       if (child && child.exitCode === null && child.signalCode === null) {
         const exited = new Promise<void>((r) => child.once('exit', () => r()));
