@@ -23,14 +23,12 @@ export interface NotebookModel {
   readonly backend: string;
 }
 
-/** Model folders (with a card.json) under models/, newest first. */
+/** Model folders (with a card.json) under models/ (and `$RECIST_MODELS_DIR`), oldest first. */
 export function modelDirs(): string[] {
-  const root = path.join(REPO, 'models');
-  if (!fs.existsSync(root)) return [];
-  return fs.readdirSync(root)
-    .map((d) => path.join(root, d))
+  const roots = [path.join(REPO, 'models'), process.env.RECIST_MODELS_DIR].filter((r): r is string => !!r && fs.existsSync(r));
+  return roots.flatMap((root) => fs.readdirSync(root).map((d) => path.join(root, d)))
     .filter((d) => fs.existsSync(path.join(d, 'card.json')) && fs.existsSync(path.join(d, 'shn', 'model.json')))
-    .sort((a, b) => fs.statSync(path.join(b, 'card.json')).mtimeMs - fs.statSync(path.join(a, 'card.json')).mtimeMs);
+    .sort((a, b) => fs.statSync(path.join(a, 'card.json')).mtimeMs - fs.statSync(path.join(b, 'card.json')).mtimeMs);
 }
 
 /** Loads a model folder, or (dir = null) builds the untrained tiny cascade. */
@@ -44,9 +42,9 @@ export async function openModel(dir: string | null): Promise<NotebookModel> {
   return { cascade, card: null, version: 'tiny-untrained', trained: false, dir: null, backend: b.detail };
 }
 
-/** models/default when present, else the untrained tiny cascade. */
+/** `$RECIST_MODEL` (as for createMeasurer) or models/default when present, else the untrained tiny cascade. */
 export async function openNotebookModel(): Promise<NotebookModel> {
-  const dir = path.join(REPO, 'models', 'default');
+  const dir = path.resolve(REPO, process.env.RECIST_MODEL ?? path.join('models', 'default'));
   return openModel(fs.existsSync(path.join(dir, 'card.json')) ? dir : null);
 }
 
