@@ -1,6 +1,6 @@
 /**
  * Which model a notebook shows: models/default (the shipped, trained cascade) when it exists, else an UNTRAINED
- * `tiny` cascade (buildCascade(resolveConfig({ preset: 'tiny' }))) so the notebook still runs end to end — its
+ * `tiny` cascade (buildCascade(resolveConfig({ preset: 'tiny' }), { seed: 1 })) so the notebook still runs end to end — its
  * outputs then show the plumbing, not the method's accuracy, and the notebook says so.
  */
 import * as fs from 'fs';
@@ -38,7 +38,7 @@ export async function openModel(dir: string | null): Promise<NotebookModel> {
     const { cascade, card } = await checkpoint.loadCheckpoint(dir);
     return { cascade, card, version: card.version, trained: true, dir, backend: b.detail };
   }
-  const cascade = cascadeMod.buildCascade(config.resolveConfig({ preset: 'tiny' }));
+  const cascade = cascadeMod.buildCascade(config.resolveConfig({ preset: 'tiny' }), { seed: 1 });
   return { cascade, card: null, version: 'tiny-untrained', trained: false, dir: null, backend: b.detail };
 }
 
