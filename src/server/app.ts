@@ -26,6 +26,7 @@ import { authSchema, describeZodError, labelSaveSchema, proposeSchema, type Stor
 import { SliceRenderer, windowFromQuery } from './slices.ts';
 import { LabelStore, labelsToCsv, labelsToJson } from './store.ts';
 import type { UiAsset } from './ui-bundle.ts';
+import type { FineTuneService } from './finetune/index.ts';
 import type { ZodType } from 'zod';
 
 export interface AppConfig {
@@ -42,6 +43,8 @@ export interface AppDeps {
   readonly measurer: Measurer;
   readonly store: LabelStore;
   readonly config?: AppConfig;
+  // ---- fine-tune hook (src/server/finetune, active-learning engineer): /api/finetune routes, events, model swap ----
+  readonly fineTune?: Pick<FineTuneService, 'router' | 'attach'>;
 }
 
 type IoServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
@@ -262,6 +265,7 @@ export function createApplication(deps: AppDeps): Application {
     res.setHeader('Content-Disposition', 'attachment; filename="labels.json"');
     res.send(labelsToJson(store.labels()));
   });
+  if (deps.fineTune) app.use('/api/finetune', requireReader, deps.fineTune.router()); // fine-tune hook
   app.use('/api', (_req: Request, res: Response) => {
     res.status(404).json({ error: 'no such API route' });
   });
@@ -411,6 +415,14 @@ export function createApplication(deps: AppDeps): Application {
       io.to(READERS_ROOM).emit('worklist:ranked', info);
     },
   };
+  // ---- fine-tune hook: relay finetune:progress / finetune:done to readers; a promoted or rolled-back model replaces
+  // the measurer through broadcast.modelChanged (which emits model:changed itself). TODO(server): add the two
+  // events to ServerToClientEvents (events.ts) and drop this untyped view.
+  const readersRoom = io.to(READERS_ROOM) as unknown as { emit(event: string, payload: unknown): boolean };
+  deps.fineTune?.attach({
+    emit: (event, payload) => { if (event !== 'model:changed') readersRoom.emit(event, payload); },
+    modelChanged: (m) => broadcast.modelChanged(m),
+  });
 
   return {
     app, io, httpServer, broadcast,

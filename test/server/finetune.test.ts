@@ -115,3 +115,30 @@ test('fine-tune worker killed with SIGKILL mid-run: active model and labels inta
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('app hook: /api/finetune routes behind the reader check (status, versions, rollback refused without versions)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'recist-ftapp-'));
+  const { dataset, store } = await setup(dir, 3);
+  const service = createFineTuneService({ store, dataset, labelsDir: join(dir, 'labels'), baseModelDir: join(dir, 'none'), config: { every: 0 } });
+  const app = createApplication({ dataset, measurer: fakeMeasurer(), store, fineTune: service, config: { log: () => {} } });
+  try {
+    const { token } = await store.addReader('admin1');
+    const url = await app.listen(0);
+    const auth = { Authorization: `Bearer ${token}` };
+    assert.equal((await fetch(`${url}/api/finetune/status`)).status, 401);
+    const status = await (await fetch(`${url}/api/finetune/status`, { headers: auth })).json() as { data: { pending: number; running: unknown } };
+    assert.equal(status.data.pending, 3);
+    assert.equal(status.data.running, null);
+    assert.deepEqual(await (await fetch(`${url}/api/finetune/versions`, { headers: auth })).json(), { data: [] });
+    const rb = await fetch(`${url}/api/finetune/rollback`, { method: 'POST', headers: auth });
+    assert.equal(rb.status, 409);
+    const start = await fetch(`${url}/api/finetune/start`, { method: 'POST', headers: auth });
+    assert.equal(start.status, 202, 'accepted; the job then fails (no base model) and reports it');
+    const st = await (await fetch(`${url}/api/finetune/status`, { headers: auth })).json() as { data: { running: unknown } };
+    assert.ok(st.data.running !== undefined);
+  } finally {
+    await service.close();
+    await app.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
