@@ -30,28 +30,50 @@ export function cropInput(slice: CtSlice, box: Box): { input: Float32Array; fram
   return { input: windowToUnit(hu, NETWORK_WINDOW), frame };
 }
 
-/** Run the cascade on prepared crops and decode each into a Proposal. */
-export function proposeFromCrops(
-  cascade: Cascade, crops: readonly { input: Float32Array; frame: CropFrame }[], modelVersion: string, backend: string,
-): Proposal[] {
-  const t0 = performance.now();
+type Crop = { readonly input: Float32Array; readonly frame: CropFrame };
+
+/** The cascade's θ and last-stack heatmaps for a batch of crops, still on the device. */
+function runOnCrops(cascade: Cascade, crops: readonly Crop[]): { theta: tf.Tensor2D; heatmaps: tf.Tensor4D } {
   const n = crops.length;
   const size = CROP_SIZE;
   const batch = new Float32Array(n * size * size);
   crops.forEach((c, i) => batch.set(c.input, i * size * size));
-  const { thetas, maps, hmSize } = tf.tidy(() => {
+  return tf.tidy(() => {
     const out = forwardCascade(cascade, tf.tensor4d(batch, [n, size, size, 1]), { training: false });
-    const last = out.heatmaps[out.heatmaps.length - 1];
-    return { thetas: out.theta.dataSync(), maps: last.dataSync(), hmSize: last.shape[1] };
+    return { theta: out.theta, heatmaps: out.heatmaps[out.heatmaps.length - 1] };
   });
+}
+
+function decodeAll(crops: readonly Crop[], thetas: Float32Array, maps: Float32Array, hmSize: number, modelVersion: string, backend: string, ms: number): Proposal[] {
   const per = hmSize * hmSize * 4;
-  const ms = (performance.now() - t0) / Math.max(1, n);
   return crops.map((c, i) => {
     const theta: Theta = { tx: thetas[i * 4], ty: thetas[i * 4 + 1], alpha: thetas[i * 4 + 2], s: thetas[i * 4 + 3] };
     const heatmaps = nhwcToMapStack(maps.subarray(i * per, (i + 1) * per), hmSize, 4);
     const d = decodeProposal(heatmaps, theta, c.frame);
     return { recist: d.recist, entropy: d.entropy, entropies: d.entropies, heatmaps, theta, crop: c.frame, modelVersion, backend, ms };
   });
+}
+
+/**
+ * Run the cascade on prepared crops and decode each into a Proposal. Reads back asynchronously, so it works
+ * on every backend (WebGPU in Node has no synchronous read-back).
+ */
+export async function proposeFromCrops(cascade: Cascade, crops: readonly Crop[], modelVersion: string, backend: string): Promise<Proposal[]> {
+  const t0 = performance.now();
+  const { theta, heatmaps } = runOnCrops(cascade, crops);
+  const [thetas, maps] = await Promise.all([theta.data() as Promise<Float32Array>, heatmaps.data() as Promise<Float32Array>]);
+  tf.dispose([theta, heatmaps]);
+  return decodeAll(crops, thetas, maps, heatmaps.shape[1], modelVersion, backend, (performance.now() - t0) / Math.max(1, crops.length));
+}
+
+/** Synchronous variant for CPU backends (wasm, cpu, tensorflow) where a blocking read-back is cheap. */
+export function proposeFromCropsSync(cascade: Cascade, crops: readonly Crop[], modelVersion: string, backend: string): Proposal[] {
+  const t0 = performance.now();
+  const { theta, heatmaps } = runOnCrops(cascade, crops);
+  const thetas = theta.dataSync() as Float32Array;
+  const maps = heatmaps.dataSync() as Float32Array;
+  tf.dispose([theta, heatmaps]);
+  return decodeAll(crops, thetas, maps, heatmaps.shape[1], modelVersion, backend, (performance.now() - t0) / Math.max(1, crops.length));
 }
 
 /** A Measurer over an already loaded cascade (used by fine-tuning and evaluation as well). */
@@ -61,7 +83,7 @@ export function measurerFromCascade(cascade: Cascade, card: Pick<ModelCard, 'ver
     backend,
     async measure(slice, box) {
       const t0 = performance.now();
-      const [p] = proposeFromCrops(cascade, [cropInput(slice, box)], card.version, backend);
+      const [p] = await proposeFromCrops(cascade, [cropInput(slice, box)], card.version, backend);
       return { ...p, ms: performance.now() - t0 };
     },
     async measureBatch(items) {

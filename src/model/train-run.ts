@@ -56,8 +56,8 @@ export function budgetedPlan(config: ModelConfig, minutes: number, base: Partial
 }
 
 /** Mean errors (original-image px) of a cascade's proposals on samples with known marks. */
-export function sampleMetrics(cascade: Cascade, samples: readonly Sample[]): Record<string, number> {
-  const props = proposeFromCrops(cascade, samples.map((s) => ({ input: s.input, frame: s.frame })), 'eval', 'eval');
+export async function sampleMetrics(cascade: Cascade, samples: readonly Sample[]): Promise<Record<string, number>> {
+  const props = await proposeFromCrops(cascade, samples.map((s) => ({ input: s.input, frame: s.frame })), 'eval', 'eval');
   let longLoc = 0, shortLoc = 0, longLen = 0, shortLen = 0;
   props.forEach((p, i) => {
     const truth = mapRecist(samples[i].recistCrop, (q) => fromCrop(samples[i].frame, q));
@@ -101,9 +101,9 @@ export async function runTraining(o: RunTrainingOptions): Promise<ModelCard> {
     log(`resuming from ${o.outDir} (${parent})`);
   } else cascade = buildCascade(config);
   log(`training ${config.preset} (${ablationOf(config)}) for ${o.minutes} min on ${source.describe()}; validation: ${val.length} fixed samples`);
-  const before = sampleMetrics(cascade, val);
+  const before = await sampleMetrics(cascade, val);
   const result = await trainCascade(cascade, plan, nextSamples, val, rng, createProgressPrinter()).finally(() => pool?.close());
-  const after = sampleMetrics(cascade, val);
+  const after = await sampleMetrics(cascade, val);
   log(`\nvalidation (${val.length} held-out samples, simulated rough boxes): long-axis location ${before.longLocPx.toFixed(2)} → ${after.longLocPx.toFixed(2)} px, short ${before.shortLocPx.toFixed(2)} → ${after.shortLocPx.toFixed(2)} px`);
   const createdAt = new Date().toISOString();
   const card: ModelCard = {

@@ -46,16 +46,25 @@ export interface TrainResult {
   readonly finalVal: Record<string, number>;
 }
 
-/** Jittered copy of θ [B, 4] (JS side, seeded). */
-function jitterTheta(theta: tf.Tensor2D, rng: Rng, j: typeof THETA_JITTER): tf.Tensor2D {
-  const v = theta.arraySync();
-  const out = v.map(([tx, ty, a, s]) => [
+/** Jittered true θ [B, 4] of the samples (JS side, seeded; no device read-back). */
+function jitterTheta(samples: readonly Sample[], rng: Rng, j: typeof THETA_JITTER): tf.Tensor2D {
+  const out = samples.map(({ theta: { tx, ty, alpha: a, s } }) => [
     tx + rng.normal(0, j.shift),
     ty + rng.normal(0, j.shift),
     a + rng.normal(0, j.rotation),
     s * Math.exp(rng.normal(0, j.logScale)),
   ]);
-  return tf.tensor2d(out, [v.length, 4]);
+  return tf.tensor2d(out, [samples.length, 4]);
+}
+
+/** Read scalars with one asynchronous download (WebGPU in Node has no synchronous read-back). */
+async function readScalars(named: Record<string, tf.Scalar>): Promise<Record<string, number>> {
+  const keys = Object.keys(named);
+  if (keys.length === 0) return {};
+  const packed = tf.stack(keys.map((k) => named[k]));
+  const values = await packed.data();
+  packed.dispose();
+  return Object.fromEntries(keys.map((k, i) => [k, values[i]]));
 }
 
 /** The loss of one phase on one micro-batch, with its parts (paper 2.3 weights, ablation switches). */
@@ -81,21 +90,22 @@ function makeOptimizer(plan: TrainConfig, lr: number): tf.Optimizer {
 }
 
 /** Mean validation loss of a phase over fixed validation samples (no jitter, inference mode). */
-export function validationLoss(c: Cascade, phase: PhaseName, val: readonly Sample[], microBatch: number): { loss: number; parts: Record<string, number> } {
-  let total = 0;
+export async function validationLoss(c: Cascade, phase: PhaseName, val: readonly Sample[], microBatch: number): Promise<{ loss: number; parts: Record<string, number> }> {
   const sums: Record<string, number> = {};
   for (const chunk of microBatches(val, microBatch)) {
     const b = samplesToBatch(chunk);
     const theta = phase === 'shn' && c.stn ? b.theta : null;
-    tf.tidy(() => {
-      const { total: t, parts } = phaseLoss(c, phase, b, 'tpp-first', theta, false);
-      total += t.dataSync()[0] * chunk.length;
-      for (const [k, v] of Object.entries(parts)) sums[k] = (sums[k] ?? 0) + v.dataSync()[0] * chunk.length;
+    const scalars = tf.tidy(() => {
+      const { total, parts } = phaseLoss(c, phase, b, 'tpp-first', theta, false);
+      return { total, ...parts };
     });
+    const values = await readScalars(scalars);
+    tf.dispose(Object.values(scalars));
     disposeBatch(b);
+    for (const [k, v] of Object.entries(values)) sums[k] = (sums[k] ?? 0) + v * chunk.length;
   }
-  const parts = Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, v / val.length]));
-  return { loss: total / val.length, parts };
+  const { total, ...parts } = Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, v / val.length]));
+  return { loss: total, parts };
 }
 
 /**
@@ -130,13 +140,13 @@ export async function trainCascade(
       if ((Date.now() - phaseStart) / 1000 > budgetS) break;
       const stepStart = Date.now();
       const samples = await nextSamples(plan.batch);
-      const { loss, parts } = accumulateStep(c, phase, stnPhase, samples, plan.microBatch, vars, optimizer, rng);
+      const { loss, parts } = await accumulateStep(c, phase, stnPhase, samples, plan.microBatch, vars, optimizer, rng);
       steps[phase] += 1;
       samplesSeen += samples.length;
       let note: string | undefined;
       let stop = false;
       if (step % plan.evalEvery === 0) {
-        lastVal = validationLoss(c, phase, val, plan.microBatch).loss;
+        lastVal = (await validationLoss(c, phase, val, plan.microBatch)).loss;
         if (lastVal < best * 0.995) {
           best = lastVal;
           sinceBest = 0;
@@ -165,7 +175,7 @@ export async function trainCascade(
   }
   const finalVal: Record<string, number> = {};
   for (const phase of ['shn', 'joint'] as const) {
-    if (steps[phase] > 0) finalVal[phase] = validationLoss(c, phase, val, plan.microBatch).loss;
+    if (steps[phase] > 0) finalVal[phase] = (await validationLoss(c, phase, val, plan.microBatch)).loss;
   }
   return { steps, samplesSeen, seconds: (Date.now() - t0) / 1000, finalVal };
 }
@@ -177,30 +187,32 @@ export const MAX_GRAD_NORM = 5;
 /** Scale all gradients by min(1, maxNorm / ‖g‖₂) (returns new tensors). */
 export function clipByGlobalNorm(grads: tf.NamedTensorMap, maxNorm: number): tf.NamedTensorMap {
   return tf.tidy(() => {
-    const norm = tf.sqrt(tf.addN(Object.values(grads).map((g) => g.square().sum())));
+    // Summed one by one: a single addN over hundreds of tensors exceeds WebGPU's 8 storage buffers per shader.
+    const norm = tf.sqrt(Object.values(grads).reduce<tf.Tensor>((acc, g) => acc.add(g.square().sum()), tf.scalar(0)));
     const scale = tf.minimum(tf.scalar(1), tf.scalar(maxNorm).div(norm.add(1e-12)));
     return Object.fromEntries(Object.entries(grads).map(([k, g]) => [k, g.mul(scale)]));
   });
 }
 
 /** One optimizer step: gradients summed over micro-batches, then applied once. Returns the batch loss. */
-function accumulateStep(
+async function accumulateStep(
   c: Cascade, phase: PhaseName, stnPhase: 'lrp-first' | 'tpp-first', samples: readonly Sample[], microBatch: number,
   vars: tf.Variable[], optimizer: tf.Optimizer, rng: Rng,
-): { loss: number; parts: Record<string, number> } {
+): Promise<{ loss: number; parts: Record<string, number> }> {
   let accumulated: tf.NamedTensorMap | null = null;
-  let loss = 0;
-  const partSums: Record<string, number> = {};
+  // Loss parts stay on the device until one read at the end of the step (weighted by micro-batch share).
+  const partTensors: Record<string, tf.Scalar>[] = [];
   for (const chunk of microBatches(samples, microBatch)) {
     const b = samplesToBatch(chunk);
-    const thetaJ = phase === 'shn' && c.stn ? jitterTheta(b.theta, rng, THETA_JITTER) : null;
+    const thetaJ = phase === 'shn' && c.stn ? jitterTheta(chunk, rng, THETA_JITTER) : null;
+    const share = chunk.length / samples.length;
     const { value, grads } = tf.variableGrads(() => {
       const { total, parts } = phaseLoss(c, phase, b, stnPhase, thetaJ, true);
-      for (const [k, v] of Object.entries(parts)) partSums[k] = (partSums[k] ?? 0) + v.dataSync()[0] * chunk.length;
-      return total.mul(chunk.length / samples.length) as tf.Scalar;
+      partTensors.push(Object.fromEntries(Object.entries(parts).map(([k, v]) => [k, tf.keep(v.mul(share) as tf.Scalar)])));
+      return total.mul(share) as tf.Scalar;
     }, vars);
-    loss += value.dataSync()[0];
-    tf.dispose([value, b.input, b.mask, b.theta, b.keypoints]);
+    partTensors.push({ total: value });
+    tf.dispose([b.input, b.mask, b.theta, b.keypoints]);
     thetaJ?.dispose();
     if (!accumulated) accumulated = grads;
     else {
@@ -213,6 +225,10 @@ function accumulateStep(
     }
   }
   if (!accumulated) throw new Error('accumulateStep: no samples');
+  const sums: Record<string, tf.Scalar> = {};
+  for (const m of partTensors) for (const [k, v] of Object.entries(m)) sums[k] = sums[k] ? (tf.add(sums[k], v) as tf.Scalar) : v;
+  const { total: loss, ...parts } = await readScalars(sums);
+  tf.dispose([...partTensors.flatMap((m) => Object.values(m)), ...Object.values(sums)]);
   if (!Number.isFinite(loss)) {
     tf.dispose(accumulated);
     throw new Error(`training diverged in phase ${phase}: loss ${loss}`);
@@ -220,6 +236,5 @@ function accumulateStep(
   const clipped = clipByGlobalNorm(accumulated, MAX_GRAD_NORM);
   optimizer.applyGradients(clipped);
   tf.dispose([accumulated, clipped]);
-  const parts = Object.fromEntries(Object.entries(partSums).map(([k, v]) => [k, v / samples.length]));
   return { loss, parts };
 }
