@@ -6,7 +6,7 @@
 import { Command } from 'commander';
 
 const COMMANDS = [
-  'inspect', 'synth', 'train', 'predict', 'eval', 'serve', 'readers', 'labels', 'al-sim', 'models',
+  'inspect', 'synth', 'boxes', 'train', 'predict', 'eval', 'serve', 'readers', 'labels', 'al-sim', 'models',
 ] as const;
 
 export async function buildProgram(): Promise<Command> {

@@ -1,0 +1,33 @@
+import type { Command } from 'commander';
+import { writeFileSync } from 'node:fs';
+import { dirname, relative, resolve } from 'node:path';
+
+interface BoxesOpts {
+  data: string;
+  seed: string;
+  out: string;
+}
+
+export function register(program: Command): void {
+  program
+    .command('boxes')
+    .description('Simulate radiologists\' rough boxes (paper protocol: 2–2.5x the lesion area, random offset, seeded) for a DeepLesion-layout folder, as a boxes CSV for `recist predict --boxes`')
+    .requiredOption('--data <dir>', 'DeepLesion-layout folder (DL_info.csv + Images_png/)')
+    .option('--seed <n>', 'seed (the same seed gives the same boxes as `recist eval --seeds`)', '0')
+    .requiredOption('--out <csv>', 'boxes CSV to write (image paths relative to its folder)')
+    .action(async (opts: BoxesOpts) => {
+      const { openDeepLesionFolder, recordSliceLocation } = await import('../../data/deeplesion.ts');
+      const { roughBoxFor } = await import('../../eval/run.ts');
+      const { stringify } = await import('csv-stringify/sync');
+      const folder = openDeepLesionFolder(resolve(opts.data));
+      const outDir = dirname(resolve(opts.out));
+      const rows = folder.records.map((r) => {
+        const box = roughBoxFor(r.recist, folder.lesionId(r), Number(opts.seed), r.imageSize[0], r.imageSize[1]);
+        const image = relative(outDir, recordSliceLocation(folder.dir, r).path);
+        const f = (v: number) => v.toFixed(2);
+        return { image, x1: f(box.x1), y1: f(box.y1), x2: f(box.x2), y2: f(box.y2), lesion_id: folder.lesionId(r) };
+      });
+      writeFileSync(opts.out, stringify(rows, { header: true, columns: ['image', 'x1', 'y1', 'x2', 'y2', 'lesion_id'] }));
+      process.stderr.write(`${rows.length} rough boxes (seed ${opts.seed}) written to ${opts.out}\n`);
+    });
+}
