@@ -20,7 +20,7 @@ import { DEFAULT_MODEL_DIR } from '../../model/measurer.ts';
 interface AlSimFlags {
   data: string; model?: string; name?: string; out?: string; strategies: string; k: string; rounds: string; steps: string;
   minutes?: string; lr: string; batch: string; replayFraction: string; replay: boolean; gate: boolean; testFraction: string;
-  seed: string; evalSeeds: string; backend: string;
+  seed: string; evalSeeds: string; backend: string; note?: string;
 }
 
 const num = (v: string, name: string, min: number, int = true): number => {
@@ -50,6 +50,7 @@ export function register(program: Command): void {
     .option('--seed <n>', 'split / random-strategy / fine-tune seed', '1')
     .option('--eval-seeds <list>', 'rough-box seeds of the test evaluation', '1,2,3')
     .option('--backend <name>', 'tfjs backend', 'wasm')
+    .option('--note <text>', 'a line for the report (e.g. how the data folder was made)')
     .action(async (f: AlSimFlags) => {
       const backend = await initBackend(f.backend as BackendName);
       const data = resolve(f.data);
@@ -82,7 +83,7 @@ export function register(program: Command): void {
         writeFileSync(join(outDir, 'curve.svg'), alSimSvg(result, title));
         writeFileSync(join(outDir, 'curve-length-mm.svg'), alSimSvg(result, `${name}: long-axis length error vs corrections`, 'longLenMm', 'test long-axis length error (mm)'));
         const command = `recist al-sim ${process.argv.slice(3).join(' ')}`;
-        writeFileSync(join(outDir, 'README.md'), alSimMarkdown(result, { name, data, startModel: `${modelDir} (${start.version})`, settings, backend: backend.detail, command }, 'curve.svg'));
+        writeFileSync(join(outDir, 'README.md'), alSimMarkdown(result, { name, data: f.note ? `${data} (${f.note})` : data, startModel: `${modelDir} (${start.version})`, settings, backend: backend.detail, command }, 'curve.svg'));
         writeFileSync(join(outDir, 'result.json'), JSON.stringify({ settings, data, startModel: start.version, backend: backend.detail, result }, null, 1));
         log(`wrote ${outDir}`);
         for (const c of result.curves) console.log(`${c.strategy.padEnd(8)} ${c.points.map((p) => `${p.corrections}:${p.metrics.longLocPx.toFixed(2)}`).join('  ')}`);

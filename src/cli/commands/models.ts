@@ -36,7 +36,12 @@ export function register(program: Command): void {
     .action(async (o: { labels?: string; reason?: string }) => {
       const root = versionsRoot(labelsDir(o));
       const before = (await readActive(root))?.version;
-      const p = await rollback(root, o.reason);
-      console.log(`active model: ${before} → ${p.version}`);
+      try {
+        const p = await rollback(root, o.reason);
+        console.log(`active model: ${before} → ${p.version} (a running server loads it with its next model reload, or use POST /api/finetune/rollback)`);
+      } catch (err) {
+        console.error(`recist models rollback: ${err instanceof Error ? err.message : String(err)}`);
+        process.exitCode = 1;
+      }
     });
 }
