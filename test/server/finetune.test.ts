@@ -130,6 +130,9 @@ test('app hook: /api/finetune routes behind the reader check (status, versions, 
     assert.equal(status.data.pending, 3);
     assert.equal(status.data.running, null);
     assert.deepEqual(await (await fetch(`${url}/api/finetune/versions`, { headers: auth })).json(), { data: [] });
+    const readers = await (await fetch(`${url}/api/finetune/readers`, { headers: auth })).json() as { data: { bias: unknown[] } };
+    assert.deepEqual(readers.data.bias, [], 'one reader: no inter-reader bias');
+    assert.equal(service.readerCalibration('r1').scale, 1, 'no proposals stored: identity calibration');
     const rb = await fetch(`${url}/api/finetune/rollback`, { method: 'POST', headers: auth });
     assert.equal(rb.status, 409);
     const start = await fetch(`${url}/api/finetune/start`, { method: 'POST', headers: auth });

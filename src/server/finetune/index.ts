@@ -4,7 +4,7 @@
  *   const fineTune = createFineTuneService({ store, dataset, labelsDir, baseModelDir, broadcast });
  *   fineTune.labelSaved();            // after each saved label: starts a job once `every` new corrections exist
  *   await fineTune.start('admin').done;
- *   app.use('/api/finetune', requireReader, fineTune.router());   // GET status|versions, POST start|rollback
+ *   app.use('/api/finetune', requireReader, fineTune.router());   // GET status|versions|readers, POST start|rollback
  *
  * Each job runs `runFineTuneJob` in a child process (child_process.fork with `--import tsx`), so the server stays
  * responsive. Progress and results go out through `broadcast(event, payload)`: `finetune:progress`,
@@ -20,6 +20,7 @@ import { appendFile, mkdir, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { type Request, type Response, type Router } from 'express';
+import { fitReaderCalibration, readerBias, type ReaderBias, type ReaderCalibration } from '../../active/reader-bias.ts';
 import type { CtSlice } from '../../data/types.ts';
 import type { Measurer } from '../../model/measurer-types.ts';
 import type { Recist, Box } from '../../geometry/types.ts';
@@ -39,6 +40,9 @@ export interface LabelLike {
   readonly status: string;
   readonly final: Recist | null;
   readonly box: Box | null;
+  /** The model proposal the reader corrected (ORIGINAL), when known. */
+  readonly original?: { readonly recist: Recist; readonly modelVersion: string | null } | null;
+  readonly spacing?: { readonly x: number; readonly y: number } | null;
 }
 
 export interface FineTuneConfig {
@@ -95,9 +99,17 @@ export interface FineTuneService {
   /** The active model folder (ensures v0001 exists). */
   activeModelDir(): Promise<string>;
   rollback(reason?: string): Promise<{ version: string; modelVersion: string }>;
+  /**
+   * Per-reader calibration of the site model (src/active/reader-bias.ts): a length scale and rotation offset fitted
+   * on this reader's (proposal, correction) pairs of the active model version, shrunk toward identity. The app
+   * applies it to proposals for that reader with `applyCalibration` when enabled.
+   */
+  readerCalibration(reader: string, modelVersion?: string): ReaderCalibration;
+  /** Each reader's bias vs the others (lesions read by ≥ 2 readers). */
+  readerBias(): ReaderBias[];
   /** Worker process id while a job runs. */
   workerPid(): number | null;
-  /** Express router: GET /status, GET /versions, POST /start, POST /rollback (mount behind the reader check). */
+  /** Express router: GET /status, /versions, /readers (bias + calibration), POST /start, /rollback (mount behind the reader check). */
   router(): Router;
   /**
    * Connect to the app (called by createApplication): `emit` relays events to readers; `modelChanged` receives the
@@ -279,6 +291,18 @@ export function createFineTuneService(o: FineTuneServiceOptions): FineTuneServic
       broadcast('model:changed', { modelVersion: v.card.version, version: p.version, modelDir: v.dir, reason: p.events[p.events.length - 1]?.reason ?? 'rollback' });
       return { version: p.version, modelVersion: v.card.version };
     },
+    readerCalibration(reader, modelVersion) {
+      const pairs = o.store.labels()
+        .filter((l) => l.reader === reader && l.dataset === o.dataset.id && l.status === 'accepted' && l.final && l.original?.recist
+          && (modelVersion === undefined || l.original.modelVersion === modelVersion))
+        .map((l) => ({ proposal: l.original!.recist, final: l.final! }));
+      return fitReaderCalibration(reader, pairs);
+    },
+    readerBias() {
+      return readerBias(o.store.labels()
+        .filter((l) => l.dataset === o.dataset.id && l.status === 'accepted' && l.final)
+        .map((l) => ({ lesionId: l.lesionId, reader: l.reader, recist: l.final!, spacing: l.spacing ?? null })));
+    },
     workerPid: () => running?.child?.pid ?? null,
     attach(app) {
       attached = app;
@@ -287,6 +311,10 @@ export function createFineTuneService(o: FineTuneServiceOptions): FineTuneServic
       const r = express.Router();
       const errorText = (err: unknown): string => (err instanceof Error ? err.message : String(err));
       r.get('/status', (_req: Request, res: Response) => { res.json({ data: service.status() }); });
+      r.get('/readers', (_req: Request, res: Response) => {
+        const bias = service.readerBias();
+        res.json({ data: { bias, calibration: bias.map((b) => service.readerCalibration(b.reader)) } });
+      });
       r.get('/versions', async (_req: Request, res: Response) => {
         const versions = await listVersions(root);
         res.json({ data: versions.map((v) => ({ name: v.name, modelVersion: v.card.version, parent: v.card.parent, createdAt: v.card.createdAt, active: v.active, metrics: v.card.metrics })) });
