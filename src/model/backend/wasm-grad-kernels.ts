@@ -5,7 +5,9 @@
  *  - Conv2DBackpropInput (present but ~12× slower than a forward conv; replaced);
  *  - UnsortedSegmentSum (missing: gather's gradient, used by the bilinear sampler);
  *  - MaxPoolGrad (present but WRONG for more than one channel; replaced);
- *  - ResizeNearestNeighborGrad (present but WRONG for batch > 1; replaced).
+ *  - ResizeNearestNeighborGrad (present but WRONG for batch > 1; replaced);
+ *  - Tile (present but an element-by-element loop; batch-norm gradients tile [1,1,1,C] to the activation: replaced
+ *    by block copies, kernels/tile.ts).
  * Everything else the model's training touches (batch norm, resizeBilinear, gatherND's ScatterNd,
  * sin/cos, …) exists and agrees with cpu: see test/model/backend-wasm-net.test.ts.
  */
@@ -15,6 +17,7 @@ import { conv2DBackpropInputConfig } from './kernels/conv2d-backprop-input.ts';
 import { unsortedSegmentSumConfig } from './kernels/unsorted-segment-sum.ts';
 import { maxPoolGradConfig } from './kernels/max-pool-grad.ts';
 import { resizeNearestNeighborGradConfig, resizeNearestNeighborGradCpuConfig } from './kernels/resize-nearest-grad.ts';
+import { tileConfig } from './kernels/tile.ts';
 
 /** The kernels this module installs on wasm. */
 export const WASM_GRAD_KERNELS: readonly KernelConfig[] = [
@@ -23,6 +26,7 @@ export const WASM_GRAD_KERNELS: readonly KernelConfig[] = [
   unsortedSegmentSumConfig,
   maxPoolGradConfig,
   resizeNearestNeighborGradConfig,
+  tileConfig,
 ];
 
 /** Fixes for the cpu backend (registered whatever backend is chosen: cpu is the reference and fallback). */
