@@ -11,7 +11,7 @@
  *   shn/weights.bin
  */
 import * as tf from '@tensorflow/tfjs';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { ModelConfig } from './config.ts';
@@ -78,9 +78,55 @@ async function loadLayersModel(dir: string): Promise<tf.LayersModel> {
   return tf.loadLayersModel(tf.io.fromMemory({ modelTopology: parsed.modelTopology, weightSpecs: specs, weightData }));
 }
 
+const pidAlive = (pid: number): boolean => {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+/** Folders saveCheckpoint leaves beside `target` when it is killed: `.NAME.tmp-PID-TIME` (new) and `NAME.old-PID-TIME` (old). */
+function interruptedSaves(target: string): { path: string; kind: 'tmp' | 'old'; pid: number; time: number }[] {
+  const parent = dirname(target), base = basename(target);
+  let names: string[];
+  try {
+    names = readdirSync(parent);
+  } catch {
+    return [];
+  }
+  const out: { path: string; kind: 'tmp' | 'old'; pid: number; time: number }[] = [];
+  for (const n of names) {
+    const tmp = n.startsWith(`.${base}.tmp-`) ? /-(\d+)-(\d+)$/.exec(n.slice(base.length + 5)) : null;
+    const old = n.startsWith(`${base}.old-`) ? /^(\d+)-(\d+)$/.exec(n.slice(base.length + 5)) : null;
+    const m = tmp ?? old;
+    if (m) out.push({ path: join(parent, n), kind: tmp ? 'tmp' : 'old', pid: Number(m[1]), time: Number(m[2]) });
+  }
+  return out;
+}
+
+/**
+ * A kill -9 between saveCheckpoint's two renames leaves no folder at `target`, only the old model moved aside
+ * (`NAME.old-PID-TIME`, complete) and the new one in its temp folder. Put the old one back (its writer is dead);
+ * then drop the leftovers of dead writers. No-op when `target` exists.
+ */
+export function recoverInterruptedSave(dir: string): void {
+  const target = resolve(dir);
+  const leftovers = interruptedSaves(target).filter((l) => !pidAlive(l.pid));
+  if (!existsSync(target)) {
+    const old = leftovers.filter((l) => l.kind === 'old' && existsSync(join(l.path, 'card.json'))).sort((a, b) => b.time - a.time)[0];
+    if (!old) return;
+    renameSync(old.path, target);
+  }
+  for (const l of leftovers) if (existsSync(l.path)) rmSync(l.path, { recursive: true, force: true });
+}
+
 /** Save a cascade and its card to `dir` atomically (the old folder, if any, is replaced in one rename). */
 export async function saveCheckpoint(cascade: Cascade, card: ModelCard, dir: string): Promise<void> {
   const target = resolve(dir);
+  recoverInterruptedSave(target);
   const tmp = join(dirname(target), `.${basename(target)}.tmp-${process.pid}-${Date.now()}`);
   await rm(tmp, { recursive: true, force: true });
   await mkdir(tmp, { recursive: true });
@@ -94,6 +140,7 @@ export async function saveCheckpoint(cascade: Cascade, card: ModelCard, dir: str
 }
 
 export async function readModelCard(dir: string): Promise<ModelCard> {
+  if (!existsSync(dir)) recoverInterruptedSave(dir);
   const path = join(dir, 'card.json');
   const raw = await readFile(path, 'utf8').catch((err: NodeJS.ErrnoException) => {
     throw new Error(`${path}: no model card (${err.code ?? err.message}); is ${dir} a model folder?`);
