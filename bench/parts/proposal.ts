@@ -1,0 +1,73 @@
+/**
+ * Proposal latency and throughput on one backend: `tsx bench/parts/proposal.ts <wasm|cpu|webgpu> [--reps N]
+ * [--batches 8,64]`. A proposal is what the server's `propose` event costs in the model: crop + window on the
+ * slice, cascade forward, read-back, decode (src/model/measurer.ts). Lesions: the demo worklist (synthetic lesions
+ * on a real CT slice), boxes 1.5× the reference extent. Writes bench/results/proposal-<backend>.json.
+ */
+import { parseArgs } from 'node:util';
+import { demoDataset } from '../../src/server/datasets.ts';
+import { initBackend, type BackendName } from '../../src/model/backend/index.ts';
+import { measurerFromCascade } from '../../src/model/measurer.ts';
+import type { Box } from '../../src/geometry/types.ts';
+import type { CtSlice } from '../../src/data/types.ts';
+import { benchModel, cascadeStats, quantile, round, writeResult } from './common.ts';
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: { reps: { type: 'string' }, batches: { type: 'string' } },
+});
+const backendName = (positionals[0] ?? 'wasm') as BackendName;
+const backend = await initBackend(backendName);
+console.log(`backend: ${backend.detail}`);
+const slow = backend.name === 'cpu';
+const reps = Number(values.reps ?? (slow ? 3 : 40));
+const batches = (values.batches ?? (slow ? '' : '8,64')).split(',').filter(Boolean).map(Number);
+
+const { cascade, source } = await benchModel('default');
+const measurer = measurerFromCascade(cascade, { version: 'bench' }, backend.name);
+const ds = demoDataset();
+const items: { slice: CtSlice; box: Box }[] = ds.lesions.map((l) => {
+  const r = l.reference!;
+  const xs = [r.long[0].x, r.long[1].x, r.short[0].x, r.short[1].x];
+  const ys = [r.long[0].y, r.long[1].y, r.short[0].y, r.short[1].y];
+  const cx = (Math.min(...xs) + Math.max(...xs)) / 2, cy = (Math.min(...ys) + Math.max(...ys)) / 2;
+  const half = Math.max(Math.max(...xs) - Math.min(...xs), Math.max(...ys) - Math.min(...ys), 8) * 0.75;
+  return { slice: ds.slice(l.sliceRef), box: { x1: cx - half, y1: cy - half, x2: cx + half, y2: cy + half } };
+});
+
+// Latency, one lesion at a time (warm-up first: kernel set-up, weight upload).
+for (let i = 0; i < (slow ? 1 : 3); i++) await measurer.measure(items[i % items.length].slice, items[i % items.length].box);
+const lat: number[] = [];
+for (let i = 0; i < reps; i++) {
+  const it = items[i % items.length];
+  const t0 = performance.now();
+  const p = await measurer.measure(it.slice, it.box);
+  lat.push(performance.now() - t0);
+  if (!Number.isFinite(p.recist.long[0].x)) throw new Error('proposal has NaN marks');
+}
+console.log(`latency batch 1: p50 ${quantile(lat, 0.5).toFixed(0)} ms, p95 ${quantile(lat, 0.95).toFixed(0)} ms (${reps} proposals)`);
+
+const throughput: Record<string, unknown> = {};
+for (const b of batches) {
+  const batch = Array.from({ length: b }, (_, i) => items[i % items.length]);
+  await measurer.measureBatch(batch); // warm-up at this batch size
+  const times: number[] = [];
+  const n = b >= 64 ? 3 : 5;
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    await measurer.measureBatch(batch);
+    times.push(performance.now() - t0);
+  }
+  const med = quantile(times, 0.5);
+  throughput[`batch${b}`] = { medianMs: round(med), lesionsPerS: round((b * 1000) / med, 2), runsMs: times.map((t) => round(t)) };
+  console.log(`batch ${b}: ${med.toFixed(0)} ms → ${((b * 1000) / med).toFixed(1)} lesions/s`);
+}
+
+const stats = cascadeStats(cascade);
+writeResult(`proposal-${backend.name}`, {
+  backend: backend.detail, model: source, preset: cascade.config.preset, gflopPerLesion: round(stats.flopsPerSample / 1e9, 3),
+  latencyBatch1: { p50Ms: round(quantile(lat, 0.5)), p95Ms: round(quantile(lat, 0.95)), n: reps, runsMs: lat.map((t) => round(t)) },
+  throughput,
+});
+measurer.dispose();
+process.exit(0);
