@@ -28,7 +28,8 @@ async function timeForward(preset: PresetName, batch: number, reps: number): Pro
   const run = async () => {
     const out = forwardCascade(c, x, { training: false });
     await out.heatmaps[out.heatmaps.length - 1].data();
-    tf.dispose([out.maskLogits, out.theta, out.thetaUsed, out.canonical, ...out.heatmaps].filter((t): t is tf.Tensor => t !== null));
+    tf.dispose([out.theta, out.thetaUsed, out.canonical, ...out.heatmaps]);
+    out.maskLogits?.dispose();
   };
   for (let i = 0; i < 3; i++) await run();
   const ts: number[] = [];

@@ -115,6 +115,8 @@ export interface LossTargets {
   readonly theta?: tf.Tensor2D;
   /** Heatmap targets [B, 64, 64, 4] for the θ the SHN actually saw. */
   readonly heatmaps?: tf.Tensor4D;
+  /** The same keypoints as the heatmap targets [B, 4, 2], in heatmap pixels (for the `coord` term). */
+  readonly keypoints?: tf.Tensor3D;
 }
 
 function need<T>(v: T | undefined | null, what: string): T {
@@ -133,13 +135,28 @@ export function stnLoss(out: StnOutputs, targets: LossTargets, phase: StnPhase, 
   return combine(terms);
 }
 
-function hmTerms(heatmaps: readonly tf.Tensor4D[], target: tf.Tensor4D, switches: LossSwitches): [string, number, tf.Scalar][] {
+/** Heatmap pixels per unit of the coordinate loss: a 4 px mean endpoint error scores 1. */
+export const COORD_LOSS_SCALE_PX = 4;
+
+/**
+ * Auxiliary integral regression (not in the paper, `losses.coord`): mean distance between each stack's
+ * soft-argmax keypoints and the target keypoints [B, 4, 2], over stacks, in units of COORD_LOSS_SCALE_PX.
+ */
+export function coordLoss(heatmaps: readonly tf.Tensor4D[], keypoints: tf.Tensor3D, beta = SOFT_ARGMAX_BETA): tf.Scalar {
+  return tf.tidy(() => {
+    const per = heatmaps.map((h) => softArgmax2d(h, beta).sub(keypoints).square().sum(-1).add(1e-6).sqrt().mean());
+    return tf.addN(per).div(heatmaps.length * COORD_LOSS_SCALE_PX) as tf.Scalar;
+  });
+}
+
+function hmTerms(heatmaps: readonly tf.Tensor4D[], target: tf.Tensor4D, switches: LossSwitches, keypoints?: tf.Tensor3D): [string, number, tf.Scalar][] {
   const per = heatmapLossPerStack(heatmaps, target);
   const hm = tf.tidy(() => tf.addN(per).div(per.length) as tf.Scalar);
   const terms: [string, number, tf.Scalar][] = [['hm', 1, hm]];
   // Per-stack values for logging only (weight 0 terms are not summed).
   per.forEach((p, i) => terms.push([`hm${i}`, 0, p]));
   if (switches.cos) terms.push(['cos', 1, cosLoss(heatmaps[heatmaps.length - 1])]);
+  if (switches.coord) terms.push(['coord', 1, coordLoss(heatmaps, need(keypoints, 'target keypoints (losses.coord)'))]);
   return terms;
 }
 
@@ -154,8 +171,8 @@ function combine(terms: [string, number, tf.Scalar][]): LossResult {
 }
 
 /** L_SHN = L_HM + L_cos (L_cos only when switches.cos). */
-export function shnLoss(heatmaps: readonly tf.Tensor4D[], targetHeatmaps: tf.Tensor4D, switches: LossSwitches): LossResult {
-  return combine(hmTerms(heatmaps, targetHeatmaps, switches));
+export function shnLoss(heatmaps: readonly tf.Tensor4D[], targetHeatmaps: tf.Tensor4D, switches: LossSwitches, targetKeypoints?: tf.Tensor3D): LossResult {
+  return combine(hmTerms(heatmaps, targetHeatmaps, switches, targetKeypoints));
 }
 
 export interface JointOutputs extends StnOutputs {
@@ -169,6 +186,6 @@ export function jointLoss(out: JointOutputs, targets: LossTargets, switches: Los
     if (switches.lrp) terms.push(['lrp', 1, lrpLoss(out.maskLogits, need(targets.mask32, 'targets.mask32'))]);
     if (switches.tpp) terms.push(['tpp', 1, tppLoss(out.theta, need(targets.theta, 'targets.theta'))]);
   }
-  terms.push(...hmTerms(out.heatmaps, need(targets.heatmaps, 'targets.heatmaps'), switches));
+  terms.push(...hmTerms(out.heatmaps, need(targets.heatmaps, 'targets.heatmaps'), switches, targets.keypoints));
   return combine(terms);
 }

@@ -57,14 +57,19 @@ export function renderHeatmaps(keypointsPx: tf.Tensor3D, size: number, sigma = 1
 }
 
 /**
- * Heatmap targets for the θ used. Wrapped in a custom-gradient op: its inner ops (comparisons, where) are
- * not recorded on the gradient tape, and the target passes zero gradient back to θ and the keypoints.
+ * Target keypoints [B, 4, 2] (heatmap pixels, fixed order) for the θ used. A custom-gradient op: its inner
+ * ops (comparisons, where) are not recorded on the gradient tape, and it passes zero gradient back to θ.
  */
-export function heatmapTargets(keypointsCrop: tf.Tensor3D, matrices: tf.Tensor2D, heatmapSize: number, sigma = 1): tf.Tensor4D {
+export function keypointTargets(keypointsCrop: tf.Tensor3D, matrices: tf.Tensor2D, heatmapSize: number): tf.Tensor3D {
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [kp, m] = args as [tf.Tensor3D, tf.Tensor2D];
-    const value = renderHeatmaps(canonicalKeypointsTensor(kp, m, heatmapSize), heatmapSize, sigma);
-    return { value, gradFunc: () => [tf.zerosLike(kp), tf.zerosLike(m)] };
+    return { value: canonicalKeypointsTensor(kp, m, heatmapSize), gradFunc: () => [tf.zerosLike(kp), tf.zerosLike(m)] };
   });
-  return op(keypointsCrop, matrices) as tf.Tensor4D;
+  return op(keypointsCrop, matrices) as tf.Tensor3D;
+}
+
+/** Heatmap targets and their keypoints for the θ used (no gradient flows into either). */
+export function heatmapTargets(keypointsCrop: tf.Tensor3D, matrices: tf.Tensor2D, heatmapSize: number, sigma = 1): { maps: tf.Tensor4D; points: tf.Tensor3D } {
+  const points = keypointTargets(keypointsCrop, matrices, heatmapSize);
+  return { maps: renderHeatmaps(points, heatmapSize, sigma), points };
 }

@@ -42,7 +42,7 @@ export interface RunTrainingOptions {
 }
 
 /** Share of the time budget per phase (paper order: STN LRP-first, STN TPP-first, SHN, joint). */
-const PHASE_SHARES = { 'stn-lrp-first': 0.12, 'stn-tpp-first': 0.18, shn: 0.4, joint: 0.3 } as const;
+const PHASE_SHARES = { 'stn-lrp-first': 0.1, 'stn-tpp-first': 0.15, shn: 0.4, joint: 0.35 } as const;
 
 /** The paper's phases within a wall-time budget (the plateau schedule may end a phase earlier). */
 export function budgetedPlan(config: ModelConfig, minutes: number, base: Partial<TrainConfig>): TrainConfig {
@@ -83,6 +83,8 @@ export async function runTraining(o: RunTrainingOptions): Promise<ModelCard> {
     batch: o.batch,
     microBatch: Math.min(o.microBatch, o.batch),
     evalEvery: 25,
+    // Short CPU budgets and a small validation set: wait 6 evaluations before calling a plateau.
+    lrDecay: { factor: 10, patience: 6, times: 2 },
     seed: o.seed,
   });
   const rng = createRng(o.seed);

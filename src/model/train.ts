@@ -81,8 +81,8 @@ function phaseLoss(c: Cascade, phase: PhaseName, b: Batch, stnPhase: StnPhase, t
     : forwardCascade(c, b.input, { training });
   const target = heatmapTargets(b.keypoints, thetaToMatrices(out.thetaUsed), hmSize);
   return phase === 'shn'
-    ? shnLoss(out.heatmaps, target, switches)
-    : jointLoss(out, { mask32: b.mask, theta: b.theta, heatmaps: target }, switches);
+    ? shnLoss(out.heatmaps, target.maps, switches, target.points)
+    : jointLoss(out, { mask32: b.mask, theta: b.theta, heatmaps: target.maps, keypoints: target.points }, switches);
 }
 
 function makeOptimizer(plan: TrainConfig, lr: number): tf.Optimizer {

@@ -102,7 +102,7 @@ test('resolveConfig fills defaults, applies ablations and names a bad field', ()
   assert.equal(resolveConfig().preset, 'default');
   const c = resolveConfig({ preset: 'tiny', shn: { width: 32 }, ablation: 'stn-tpp' });
   assert.equal(c.shn.width, 32);
-  assert.deepEqual(c.losses, { lrp: false, tpp: true, cos: false });
+  assert.deepEqual(c.losses, { lrp: false, tpp: true, cos: false, coord: true });
   assert.equal(ablationOf(c), 'stn-tpp');
   assert.equal(ablationOf(applyAblation(PRESETS.paper, 'shn-only')), 'shn-only');
   assert.equal(applyAblation(PRESETS.paper, 'shn-only').stn.enabled, false);

@@ -46,7 +46,7 @@ test('in-graph heatmap targets equal the geometry module\'s canonical keypoints,
   for (const delta of [0, 0.3]) {
     const thetas = samples.map((s) => ({ ...s.theta, alpha: s.theta.alpha + delta, tx: s.theta.tx + delta / 10 }));
     const mats = tf.tensor2d(thetas.map((t) => [...thetaToMatrix(t)]), [4, 6]);
-    const maps = heatmapTargets(b.keypoints, mats, 64);
+    const maps = heatmapTargets(b.keypoints, mats, 64).maps;
     const data = maps.arraySync() as number[][][][];
     samples.forEach((s, i) => {
       const expected = canonicalKeypoints(s.recistCrop, thetas[i], 64);
@@ -67,7 +67,7 @@ test('heatmap targets pass no gradient to θ', () => {
   const e = ellipseSlice(5);
   const b = samplesToBatch([buildSample(e.slice, e.recist, e.rng)]);
   const theta = tf.variable(tf.tensor2d([[0.5, 0, 0.1, 0, 0.5, 0]]));
-  const { grads } = tf.variableGrads(() => heatmapTargets(b.keypoints, theta, 64).sum() as tf.Scalar, [theta]);
+  const { grads } = tf.variableGrads(() => heatmapTargets(b.keypoints, theta, 64).maps.sum() as tf.Scalar, [theta]);
   assert.equal(tf.abs(grads[theta.name]).sum().dataSync()[0], 0);
   tf.dispose([theta, grads[theta.name]]);
   disposeBatch(b);
