@@ -24,6 +24,40 @@ export interface EvalCliOptions {
   readonly readers?: string;
   readonly backend?: string;
   readonly quiet?: boolean;
+  /** Folder of the four Table 1 configurations (trained there first when missing). */
+  readonly ablation?: string;
+  readonly ablationPreset?: string;
+  readonly ablationMinutes?: number;
+}
+
+/** Table 1's ablation rows, in the paper's order. */
+export const ABLATION_ROWS = [
+  ['shn-only', 'SHN only (L_HM)'],
+  ['stn-tpp', 'STN(TPP)+SHN(HM)'],
+  ['stn-tpp-lrp', 'STN(TPP+LRP)+SHN(HM)'],
+  ['full', 'STN+SHN full (+L_cos)'],
+] as const;
+
+/**
+ * The four ablation models in `dir/<name>`, trained with the same preset, data, seed and budget where a
+ * folder is missing (synthetic lesions on the fly; the folder being evaluated is never trained on).
+ */
+export async function ensureAblationModels(dir: string, preset: string, minutes: number, log: (s: string) => void): Promise<string[]> {
+  const { runTraining } = await import('../../model/train-run.ts');
+  const dirs: string[] = [];
+  for (const [name] of ABLATION_ROWS) {
+    const out = resolve(dir, name);
+    if (!existsSync(resolve(out, 'card.json'))) {
+      log(`ablation ${name}: training ${preset} for ${minutes} min on synthetic lesions (same seed and budget for all four)`);
+      await runTraining({
+        dataDirs: [], synthetic: true, realFraction: 0, preset, ablation: name, outDir: out, minutes, batch: 8, microBatch: 8,
+        optimizer: 'adam', lr: 5e-4, seed: 0, valCount: 32, resume: false, backend: 'auto',
+        command: `recist eval --ablation ${dir} --ablation-preset ${preset} --ablation-minutes ${minutes}`,
+      });
+    }
+    dirs.push(out);
+  }
+  return dirs;
 }
 
 export function parseSeeds(text: string): number[] {
@@ -34,13 +68,20 @@ export function parseSeeds(text: string): number[] {
   return seeds;
 }
 
-export function parseEvalOptions(o: { data?: string; model?: string[]; seeds?: string; out?: string; baselines?: boolean; readers?: string; backend?: string; quiet?: boolean }): EvalCliOptions {
+export interface EvalFlags {
+  data?: string; model?: string[]; seeds?: string; out?: string; baselines?: boolean; readers?: string; backend?: string; quiet?: boolean;
+  ablation?: string; ablationPreset?: string; ablationMinutes?: string;
+}
+
+export function parseEvalOptions(o: EvalFlags): EvalCliOptions {
   if (!o.data) throw new Error('--data DIR is required (a DeepLesion-layout folder with DL_info.csv and Images_png)');
   const data = resolve(o.data);
   if (!existsSync(data)) throw new Error(`--data ${o.data}: folder not found`);
   const models = (o.model ?? []).map((m) => resolve(m));
-  const baselines = o.baselines ?? models.length === 0;
-  if (models.length === 0 && !baselines) throw new Error('nothing to evaluate: give --model DIR and/or --baselines');
+  const baselines = o.baselines ?? (models.length === 0 && !o.ablation);
+  if (models.length === 0 && !baselines && !o.ablation) throw new Error('nothing to evaluate: give --model DIR, --ablation DIR and/or --baselines');
+  const ablationMinutes = Number(o.ablationMinutes ?? '5');
+  if (!(ablationMinutes > 0)) throw new Error(`--ablation-minutes ${o.ablationMinutes}: expected a positive number`);
   const stamp = new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
   return {
     data, models, baselines,
@@ -49,6 +90,9 @@ export function parseEvalOptions(o: { data?: string; model?: string[]; seeds?: s
     readers: o.readers ? resolve(o.readers) : undefined,
     backend: o.backend,
     quiet: o.quiet,
+    ablation: o.ablation ? resolve(o.ablation) : undefined,
+    ablationPreset: o.ablationPreset ?? 'default',
+    ablationMinutes,
   };
 }
 
@@ -62,12 +106,19 @@ export async function buildMethods(opts: EvalCliOptions): Promise<BuiltMethods> 
   const methods: Method[] = [];
   const modelCards: Record<string, unknown> = {};
   const disposers: (() => void)[] = [];
-  if (opts.models.length) {
+  const ablationDirs = opts.ablation
+    ? await ensureAblationModels(opts.ablation, opts.ablationPreset ?? 'default', opts.ablationMinutes ?? 5, (s) => process.stderr.write(`${s}\n`))
+    : [];
+  const named = [
+    ...opts.models.map((dir) => ({ dir, name: `model ${basename(dir)}` })),
+    ...ablationDirs.map((dir, i) => ({ dir, name: ABLATION_ROWS[i][1] })),
+  ];
+  if (named.length) {
     const { createMeasurer } = await import('../../model/measurer.ts');
-    for (const dir of opts.models) {
+    for (const { dir, name: base } of named) {
       const measurer = await createMeasurer({ modelDir: dir, backend: opts.backend as never });
       disposers.push(() => measurer.dispose());
-      let name = `model ${basename(dir)}`;
+      let name = base;
       while (methods.some((m) => m.name === name)) name += "'";
       methods.push(measurerMethod(measurer, name));
       modelCards[name] = { dir, ...measurer.card };
@@ -115,7 +166,10 @@ export function register(program: Command): void {
     .option('--readers <csv>', 'extra readers CSV (default <data>/readers.csv when present)')
     .option('--backend <name>', 'tfjs backend for models: tensorflow, webgpu, wasm, cpu or auto')
     .option('--quiet', 'no progress lines')
-    .action(async (o: { data?: string; model?: string[]; seeds?: string; out?: string; baselines?: boolean; readers?: string; backend?: string; quiet?: boolean }) => {
+    .option('--ablation <dir>', "add Table 1's four configurations from DIR/{shn-only,stn-tpp,stn-tpp-lrp,full}, training missing ones")
+    .option('--ablation-preset <name>', 'preset for ablation models that must be trained', 'default')
+    .option('--ablation-minutes <m>', 'training budget per ablation model (same for all four)', '5')
+    .action(async (o: EvalFlags) => {
       await runEval(parseEvalOptions(o));
     });
 }
