@@ -1,0 +1,44 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, existsSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runTraining } from '../../src/model/train-run.ts';
+import { createMeasurer } from '../../src/model/measurer.ts';
+import { readModelCard } from '../../src/model/checkpoint.ts';
+import type { CtSlice } from '../../src/data/types.ts';
+
+test('recist train end to end (tiny preset, seconds): phases run, checkpoint + card written atomically, createMeasurer loads it and proposes', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'recist-train-'));
+  const out = join(dir, 'model');
+  const lines: string[] = [];
+  try {
+    const card = await runTraining({
+      dataDirs: [], synthetic: true, realFraction: 0, preset: 'tiny', outDir: out, minutes: 0.15, batch: 2, microBatch: 1,
+      optimizer: 'adam', lr: 1e-3, seed: 1, valCount: 4, resume: false, backend: 'wasm', command: 'test', log: (l) => lines.push(l),
+    });
+    assert.ok(lines.some((l) => /^backend: wasm/.test(l)), lines.join('\n'));
+    assert.ok(lines.some((l) => /validation \(4 held-out samples/.test(l)));
+    assert.equal(card.preset, 'tiny');
+    assert.equal(card.ablation, 'full');
+    assert.ok((card.training.steps as Record<string, number>).shn >= 1, JSON.stringify(card.training.steps));
+    assert.equal((card.data as Record<string, unknown>).validationSamples, 4);
+    assert.deepEqual(readdirSync(dir).sort(), ['model'], 'no temp folders left beside the model');
+    for (const f of ['card.json', 'stn/model.json', 'stn/weights.bin', 'shn/model.json', 'shn/weights.bin']) assert.ok(existsSync(join(out, f)), f);
+    assert.equal((await readModelCard(out)).version, card.version);
+
+    const m = await createMeasurer({ modelDir: out, backend: 'wasm' });
+    assert.equal(m.modelVersion, card.version);
+    const W = 120;
+    const hu = new Float32Array(W * W).fill(50);
+    const slice: CtSlice = { width: W, height: W, hu, spacing: { x: 0.8, y: 0.8 }, window: null, source: 'test' };
+    const p = await m.measure(slice, { x1: 40, y1: 40, x2: 80, y2: 70 });
+    assert.equal(p.modelVersion, card.version);
+    for (const pt of [...p.recist.long, ...p.recist.short]) assert.ok(Number.isFinite(pt.x) && Number.isFinite(pt.y));
+    assert.equal(p.heatmaps.width, 64);
+    assert.ok(p.entropy >= 0 && p.entropy <= 1);
+    m.dispose();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
