@@ -12,6 +12,7 @@ import { join, resolve } from 'node:path';
 import { Low } from 'lowdb';
 import { JSONFile } from 'lowdb/node';
 import { parse as parseCsv } from 'csv-parse/sync';
+import { z } from 'zod';
 import { stringify as stringifyCsv } from 'csv-stringify/sync';
 import type { Recist, Spacing } from '../geometry/types.ts';
 import { recistFromNumbers, recistToNumbers } from '../geometry/recist.ts';
@@ -34,7 +35,9 @@ export function newToken(): string {
 export type NewLabel = Omit<StoredLabel, 'id' | 'time'> & { time?: string };
 
 export class LabelStore {
-  private queue: Promise<unknown> = Promise.resolve();
+  /** Mutations waiting for the next write (group commit: all of them go to disk in one atomic write). */
+  private pending: { fn: (draft: StoreFile) => unknown; resolve: (v: unknown) => void; reject: (e: unknown) => void }[] = [];
+  private writing: Promise<void> | null = null;
 
   private constructor(private readonly db: Low<StoreFile>, readonly file: string) {}
 
@@ -71,26 +74,63 @@ export class LabelStore {
     return this.db.data.labels;
   }
 
-  /** Runs `fn` on a copy of the data inside the write queue; validates the result and writes it atomically. */
+  /**
+   * Runs `fn` on a draft of the data inside the write queue; validates the result and writes it atomically. Mutations
+   * queued while a write is in flight are applied together and written once (group commit: under many concurrent
+   * saves each write costs O(store size), so one write per save made latency grow with the number of savers).
+   * `fn` must throw before it changes the draft (it then fails alone); the draft shares the stored labels (copied
+   * array, same objects): `fn` may append labels and edit readers, never edit stored labels in place.
+   */
   private mutate<T>(fn: (draft: StoreFile) => T): Promise<T> {
-    const run = async (): Promise<T> => {
-      const draft = structuredClone(this.db.data);
-      const result = fn(draft);
-      const parsed = storeFileSchema.safeParse(draft);
-      if (!parsed.success) throw new Error(`label store: refusing to write invalid data: ${describeZodError(parsed.error)}`);
+    return new Promise<T>((resolve, reject) => {
+      this.pending.push({ fn, resolve: resolve as (v: unknown) => void, reject });
+      if (!this.writing) this.writing = this.drain();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    while (this.pending.length > 0) {
+      const batch = this.pending.splice(0, this.pending.length);
       const previous = this.db.data;
+      const draft: StoreFile = { ...previous, readers: previous.readers.map((r) => ({ ...r })), labels: [...previous.labels] };
+      const applied: { op: (typeof batch)[number]; result: unknown }[] = [];
+      for (const op of batch) {
+        try {
+          applied.push({ op, result: op.fn(draft) });
+        } catch (err) {
+          op.reject(err);
+        }
+      }
+      if (applied.length === 0) continue;
+      const parsed = this.validate(previous, draft);
+      if (!parsed.success) {
+        const err = new Error(`label store: refusing to write invalid data: ${describeZodError(parsed.error)}`);
+        for (const a of applied) a.op.reject(err);
+        continue;
+      }
       this.db.data = parsed.data;
       try {
         await this.db.write();
       } catch (err) {
         this.db.data = previous;
-        throw err;
+        for (const a of applied) a.op.reject(err);
+        continue;
       }
-      return result;
-    };
-    const next = this.queue.then(run, run);
-    this.queue = next.catch(() => undefined);
-    return next;
+      for (const a of applied) a.op.resolve(a.result);
+    }
+    this.writing = null;
+  }
+
+  /** Validate a draft: readers always; labels only those appended after an unchanged prefix (else all of them). */
+  private validate(previous: StoreFile, draft: StoreFile): { success: true; data: StoreFile } | { success: false; error: z.ZodError } {
+    const n = previous.labels.length;
+    const prefixKept = draft.labels.length >= n && draft.labels.every((l, i) => i >= n || l === previous.labels[i]);
+    if (!prefixKept) return storeFileSchema.safeParse(draft);
+    const head = storeFileSchema.safeParse({ ...draft, labels: [] });
+    if (!head.success) return head;
+    const added = z.array(storedLabelSchema).safeParse(draft.labels.slice(n));
+    if (!added.success) return added;
+    return { success: true, data: { ...head.data, labels: [...previous.labels, ...added.data] } };
   }
 
   /** Adds a reader; returns the token (shown once; only its hash is stored). Throws if the name exists. */
@@ -163,7 +203,7 @@ export class LabelStore {
 
   /** Waits for queued writes. */
   async flush(): Promise<void> {
-    await this.queue;
+    while (this.writing) await this.writing;
   }
 }
 
