@@ -35,13 +35,7 @@ test('wasm Tile equals cpu Tile (dtypes, reps incl. 0 and 1, ranks 1–4) and th
     }
   }
   CASES.forEach((c, i) => assert.deepEqual(results.wasm[i], results.cpu[i], `case ${JSON.stringify(c)}`));
-  // The kernel is ours, and it is fast: [1,1,1,48] → [8,64,64,48] in well under the old ~40 ms.
+  // The kernel is ours (its speed is measured by npm run bench, not asserted here).
   await initBackend('wasm');
   assert.equal(tf.getKernel('Tile', 'wasm')?.kernelFunc.name, 'tileWasm');
-  const s = tf.ones([1, 1, 1, 48]);
-  const t0 = performance.now();
-  for (let i = 0; i < 5; i++) tf.tile(s, [8, 64, 64, 1]).dispose();
-  const ms = (performance.now() - t0) / 5;
-  assert.ok(ms < 20, `tile took ${ms.toFixed(1)} ms`);
-  s.dispose();
 });

@@ -7,7 +7,9 @@
  *  - MaxPoolGrad (present but WRONG for more than one channel; replaced);
  *  - ResizeNearestNeighborGrad (present but WRONG for batch > 1; replaced);
  *  - Tile (present but an element-by-element loop; batch-norm gradients tile [1,1,1,C] to the activation: replaced
- *    by block copies, kernels/tile.ts).
+ *    by block copies, kernels/tile.ts);
+ *  - Slice, Concat, Pack, GatherV2 (present, but a typed-array view per innermost row: slow for the sampler's
+ *    1-wide rows; replaced by loops for short runs, kernels/data-movement.ts).
  * Everything else the model's training touches (batch norm, resizeBilinear, gatherND's ScatterNd,
  * sin/cos, …) exists and agrees with cpu: see test/model/backend-wasm-net.test.ts.
  */
@@ -18,6 +20,7 @@ import { unsortedSegmentSumConfig } from './kernels/unsorted-segment-sum.ts';
 import { maxPoolGradConfig } from './kernels/max-pool-grad.ts';
 import { resizeNearestNeighborGradConfig, resizeNearestNeighborGradCpuConfig } from './kernels/resize-nearest-grad.ts';
 import { tileConfig } from './kernels/tile.ts';
+import { concatConfig, gatherV2Config, packConfig, sliceConfig } from './kernels/data-movement.ts';
 
 /** The kernels this module installs on wasm. */
 export const WASM_GRAD_KERNELS: readonly KernelConfig[] = [
@@ -27,6 +30,10 @@ export const WASM_GRAD_KERNELS: readonly KernelConfig[] = [
   maxPoolGradConfig,
   resizeNearestNeighborGradConfig,
   tileConfig,
+  sliceConfig,
+  concatConfig,
+  packConfig,
+  gatherV2Config,
 ];
 
 /** Fixes for the cpu backend (registered whatever backend is chosen: cpu is the reference and fallback). */
