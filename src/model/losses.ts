@@ -46,6 +46,9 @@ export function lrpLoss(maskLogits: tf.Tensor4D, mask32: tf.Tensor4D): tf.Scalar
 }
 
 /** Normalized squared errors per parameter [B, 4] (tx, ty, α, s), see the file comment. */
+/** Scale floor inside L_TPP's log-scale term. */
+const S_FLOOR = 0.03;
+
 export function tppErrors(theta: tf.Tensor2D, thetaTrue: tf.Tensor2D): tf.Tensor2D {
   assertShapes('tppLoss', theta, thetaTrue);
   return tf.tidy(() => {
@@ -54,8 +57,10 @@ export function tppErrors(theta: tf.Tensor2D, thetaTrue: tf.Tensor2D): tf.Tensor
     const eTx = tx.sub(tx0).div(2).square();
     const eTy = ty.sub(ty0).div(2).square();
     const eA = tf.sin(a.sub(a0)).square();
-    const logS = s.square().add(EPS).log().mul(0.5);
-    const logS0 = s0.abs().add(EPS).log();
+    // |s| is floored at 0.03 (true scales are ≳ 0.2): ln|s| near s = 0 would otherwise give unbounded loss
+    // and gradient spikes that wreck the optimizer's moments (seen in 2-core training runs).
+    const logS = s.square().add(S_FLOOR * S_FLOOR).log().mul(0.5);
+    const logS0 = s0.square().add(S_FLOOR * S_FLOOR).log().mul(0.5); // same floor: zero error at the truth
     const eS = logS.sub(logS0).square().div(LN4_SQ);
     return tf.stack([eTx, eTy, eA, eS], 1) as tf.Tensor2D;
   });
