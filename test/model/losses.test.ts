@@ -40,7 +40,7 @@ test('L_TPP: zero at the truth, α ≡ α ± π, s ≡ −s, log-scale symmetric
   const atZero = val(() => tppLoss(tf.tensor2d([[0.1, -0.2, 0.4, 0]]), t));
   assert.ok(Number.isFinite(atZero) && atZero < 2, `s = 0 gives a bounded loss, got ${atZero}`);
   const worst = val(() => tppLoss(tf.tensor2d([[-1, 1, 0.4 + Math.PI / 2, 2]]), tf.tensor2d([[1, -1, 0.4, 0.5]])));
-  close(worst, 1, 1e-5, 'full-range error');
+  close(worst, 1, 1e-3, 'full-range error (≈ 1; the |s| floor shaves 6e-4)');
 });
 
 test('L_HM: 0 for the target, 1 for all-zero heatmaps, mean over stacks', () => {
