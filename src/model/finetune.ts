@@ -21,7 +21,7 @@ import type { Box, Recist } from '../geometry/types.ts';
 import { disposeCascade, type Cascade } from './cascade.ts';
 import { loadCheckpoint, type ModelCard } from './checkpoint.ts';
 import { resolveTrainConfig, type TrainConfig } from './config.ts';
-import { cropInput, proposeFromCrops } from './measurer.ts';
+import { cropInput, proposeFromCropsSync } from './measurer.ts';
 import { trainCascade, type ProgressEvent, type TrainResult } from './train.ts';
 
 export interface Correction {
@@ -139,7 +139,7 @@ export function evaluateOnItems(cascade: Cascade, items: readonly ValidationItem
   let longLoc = 0, shortLoc = 0, longLen = 0, shortLen = 0;
   for (let i = 0; i < items.length; i += chunk) {
     const part = items.slice(i, i + chunk);
-    const props = proposeFromCrops(cascade, part.map((it) => cropInput(it.slice, it.box)), 'eval', 'eval');
+    const props = proposeFromCropsSync(cascade, part.map((it) => cropInput(it.slice, it.box)), 'eval', 'eval');
     props.forEach((p, j) => {
       const truth = part[j].recist;
       const a = axisLengthsPx(p.recist), b = axisLengthsPx(truth);
