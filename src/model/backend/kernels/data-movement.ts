@@ -157,3 +157,16 @@ export const sliceConfig: KernelConfig = { kernelName: 'Slice', backendName: 'wa
 export const concatConfig: KernelConfig = { kernelName: 'Concat', backendName: 'wasm', kernelFunc: concatWasm as unknown as KernelFunc };
 export const packConfig: KernelConfig = { kernelName: 'Pack', backendName: 'wasm', kernelFunc: packWasm as unknown as KernelFunc };
 export const gatherV2Config: KernelConfig = { kernelName: 'GatherV2', backendName: 'wasm', kernelFunc: gatherV2Wasm as unknown as KernelFunc };
+
+/**
+ * Identity without a copy (as the cpu backend does it): the output shares the input's data, one more reference.
+ * tfjs-backend-wasm copies the whole tensor; a training step calls Identity thousands of times (clones, kept
+ * tensors, variable reads). Kernels never write into their inputs, so sharing is safe (wasm's Reshape shares too).
+ */
+export function identityWasm(args: { inputs: { x?: TensorInfo }; backend: BackendWasm }): TensorInfo {
+  const x = args.inputs.x;
+  if (!x) throw new Error('Identity (wasm): input x is required');
+  args.backend.incRef(x.dataId);
+  return { dataId: x.dataId, shape: [...x.shape], dtype: x.dtype };
+}
+export const identityConfig: KernelConfig = { kernelName: 'Identity', backendName: 'wasm', kernelFunc: identityWasm as unknown as KernelFunc };
