@@ -54,3 +54,26 @@ test('wasm Slice/Concat/Pack/GatherV2 equal cpu on 400 random shapes and dtypes;
   cases.forEach((c, i) => assert.deepEqual(wasm[i], cpu[i], JSON.stringify(c)));
   assert.throws(() => tf.tidy(() => tf.gather(tf.ones([3, 2]), tf.tensor1d([0, 3], 'int32')).dataSync()), /index value 3 is not in \[0, 2\]/);
 });
+
+test('wasm Identity shares data (no copy) and reference counting keeps clones valid and frees them', async () => {
+  await initBackend('wasm');
+  assert.equal(tf.getKernel('Identity', 'wasm')?.kernelFunc.name, 'identityWasm');
+  const bytes0 = tf.memory().numBytes;
+  const a = tf.tensor([1, 2, 3, 4], [2, 2]);
+  const b = tf.clone(a);
+  const c = tf.engine().runKernel('Identity', { x: b }) as tf.Tensor;
+  a.dispose();
+  assert.deepEqual(Array.from(b.dataSync()), [1, 2, 3, 4]);
+  b.dispose();
+  assert.deepEqual(Array.from(c.dataSync()), [1, 2, 3, 4]);
+  assert.deepEqual(c.shape, [2, 2]);
+  c.dispose();
+  assert.equal(tf.memory().numBytes, bytes0, 'all freed');
+  // a variable's value survives disposing its initial tensor, and assign replaces it
+  const init = tf.tensor([5, 6]);
+  const v = tf.variable(init);
+  init.dispose();
+  v.assign(tf.tidy(() => v.mul(2)));
+  assert.deepEqual(Array.from(v.dataSync()), [10, 12]);
+  v.dispose();
+});

@@ -9,7 +9,10 @@
  *  - Tile (present but an element-by-element loop; batch-norm gradients tile [1,1,1,C] to the activation: replaced
  *    by block copies, kernels/tile.ts);
  *  - Slice, Concat, Pack, GatherV2 (present, but a typed-array view per innermost row: slow for the sampler's
- *    1-wide rows; replaced by loops for short runs, kernels/data-movement.ts).
+ *    1-wide rows; replaced by loops for short runs, kernels/data-movement.ts);
+ *  - Sum, Mean over leading axes (present, but transpose the whole activation first; batch-norm gradients and
+ *    moments reduce [B,H,W,C] over [0,1,2]: one GEMM row instead, kernels/reduce-leading.ts; other axes → wasm's own);
+ *  - Identity (present, but copies the tensor; shares it instead, as the cpu backend does).
  * Everything else the model's training touches (batch norm, resizeBilinear, gatherND's ScatterNd,
  * sin/cos, …) exists and agrees with cpu: see test/model/backend-wasm-net.test.ts.
  */
@@ -20,7 +23,8 @@ import { unsortedSegmentSumConfig } from './kernels/unsorted-segment-sum.ts';
 import { maxPoolGradConfig } from './kernels/max-pool-grad.ts';
 import { resizeNearestNeighborGradConfig, resizeNearestNeighborGradCpuConfig } from './kernels/resize-nearest-grad.ts';
 import { tileConfig } from './kernels/tile.ts';
-import { concatConfig, gatherV2Config, packConfig, sliceConfig } from './kernels/data-movement.ts';
+import { concatConfig, gatherV2Config, identityConfig, packConfig, sliceConfig } from './kernels/data-movement.ts';
+import { meanConfig, sumConfig } from './kernels/reduce-leading.ts';
 
 /** The kernels this module installs on wasm. */
 export const WASM_GRAD_KERNELS: readonly KernelConfig[] = [
@@ -34,6 +38,9 @@ export const WASM_GRAD_KERNELS: readonly KernelConfig[] = [
   concatConfig,
   packConfig,
   gatherV2Config,
+  identityConfig,
+  sumConfig,
+  meanConfig,
 ];
 
 /** Fixes for the cpu backend (registered whatever backend is chosen: cpu is the reference and fallback). */
