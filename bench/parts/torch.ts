@@ -7,6 +7,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { resolveConfig, type PresetName } from '../../src/model/config.ts';
 import { BENCH_DIR, writeResult } from './common.ts';
 
 const { values } = parseArgs({ options: { presets: { type: 'string', default: 'default,paper' }, reps: { type: 'string', default: '10' }, python: { type: 'string' } } });
@@ -37,7 +38,12 @@ if (!version) {
   }
 }
 console.log(`torch ${version} (${python})`);
-const out = execFileSync(python, [join(BENCH_DIR, 'torch', 'cascade.py'), '--presets', values.presets!, '--reps', values.reps!, '--threads', '2'], {
+// The architecture comes from config.ts as it is now, so the peer never drifts from the tfjs presets.
+const archs = Object.fromEntries(values.presets!.split(',').map((p) => {
+  const c = resolveConfig({ preset: p as PresetName });
+  return [p, { blocks: c.stn.blocks, base_width: c.stn.baseWidth, fpn_width: c.stn.fpnWidth, stacks: c.shn.stacks, width: c.shn.width, depth: c.shn.depth, coord: Boolean((c.losses as unknown as Record<string, boolean>).coord) }];
+}));
+const out = execFileSync(python, [join(BENCH_DIR, 'torch', 'cascade.py'), '--presets', values.presets!, '--reps', values.reps!, '--threads', '2', '--config-json', JSON.stringify(archs)], {
   encoding: 'utf8', env: { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '2' }, stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 24,
 });
 const lastLine = out.trim().split('\n').at(-1)!;

@@ -29,10 +29,10 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 PRESETS = {
-    # src/model/config.ts PRESETS
-    'paper': dict(blocks=(3, 4, 6, 3), base_width=64, fpn_width=256, stacks=2, width=256, depth=4),
-    'default': dict(blocks=(3, 4, 6, 3), base_width=8, fpn_width=32, stacks=2, width=48, depth=4),
-    'tiny': dict(blocks=(1, 1, 1, 1), base_width=8, fpn_width=16, stacks=1, width=16, depth=2),
+    # src/model/config.ts PRESETS (bench/parts/torch.ts passes the current ones with --config-json; these are fallbacks)
+    'paper': dict(blocks=(3, 4, 6, 3), base_width=64, fpn_width=256, stacks=2, width=256, depth=4, coord=False),
+    'default': dict(blocks=(3, 4, 6, 3), base_width=8, fpn_width=32, stacks=2, width=32, depth=4, coord=True),
+    'tiny': dict(blocks=(1, 1, 1, 1), base_width=8, fpn_width=16, stacks=1, width=16, depth=2, coord=True),
 }
 EXPANSION = 4
 NUM_KEYPOINTS = 4
@@ -201,7 +201,8 @@ class Cascade(nn.Module):
 
 
 def heatmap_targets(kp_crop, m, size=64, sigma=1.0):
-    """targets.ts (no gradient): crop keypoints → canonical heatmap pixels through Θ⁻¹ → Gaussians [B, 4, 64, 64]."""
+    """targets.ts (no gradient): crop keypoints → canonical heatmap pixels through Θ⁻¹ → Gaussians [B, 4, 64, 64],
+    and the keypoints themselves [B, 4, 2] (heatmap pixels, for the coord term)."""
     with torch.no_grad():
         a, b, c = m[:, 0, 0:1], m[:, 0, 1:2], m[:, 0, 2:3]
         d, e, f = m[:, 1, 0:1], m[:, 1, 1:2], m[:, 1, 2:3]
@@ -212,7 +213,7 @@ def heatmap_targets(kp_crop, m, size=64, sigma=1.0):
         coords = torch.arange(size, dtype=torch.float32)
         dx = coords.view(1, 1, 1, size) - px.view(-1, 4, 1, 1)
         dy = coords.view(1, 1, size, 1) - py.view(-1, 4, 1, 1)
-        return torch.exp(-(dx * dx + dy * dy) / (2 * sigma * sigma))
+        return torch.exp(-(dx * dx + dy * dy) / (2 * sigma * sigma)), torch.stack([px, py], -1)
 
 
 def soft_argmax(h, beta=20.0):
@@ -227,21 +228,25 @@ def soft_argmax(h, beta=20.0):
 LN4_SQ = math.log(4) ** 2
 
 
-def joint_loss(out, mask_t, theta_t, kp_crop):
-    """losses.ts jointLoss: L_LRP + L_TPP + L_HM (mean over stacks) + L_cos, equal weights."""
+def joint_loss(out, mask_t, theta_t, kp_crop, coord_term):
+    """losses.ts jointLoss: L_LRP + L_TPP + L_HM (mean over stacks) + L_cos (+ L_coord where the preset has it), equal weights."""
     mask, theta, m, hms = out
     lrp = (torch.sigmoid(mask) - mask_t).square().mean()
     tx, ty, a, s = theta.unbind(1)
     tx0, ty0, a0, s0 = theta_t.unbind(1)
     e_s = (0.5 * torch.log(s * s + 1e-6) - torch.log(s0.abs() + 1e-6)).square() / LN4_SQ
     tpp = torch.stack([((tx - tx0) / 2).square(), ((ty - ty0) / 2).square(), torch.sin(a - a0).square(), e_s], 1).mean()
-    target = heatmap_targets(kp_crop, m.detach())
+    target, kp_t = heatmap_targets(kp_crop, m.detach())
     energy = target.square().sum().clamp_min(1e-6)
     hm = sum((h - target).square().sum() / energy for h in hms) / len(hms)
     kp = soft_argmax(hms[-1])
     l, sh = kp[:, 1] - kp[:, 0], kp[:, 3] - kp[:, 2]
     cos = ((l * sh).sum(1).square() / ((l.square().sum(1) + 1) * (sh.square().sum(1) + 1))).mean()
-    return lrp + tpp + hm + cos
+    total = lrp + tpp + hm + cos
+    if coord_term:
+        # losses.ts coordLoss: mean endpoint distance of every stack's soft-argmax keypoints, / (stacks · 4 px)
+        total = total + sum(((soft_argmax(h) - kp_t).square().sum(-1) + 1e-6).sqrt().mean() for h in hms) / (len(hms) * 4)
+    return total
 
 
 def count_params(model):
@@ -264,13 +269,14 @@ def median_ms(fn, warmup, reps):
 def bench_preset(preset, reps, train_reps, channels_last):
     torch.manual_seed(0)
     model = Cascade(preset)
+    coord_term = PRESETS[preset].get('coord', False)
     fmt = torch.channels_last if channels_last else torch.contiguous_format
     model = model.to(memory_format=fmt)
     trainable, total = count_params(model)
     stn_tr, stn_tot = count_params(model.stn)
     shn_tr, shn_tot = count_params(model.shn)
     res = {
-        'preset': preset,
+        'preset': preset, 'architecture': PRESETS[preset],
         'params': {'trainable': trainable, 'total': total, 'stnTrainable': stn_tr, 'stnTotal': stn_tot, 'shnTrainable': shn_tr, 'shnTotal': shn_tot},
     }
     model.eval()
@@ -294,7 +300,7 @@ def bench_preset(preset, reps, train_reps, channels_last):
 
     def step():
         opt.zero_grad(set_to_none=True)
-        loss = joint_loss(model(x), mask_t, theta_t, kp)
+        loss = joint_loss(model(x), mask_t, theta_t, kp, coord_term)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
         opt.step()
@@ -312,7 +318,11 @@ def main():
     ap.add_argument('--train-reps', type=int, default=5)
     ap.add_argument('--threads', type=int, default=2)
     ap.add_argument('--channels-last', action='store_true')
+    ap.add_argument('--config-json', help='{preset: {blocks, base_width, fpn_width, stacks, width, depth, coord}} from config.ts')
     a = ap.parse_args()
+    if a.config_json:
+        for name, cfg in json.loads(a.config_json).items():
+            PRESETS[name] = dict(cfg, blocks=tuple(cfg['blocks']))
     torch.set_num_threads(a.threads)
     out = {
         'torch': torch.__version__, 'threads': torch.get_num_threads(), 'mkldnn': torch.backends.mkldnn.is_available(),
