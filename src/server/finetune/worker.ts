@@ -16,6 +16,16 @@ function send(m: WorkerMessage): Promise<void> {
   });
 }
 
+/**
+ * The parent at start. Training runs step after step in microtasks (wasm read-backs resolve at once), so the event
+ * loop — and with it the IPC 'disconnect' event — may not run for the whole job: a killed server would leave this
+ * worker training, orphaned, until its budget ends. Every progress callback checks the parent is still there.
+ */
+const parentPid = process.ppid;
+const exitIfOrphaned = (): void => {
+  if (process.ppid !== parentPid) process.exit(2);
+};
+
 async function run(job: WorkerJob): Promise<void> {
   const backend = await initBackend((job.backend ?? process.env.RECIST_BACKEND ?? 'wasm') as BackendName | 'auto');
   await send({ type: 'progress', stage: 'start', step: 0, maxSteps: job.steps ?? 0, loss: null, elapsedS: 0, note: `backend ${backend.detail}` });
@@ -24,6 +34,7 @@ async function run(job: WorkerJob): Promise<void> {
     versionsDir: job.versionsDir, baseModelDir: job.baseModelDir, jobDir: job.jobDir, steps: job.steps, minutes: job.minutes,
     seed: job.seed, learningRate: job.learningRate, replay: job.replay, replayFraction: job.replayFraction, tolerancePx: job.tolerancePx,
     onProgress: (p) => {
+      exitIfOrphaned();
       const now = Date.now();
       if (p.stage === 'train' && now - last < (job.progressEveryMs ?? 1000) && p.step !== p.maxSteps) return;
       last = now;
