@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# How the shipped model and the committed reports were made (2 CPU cores, wasm backend). Real data comes
+# from ../shared/data (or $RECIST_SHARED_DATA); nothing from it is copied into the repository.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DATA=${RECIST_SHARED_DATA:-../shared/data}
+
+# 1. The shipped default model: synthetic lesions on the fly on real CT backgrounds, no real lesion trained on.
+npx tsx src/cli/main.ts train --preset default --minutes 34 --out models/default --batch 8 --micro-batch 8 --lr 5e-4 --val 32 --seed 0
+
+# 2. Real dev lesions (24), paper rough-box protocol, seeds 0,1,2: model vs box-cross vs classical.
+npx tsx src/cli/main.ts eval --data "$DATA/deeplesion-dev" --model models/default --baselines --seeds 0,1,2 --out reports/dev-default
+
+# 3. The same through the batch-prediction door (boxes CSV -> predictions CSV).
+npx tsx src/cli/main.ts boxes --data "$DATA/deeplesion-dev" --seed 0 --out tmp/dev-boxes.csv
+npx tsx src/cli/main.ts predict --boxes tmp/dev-boxes.csv --out reports/dev-default/predict-seed0.csv
+
+# 4. Synthetic multi-reader study: 80 synthetic lesions with 2 simulated readers (Table 1 with readers).
+npx tsx src/cli/main.ts synth --n 80 --out tmp/synth-eval --seed 123 --readers 2
+npx tsx src/cli/main.ts eval --data tmp/synth-eval --model models/default --baselines --seeds 0 --out reports/synthetic-readers
+
+# 5. Table 1 ablations on synthetic lesions (same preset, seed and budget for all four).
+npx tsx src/cli/main.ts eval --data tmp/synth-eval --ablation runs/ablation --ablation-preset tiny --ablation-minutes 3 --seeds 0 --out reports/ablation-synthetic
