@@ -87,3 +87,28 @@ export function normalizeRecist(r: Recist): Recist {
 export function mapRecist(r: Recist, f: (p: Point) => Point): Recist {
   return { long: [f(r.long[0]), f(r.long[1])], short: [f(r.short[0]), f(r.short[1])] };
 }
+
+/** Mean per-axis errors (px of the image the marks live in) of predicted marks against the truth. */
+export interface AxisErrors {
+  /** Mean long-axis location error (order-independent endpoint distance). */
+  readonly longLocPx: number;
+  readonly shortLocPx: number;
+  /** Mean absolute diameter-length difference. */
+  readonly longLenPx: number;
+  readonly shortLenPx: number;
+  readonly n: number;
+}
+
+/** Mean location and length errors over (prediction, truth) pairs; NaN means when there are none. */
+export function meanAxisErrors(pairs: readonly { readonly predicted: Recist; readonly truth: Recist }[]): AxisErrors {
+  let longLoc = 0, shortLoc = 0, longLen = 0, shortLen = 0;
+  for (const { predicted, truth } of pairs) {
+    const a = axisLengthsPx(predicted), b = axisLengthsPx(truth);
+    longLoc += segmentLocationDistance(predicted.long, truth.long);
+    shortLoc += segmentLocationDistance(predicted.short, truth.short);
+    longLen += Math.abs(a.long - b.long);
+    shortLen += Math.abs(a.short - b.short);
+  }
+  const n = pairs.length;
+  return { longLocPx: longLoc / n, shortLocPx: shortLoc / n, longLenPx: longLen / n, shortLenPx: shortLen / n, n };
+}

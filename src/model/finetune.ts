@@ -16,7 +16,7 @@ import { buildSample, type Sample } from '../data/samples.ts';
 import type { TrainingSource } from '../data/training-source.ts';
 import { simulateRoughBox } from '../geometry/box.ts';
 import { createRng, type Rng } from '../geometry/random.ts';
-import { axisLengthsPx, segmentLocationDistance } from '../geometry/recist.ts';
+import { meanAxisErrors, type AxisErrors } from '../geometry/recist.ts';
 import type { Box, Recist } from '../geometry/types.ts';
 import { disposeCascade, type Cascade } from './cascade.ts';
 import { loadCheckpoint, type ModelCard } from './checkpoint.ts';
@@ -40,14 +40,8 @@ export interface ValidationItem {
   readonly box: Box;
 }
 
-export interface FineTuneMetrics {
-  /** Mean long-axis location error (px of the original slice): the promotion criterion. */
-  readonly longLocPx: number;
-  readonly shortLocPx: number;
-  readonly longLenPx: number;
-  readonly shortLenPx: number;
-  readonly n: number;
-}
+/** Mean errors in px of the original slice; longLocPx is the promotion criterion. */
+export type FineTuneMetrics = AxisErrors;
 
 export type FineTuneProgress =
   | { readonly stage: 'validate-before' | 'validate-after' | 'load'; readonly elapsedS: number }
@@ -136,22 +130,13 @@ export function splitCorrections<T extends Correction & { lesionId: string }>(co
 
 /** Errors of a cascade's proposals on items with known marks and fixed boxes (original px). */
 export function evaluateOnItems(cascade: Cascade, items: readonly ValidationItem[], chunk = 16): FineTuneMetrics {
-  let longLoc = 0, shortLoc = 0, longLen = 0, shortLen = 0;
+  const pairs: { predicted: Recist; truth: Recist }[] = [];
   for (let i = 0; i < items.length; i += chunk) {
     const part = items.slice(i, i + chunk);
     const props = proposeFromCropsSync(cascade, part.map((it) => cropInput(it.slice, it.box)), 'eval', 'eval');
-    props.forEach((p, j) => {
-      const truth = part[j].recist;
-      const a = axisLengthsPx(p.recist), b = axisLengthsPx(truth);
-      longLoc += segmentLocationDistance(p.recist.long, truth.long);
-      shortLoc += segmentLocationDistance(p.recist.short, truth.short);
-      longLen += Math.abs(a.long - b.long);
-      shortLen += Math.abs(a.short - b.short);
-    });
+    props.forEach((p, j) => pairs.push({ predicted: p.recist, truth: part[j].recist }));
   }
-  const n = items.length;
-  const d = Math.max(n, 1);
-  return { longLocPx: n ? longLoc / d : NaN, shortLocPx: n ? shortLoc / d : NaN, longLenPx: n ? longLen / d : NaN, shortLenPx: n ? shortLen / d : NaN, n };
+  return meanAxisErrors(pairs);
 }
 
 /** The promotion rule: enough validation lesions, finite errors, and a long-axis location error not worse. */

@@ -8,7 +8,7 @@ import { startSampleWorkers } from '../data/sample-workers.ts';
 import type { Sample } from '../data/samples.ts';
 import { createRng } from '../geometry/random.ts';
 import { fromCrop } from '../geometry/crop.ts';
-import { axisLengthsPx, mapRecist, segmentLocationDistance } from '../geometry/recist.ts';
+import { mapRecist, meanAxisErrors, type AxisErrors } from '../geometry/recist.ts';
 import { initBackend } from './backend/index.ts';
 import { buildCascade, type Cascade } from './cascade.ts';
 import { loadCheckpoint, saveCheckpoint, type ModelCard } from './checkpoint.ts';
@@ -60,19 +60,9 @@ export function budgetedPlan(config: ModelConfig, minutes: number, base: Partial
 }
 
 /** Mean errors (original-image px) of a cascade's proposals on samples with known marks. */
-export async function sampleMetrics(cascade: Cascade, samples: readonly Sample[]): Promise<Record<string, number>> {
+export async function sampleMetrics(cascade: Cascade, samples: readonly Sample[]): Promise<AxisErrors> {
   const props = await proposeFromCrops(cascade, samples.map((s) => ({ input: s.input, frame: s.frame })), 'eval', 'eval');
-  let longLoc = 0, shortLoc = 0, longLen = 0, shortLen = 0;
-  props.forEach((p, i) => {
-    const truth = mapRecist(samples[i].recistCrop, (q) => fromCrop(samples[i].frame, q));
-    const a = axisLengthsPx(p.recist), b = axisLengthsPx(truth);
-    longLoc += segmentLocationDistance(p.recist.long, truth.long);
-    shortLoc += segmentLocationDistance(p.recist.short, truth.short);
-    longLen += Math.abs(a.long - b.long);
-    shortLen += Math.abs(a.short - b.short);
-  });
-  const n = samples.length;
-  return { longLocPx: longLoc / n, longLenPx: longLen / n, shortLocPx: shortLoc / n, shortLenPx: shortLen / n, n };
+  return meanAxisErrors(props.map((p, i) => ({ predicted: p.recist, truth: mapRecist(samples[i].recistCrop, (q) => fromCrop(samples[i].frame, q)) })));
 }
 
 export async function runTraining(o: RunTrainingOptions): Promise<ModelCard> {
