@@ -27,6 +27,8 @@ import { SliceRenderer, windowFromQuery } from './slices.ts';
 import { LabelStore, labelsToCsv, labelsToJson } from './store.ts';
 import type { UiAsset } from './ui-bundle.ts';
 import type { FineTuneService } from './finetune/index.ts';
+import { createRanker, type Ranker } from './ranking.ts';
+import { applyCalibration, fitReaderCalibration, type ReaderCalibration } from '../active/reader-bias.ts';
 import type { ZodType } from 'zod';
 
 export interface AppConfig {
@@ -36,6 +38,28 @@ export interface AppConfig {
   readonly ui?: Map<string, UiAsset>;
   /** Log line sink (default: console.error for errors only). */
   readonly log?: (line: string) => void;
+  /**
+   * Rank the worklist by an active-learning strategy (src/server/ranking.ts). Absent: dataset order (or whatever
+   * `broadcast.worklistRanked` last set).
+   */
+  readonly activeLearning?: {
+    /** entropy | tta | random | first */
+    readonly strategy: string;
+    /** Rotated top window (default 10). */
+    readonly k?: number;
+    /** Lesions per scoring batch (default 4). */
+    readonly batchSize?: number;
+    /** Persist scores here. */
+    readonly cacheFile?: string | null;
+    /** Start scoring at once (default true). */
+    readonly scoreOnStart?: boolean;
+    readonly publishEveryMs?: number;
+  };
+  /**
+   * Apply the signed-in reader's calibration (src/active/reader-bias.ts, fitted on their corrections of the current
+   * model version) to the proposals they are shown. The stored ORIGINAL stays the model's raw output.
+   */
+  readonly readerCalibration?: boolean;
 }
 
 export interface AppDeps {
@@ -44,15 +68,18 @@ export interface AppDeps {
   readonly store: LabelStore;
   readonly config?: AppConfig;
   // ---- fine-tune hook (src/server/finetune, active-learning engineer): /api/finetune routes, events, model swap ----
-  readonly fineTune?: Pick<FineTuneService, 'router' | 'attach'>;
+  readonly fineTune?: Pick<FineTuneService, 'router' | 'attach'> & Partial<Pick<FineTuneService, 'labelSaved' | 'readerCalibration'>>;
 }
 
 type IoServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 type IoSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 
 export interface Broadcast {
-  /** Swaps the model used for proposals and tells every reader. */
-  modelChanged(measurer: Measurer): void;
+  /**
+   * Swaps the model used for proposals, tells every reader (`model:changed`) and re-ranks the worklist with the new
+   * model. `info` adds the site version and reason (fine-tune promotions and rollbacks).
+   */
+  modelChanged(measurer: Measurer, info?: { version?: string; reason?: string }): void;
   /** Re-orders the worklist (most informative first) and tells every reader. */
   worklistRanked(info: WorklistRanked): void;
 }
@@ -64,6 +91,8 @@ export interface Application {
   readonly broadcast: Broadcast;
   /** The current measurer (changes with `broadcast.modelChanged`). */
   measurer(): Measurer;
+  /** The worklist ranker when `config.activeLearning` is set. */
+  readonly ranker: Ranker | null;
   /** Listens on `port` (0 = any) and resolves the URL. */
   listen(port: number, host?: string): Promise<string>;
   close(): Promise<void>;
@@ -157,24 +186,50 @@ export function createApplication(deps: AppDeps): Application {
   const log = config.log ?? ((line: string) => { if (/error/i.test(line)) console.error(line); });
   const renderer = new SliceRenderer();
   let ranking: WorklistRanked | null = null;
+  let ioRef: IoServer | null = null;
+  const al = config.activeLearning;
+  const ranker: Ranker | null = al ? createRanker({
+    dataset, store, strategy: al.strategy, measurer: () => measurer, k: al.k, batchSize: al.batchSize, cacheFile: al.cacheFile ?? null,
+    publishEveryMs: al.publishEveryMs, log,
+    onRanked: (info) => { ranking = info; ioRef?.to(READERS_ROOM).emit('worklist:ranked', info); },
+  }) : null;
 
   // ---------------------------------------------------------------------------------------------------- worklist
-  const worklist = (): Worklist => {
+  /** The worklist for one request; with a ranker, `serve` hands the first unlabeled lesion to this caller. */
+  const worklist = (serve = false): Worklist => {
     const latest = store.latestByLesion(dataset.id);
-    const rank = new Map((ranking?.order ?? []).map((id, i) => [id, i] as const));
+    const ranked = ranker?.order({ serve });
+    const scores = ranked?.scores ?? ranking?.scores;
+    const order = ranked?.order ?? ranking?.order ?? [];
+    const rank = new Map(order.map((id, i) => [id, i] as const));
     const items: WorklistItem[] = dataset.lesions.map((l: LesionItem) => {
       const label = latest.get(l.id);
       return {
         lesionId: l.id, sliceId: l.sliceRef, stack: l.stack, keyIndex: l.keyIndex, width: l.width, height: l.height,
         spacing: l.spacing, window: l.window, title: l.title, status: label?.status ?? 'todo', labelledBy: label?.reader ?? null,
-        final: label?.final ?? null, score: ranking?.scores?.[l.id] ?? null,
+        final: label?.final ?? null, score: scores?.[l.id] ?? null,
       };
     });
-    if (ranking) {
+    if (ranked || ranking) {
+      // ranked (unlabeled) lesions first in rank order, then the rest (labeled) in dataset order (stable sort)
       const pos = (id: string): number => rank.get(id) ?? Number.MAX_SAFE_INTEGER;
       items.sort((a, b) => pos(a.lesionId) - pos(b.lesionId));
     }
-    return { dataset: dataset.id, modelVersion: measurer.modelVersion, items };
+    const scored = ranker ? ranker.ranked().scored : undefined;
+    return {
+      dataset: dataset.id, modelVersion: measurer.modelVersion, items,
+      ...(ranker ? { strategy: ranker.strategy } : {}), ...(scored ? { scored } : {}),
+    };
+  };
+
+  // ---------------------------------------------------------------------------------------------- calibration
+  const calibrationFor = (reader: string, modelVersion: string): ReaderCalibration => {
+    if (deps.fineTune?.readerCalibration) return deps.fineTune.readerCalibration(reader, modelVersion);
+    const pairs = store.labels()
+      .filter((l) => l.reader === reader && l.dataset === dataset.id && l.status === 'accepted' && l.final && l.original?.recist
+        && l.original.modelVersion === modelVersion)
+      .map((l) => ({ proposal: l.original!.recist, final: l.final! }));
+    return fitReaderCalibration(reader, pairs);
   };
 
   // -------------------------------------------------------------------------------------------------------- HTTP
@@ -233,7 +288,7 @@ export function createApplication(deps: AppDeps): Application {
     res.json({ data: { name: res.locals.reader as string } });
   });
   app.get('/api/worklist', requireReader, (_req: Request, res: Response) => {
-    res.json({ data: worklist() });
+    res.json({ data: worklist(true) });
   });
   app.get('/api/slices/:id.png', requireReader, (req: Request, res: Response) => {
     const id = String(req.params.id);
@@ -299,6 +354,7 @@ export function createApplication(deps: AppDeps): Application {
     maxHttpBufferSize: limit,
     allowRequest: (req, cb) => cb(sameOrigin(req) ? null : 'cross-origin connection refused', sameOrigin(req)),
   });
+  ioRef = io;
 
   io.use((socket, next) => {
     socket.data.reader = null;
@@ -360,9 +416,9 @@ export function createApplication(deps: AppDeps): Application {
       return { data: { name: reader.name } };
     });
 
-    handle<undefined, Worklist>(socket, 'worklist:get', null, true, async () => ({ data: worklist() }));
+    handle<undefined, Worklist>(socket, 'worklist:get', null, true, async () => ({ data: worklist(true) }));
 
-    handle(socket, 'propose', proposeSchema, true, async (p) => {
+    handle(socket, 'propose', proposeSchema, true, async (p, reader) => {
       const t0 = performance.now();
       const lesion = dataset.lesion(p.lesionId);
       if (!lesion) throw new Error(`unknown lesion id ${JSON.stringify(p.lesionId)}`);
@@ -372,13 +428,28 @@ export function createApplication(deps: AppDeps): Application {
       const slice = dataset.slice(lesion.sliceRef);
       const m = measurer;
       const proposal = await m.measure(slice, box);
+      // per-reader calibration: the reader sees the calibrated marks; the store keeps the raw proposal as ORIGINAL
+      let shown = proposal.recist;
+      let calibration: ProposalDto['calibration'];
+      if (config.readerCalibration && reader) {
+        const cal = calibrationFor(reader.name, proposal.modelVersion);
+        if (cal.scale !== 1 || cal.rotationDeg !== 0) {
+          const c = applyCalibration(proposal.recist, cal);
+          try {
+            assertRecistInside(c, lesion.width, lesion.height, 'calibrated proposal');
+            shown = c;
+            calibration = { scale: cal.scale, rotationDeg: cal.rotationDeg, n: cal.n, raw: plainRecist(proposal.recist) };
+          } catch { /* calibrated marks would leave the image: show the raw proposal */ }
+        }
+      }
       const dto: ProposalDto = {
-        lesionId: lesion.id, box, recist: proposal.recist, entropy: proposal.entropy, entropies: proposal.entropies,
+        lesionId: lesion.id, box, recist: shown, entropy: proposal.entropy, entropies: proposal.entropies,
         heatmaps: packHeatmaps(proposal), modelVersion: proposal.modelVersion, backend: proposal.backend, ms: proposal.ms,
-        serverMs: performance.now() - t0,
+        serverMs: performance.now() - t0, ...(calibration ? { calibration } : {}),
       };
       proposals.get(socket)?.set(lesion.id, {
         recist: plainRecist(proposal.recist), entropy: proposal.entropy, entropies: [...proposal.entropies], modelVersion: proposal.modelVersion, source: 'server',
+        calibrated: calibration !== undefined,
       });
       return { data: dto };
     });
@@ -400,15 +471,31 @@ export function createApplication(deps: AppDeps): Application {
       proposals.get(socket)?.delete(lesion.id);
       const dto = labelDto(saved);
       // persisted and acked first, then everyone else hears about it
-      return { data: dto, after: () => { socket.to(READERS_ROOM).emit('label:saved', dto); } };
+      return {
+        data: dto,
+        after: () => {
+          socket.to(READERS_ROOM).emit('label:saved', dto);
+          deps.fineTune?.labelSaved?.(); // may start a fine-tune job (every N corrections)
+        },
+      };
     });
   });
 
+  /** Measurers the app loaded itself (fine-tune promotions): disposed once replaced (after in-flight work drained). */
+  const owned = new WeakSet<Measurer>();
+  const retired = new Map<ReturnType<typeof setTimeout>, Measurer>();
   const broadcast: Broadcast = {
-    modelChanged(next) {
+    modelChanged(next, extra) {
+      const previous = measurer;
       measurer = next;
-      const info: ModelChanged = { modelVersion: next.modelVersion };
+      const info: ModelChanged = { modelVersion: next.modelVersion, ...(extra?.version ? { version: extra.version } : {}), ...(extra?.reason ? { reason: extra.reason } : {}) };
       io.to(READERS_ROOM).emit('model:changed', info);
+      if (previous !== next && owned.has(previous)) {
+        const t = setTimeout(() => { retired.delete(t); try { previous.dispose(); } catch { /* already gone */ } }, 30_000);
+        t.unref();
+        retired.set(t, previous);
+      }
+      void ranker?.rescore(); // scores are per model version: rank again with the new model
     },
     worklistRanked(info) {
       ranking = info;
@@ -416,16 +503,28 @@ export function createApplication(deps: AppDeps): Application {
     },
   };
   // ---- fine-tune hook: relay finetune:progress / finetune:done to readers; a promoted or rolled-back model replaces
-  // the measurer through broadcast.modelChanged (which emits model:changed itself). TODO(server): add the two
-  // events to ServerToClientEvents (events.ts) and drop this untyped view.
-  const readersRoom = io.to(READERS_ROOM) as unknown as { emit(event: string, payload: unknown): boolean };
+  // the measurer through broadcast.modelChanged (which emits model:changed itself, after the swap, so a proposal
+  // asked for after model:changed always comes from the new version).
+  let pendingChange: { version?: string; reason?: string } | null = null;
   deps.fineTune?.attach({
-    emit: (event, payload) => { if (event !== 'model:changed') readersRoom.emit(event, payload); },
-    modelChanged: (m) => broadcast.modelChanged(m),
+    emit: (event, payload) => {
+      if (event === 'model:changed') {
+        const p = payload as { version?: string; reason?: string };
+        pendingChange = { version: p.version, reason: p.reason };
+      } else if (event === 'finetune:progress') io.to(READERS_ROOM).emit('finetune:progress', payload as Parameters<ServerToClientEvents['finetune:progress']>[0]);
+      else if (event === 'finetune:done') io.to(READERS_ROOM).emit('finetune:done', payload as Parameters<ServerToClientEvents['finetune:done']>[0]);
+    },
+    modelChanged: (m) => {
+      owned.add(m);
+      const extra = pendingChange ?? undefined;
+      pendingChange = null;
+      broadcast.modelChanged(m, extra);
+    },
   });
+  if (ranker && (al?.scoreOnStart ?? true)) setImmediate(() => { void ranker.rescore(); });
 
   return {
-    app, io, httpServer, broadcast,
+    app, io, httpServer, broadcast, ranker,
     measurer: () => measurer,
     listen(port, host = '127.0.0.1') {
       return new Promise((resolvePromise, reject) => {
@@ -438,6 +537,9 @@ export function createApplication(deps: AppDeps): Application {
       });
     },
     async close() {
+      ranker?.close();
+      for (const [t, m] of retired) { clearTimeout(t); try { m.dispose(); } catch { /* already gone */ } }
+      retired.clear();
       io.disconnectSockets(true);
       await new Promise<void>((r) => { void io.close(() => r()); });
       httpServer.closeAllConnections?.();

@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { z } from 'zod';
 import { basename, join, resolve } from 'node:path';
-import type { Recist, Spacing } from '../geometry/types.ts';
+import type { Box, Recist, Spacing } from '../geometry/types.ts';
 import type { CtSlice, DicomMetadata, HuWindow } from '../data/types.ts';
 import { readDicom, slicePosition } from '../data/dicom.ts';
 import { listBackgrounds } from '../data/synth/placement.ts';
@@ -34,6 +34,8 @@ export interface LesionItem {
   readonly window: HuWindow | null;
   /** A reference mark (DeepLesion's, or the synthetic truth), never shown as a proposal. */
   readonly reference: Recist | null;
+  /** A rough box that came with the lesion (e.g. an import), used to score it for the worklist when there is no reference. */
+  readonly box?: Box | null;
   readonly title: string;
   readonly dicom?: DicomRef | null;
 }

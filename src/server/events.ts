@@ -3,6 +3,9 @@
  * only). Every acknowledgement is `{ error }` or `{ data }`.
  */
 import type { Affine, Box, Recist, Spacing } from '../geometry/types.ts';
+import type { FineTuneDoneEvent, FineTuneProgressEvent } from './finetune/types.ts';
+
+export type { FineTuneDoneEvent, FineTuneProgressEvent } from './finetune/types.ts';
 
 export type Ack<T> = { error: string } | { data: T };
 export type AckFn<T> = (response: Ack<T>) => void;
@@ -43,7 +46,16 @@ export interface WorklistItem {
 export interface Worklist {
   readonly dataset: string;
   readonly modelVersion: string;
+  /**
+   * Ranked worklists (server started with an active-learning strategy): unlabeled lesions in the strategy's order,
+   * the top-k rotated so that readers asking at the same time are handed different lesions (the first unlabeled
+   * item is the one handed to this reader), then the labeled lesions. Without a strategy: dataset order.
+   */
   readonly items: readonly WorklistItem[];
+  /** The active-learning strategy that ordered `items` (absent: dataset order). */
+  readonly strategy?: string;
+  /** Lesions scored under the current model / lesions that can be scored (absent without a scoring strategy). */
+  readonly scored?: { readonly done: number; readonly total: number };
 }
 
 /** Heatmaps packed for the wire: uint8 per value, each channel scaled by its own max (`scale[c]`). */
@@ -77,6 +89,11 @@ export interface ProposalDto {
   readonly ms: number;
   /** Server time (model + packing). */
   readonly serverMs: number;
+  /**
+   * Present when the server applied this reader's calibration (src/active/reader-bias.ts) to the proposal: `recist`
+   * is then the calibrated marks and `raw` the model's own output (which is what the label store keeps as ORIGINAL).
+   */
+  readonly calibration?: { readonly scale: number; readonly rotationDeg: number; readonly n: number; readonly raw: Recist };
 }
 
 /** What the client sends with a save: the proposal it corrected is optional (the server remembers its own). */
@@ -96,7 +113,8 @@ export interface LabelDto {
   readonly reader: string;
   readonly time: string;
   readonly modelVersion: string | null;
-  readonly original: { readonly recist: Recist; readonly entropy: number | null; readonly modelVersion: string | null } | null;
+  /** ORIGINAL: the model's raw proposal; `calibrated` says whether the reader was shown a reader-calibrated version of it. */
+  readonly original: { readonly recist: Recist; readonly entropy: number | null; readonly modelVersion: string | null; readonly calibrated?: boolean } | null;
   readonly final: Recist | null;
   readonly box: Box | null;
   readonly status: LabelStatus;
@@ -105,13 +123,18 @@ export interface LabelDto {
 
 export interface ModelChanged {
   readonly modelVersion: string;
+  /** Site version folder (vNNNN) when the change came from a fine-tune promotion or a rollback. */
+  readonly version?: string;
+  readonly reason?: string;
 }
 
 export interface WorklistRanked {
-  /** Lesion ids, most informative first. */
+  /** Unlabeled lesion ids, most informative first (no per-reader rotation). */
   readonly order: readonly string[];
   readonly scores?: Readonly<Record<string, number>>;
   readonly modelVersion?: string;
+  readonly strategy?: string;
+  readonly scored?: { readonly done: number; readonly total: number };
 }
 
 export interface ClientToServerEvents {
@@ -125,6 +148,10 @@ export interface ServerToClientEvents {
   'label:saved': (label: LabelDto) => void;
   'model:changed': (info: ModelChanged) => void;
   'worklist:ranked': (info: WorklistRanked) => void;
+  /** A fine-tune job's progress (throttled by the worker). */
+  'finetune:progress': (info: FineTuneProgressEvent) => void;
+  /** A fine-tune job ended: promoted, not promoted (reason), or failed (ok=false; the active model is unchanged). */
+  'finetune:done': (info: FineTuneDoneEvent) => void;
 }
 
 export interface SocketData {

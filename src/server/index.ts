@@ -1,12 +1,15 @@
 /**
- * Wiring only: configuration (flags and environment) → dataset, measurer, label store, UI bundle → `createApplication`.
+ * Wiring only: configuration (flags and environment) → dataset, measurer, label store, fine-tune service, worklist
+ * ranking, UI bundle → `createApplication`.
  */
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Measurer } from '../model/measurer-types.ts';
+import { STRATEGIES } from '../active/strategies.ts';
 import { createApplication, type Application } from './app.ts';
 import { loadDataset, type Dataset } from './datasets.ts';
 import { fallbackMeasurer } from './fallback-measurer.ts';
+import { createFineTuneService, type FineTuneService } from './finetune/index.ts';
 import { LabelStore } from './store.ts';
 import { bundleUi } from './ui-bundle.ts';
 
@@ -19,19 +22,59 @@ export interface ServeConfig {
   /** Model folder (default: models/default). */
   readonly model: string | null;
   readonly backend?: string;
+  /** Fine-tune after this many new accepted corrections (0 = only when an admin asks; default 20). */
+  readonly finetuneEvery?: number;
+  /** No fine-tune service at all (proposals always from --model). */
+  readonly noFinetune?: boolean;
+  /** Fine-tune budget per job (steps; default 40) and the readers allowed to start / roll back (default: anyone). */
+  readonly finetuneSteps?: number;
+  readonly admins?: readonly string[];
+  /** Worklist strategy: entropy (default) | tta | random | first. */
+  readonly strategy?: string;
+  /** Apply each reader's calibration to the proposals they see (default off). */
+  readonly readerCalibration?: boolean;
 }
 
-/** Flags win over the environment: PORT, HOST, RECIST_DATA, RECIST_LABELS (default ./labels), RECIST_MODEL. */
-export function serveConfig(flags: { port?: string | number; host?: string; data?: string; labels?: string; model?: string; backend?: string }, env = process.env): ServeConfig {
+export interface ServeFlags {
+  port?: string | number; host?: string; data?: string; labels?: string; model?: string; backend?: string;
+  finetuneEvery?: string | number; finetune?: boolean; finetuneSteps?: string | number; admins?: string;
+  strategy?: string; readerCalibration?: boolean;
+}
+
+const truthy = (v: string | undefined): boolean | undefined => (v === undefined ? undefined : /^(1|true|yes|on)$/i.test(v.trim()));
+
+function nonNegativeInt(text: string | number | undefined, name: string): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} ${String(text)}: expected a whole number ≥ 0`);
+  return n;
+}
+
+/**
+ * Flags win over the environment: PORT, HOST, RECIST_DATA, RECIST_LABELS (default ./labels), RECIST_MODEL,
+ * RECIST_FINETUNE_EVERY (default 20; 0 = admin only), RECIST_NO_FINETUNE=1, RECIST_FINETUNE_STEPS,
+ * RECIST_ADMINS (comma-separated), RECIST_STRATEGY (default entropy), RECIST_READER_CALIBRATION=1.
+ */
+export function serveConfig(flags: ServeFlags, env = process.env): ServeConfig {
   const portText = String(flags.port ?? env.PORT ?? 3000);
   const port = Number(portText);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port ${portText}: not a port number (0–65535)`);
+  const strategy = flags.strategy ?? env.RECIST_STRATEGY ?? 'entropy';
+  if (!STRATEGIES.has(strategy)) throw new Error(`--strategy ${strategy}: expected one of ${[...STRATEGIES.keys()].join(', ')}`);
+  const admins = (flags.admins ?? env.RECIST_ADMINS)?.split(',').map((a) => a.trim()).filter(Boolean);
   return {
     port, host: flags.host ?? env.HOST ?? '127.0.0.1',
     data: flags.data ?? env.RECIST_DATA ?? null,
     labels: resolve(flags.labels ?? env.RECIST_LABELS ?? './labels'),
     model: flags.model ?? env.RECIST_MODEL ?? null,
     backend: flags.backend ?? env.RECIST_BACKEND,
+    finetuneEvery: nonNegativeInt(flags.finetuneEvery ?? env.RECIST_FINETUNE_EVERY, '--finetune-every') ?? 20,
+    // commander's --no-finetune sets finetune: false
+    noFinetune: flags.finetune === false || truthy(env.RECIST_NO_FINETUNE) === true,
+    finetuneSteps: nonNegativeInt(flags.finetuneSteps ?? env.RECIST_FINETUNE_STEPS, '--finetune-steps'),
+    admins: admins?.length ? admins : undefined,
+    strategy,
+    readerCalibration: flags.readerCalibration ?? truthy(env.RECIST_READER_CALIBRATION) ?? false,
   };
 }
 
@@ -51,20 +94,68 @@ export interface Started {
   readonly url: string;
   readonly dataset: Dataset;
   readonly store: LabelStore;
+  /** The fine-tune service (null with --no-finetune or when there is no model to fine-tune). */
+  readonly fineTune: FineTuneService | null;
+  /** The folder proposals were loaded from at start (the active site version, or the --model / default folder). */
+  readonly modelDir: string | null;
   /** Token of the `demo` reader when it was created by this start (shown once). */
   readonly demoToken: string | null;
+  /** Stops the fine-tune service (kills a running worker) and the app. */
+  close(): Promise<void>;
 }
 
 export async function startServer(config: ServeConfig, log: (m: string) => void = console.log): Promise<Started> {
   const warn = (m: string): void => log(`warning: ${m}`);
   const store = await LabelStore.open(config.labels);
   const dataset = loadDataset(config.data, { warn, demoCacheDir: join(config.labels, 'demo') });
-  const [measurer, ui] = await Promise.all([loadMeasurer(config.model, config.backend, warn), bundleUi()]);
+  const { DEFAULT_MODEL_DIR } = await import('../model/measurer.ts');
+  const baseModelDir = resolve(config.model ?? DEFAULT_MODEL_DIR);
+  let fineTune: FineTuneService | null = null;
+  let modelDir: string | null = null;
+  if (!config.noFinetune) {
+    fineTune = createFineTuneService({
+      store, dataset, labelsDir: config.labels, baseModelDir, log: (l) => log(l),
+      config: { every: config.finetuneEvery ?? 20, steps: config.finetuneSteps, backend: config.backend, admins: config.admins },
+    });
+    try {
+      // the ACTIVE site version (v0001 = a copy of the base model on first start)
+      modelDir = await fineTune.activeModelDir();
+    } catch (err) {
+      warn(`fine-tuning off: no site model version and no base model to start one (${err instanceof Error ? err.message : String(err)})`);
+      await fineTune.close();
+      fineTune = null;
+    }
+  }
+  const uiPromise = bundleUi();
+  let measurer: Measurer;
+  try {
+    measurer = modelDir ? await loadMeasurer(modelDir, config.backend, warn) : await loadMeasurer(config.model, config.backend, warn);
+  } catch (err) {
+    if (!modelDir) throw err;
+    warn(`active model ${modelDir} does not load (${err instanceof Error ? err.message : String(err)}); falling back to ${baseModelDir}`);
+    measurer = await loadMeasurer(config.model, config.backend, warn);
+    modelDir = null;
+  }
+  if (!modelDir && existsSync(baseModelDir)) modelDir = baseModelDir;
+  const ui = await uiPromise;
   let demoToken: string | null = null;
   if (!store.readers().some((r) => r.name === 'demo') && store.readers().length === 0) {
     demoToken = (await store.addReader('demo')).token;
   }
-  const app = createApplication({ dataset, measurer, store, config: { ui, log: (l) => log(l) } });
+  const app = createApplication({
+    dataset, measurer, store, fineTune: fineTune ?? undefined,
+    config: {
+      ui, log: (l) => log(l),
+      activeLearning: { strategy: config.strategy ?? 'entropy', cacheFile: join(config.labels, 'active-scores.json') },
+      readerCalibration: config.readerCalibration ?? false,
+    },
+  });
   const url = await app.listen(config.port, config.host);
-  return { app, url, dataset, store, demoToken };
+  return {
+    app, url, dataset, store, fineTune, modelDir, demoToken,
+    async close() {
+      await fineTune?.close();
+      await app.close();
+    },
+  };
 }

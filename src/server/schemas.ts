@@ -42,6 +42,11 @@ export const storedProposalSchema = z.object({
   modelVersion: z.string().nullable(),
   /** 'server' when the server produced it in this session, 'client' when it came with the save. */
   source: z.enum(['server', 'client', 'import']),
+  /**
+   * Whether the reader was shown this proposal through their per-reader calibration (`--reader-calibration`).
+   * `recist` is always the model's RAW output; absent when unknown (client or imported proposals, older files).
+   */
+  calibrated: z.boolean().optional(),
 }).strict();
 
 export const storedLabelSchema = z.object({

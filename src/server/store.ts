@@ -214,6 +214,7 @@ export const LABEL_CSV_COLUMNS = [
   'Label_id', 'Lesion_id', 'Dataset', 'Reader', 'Status', 'Time', 'Model_version',
   'Measurement_coordinates', 'Lesion_diameters_Pixel_', 'Lesion_diameters_mm', 'Rough_box', 'Spacing_mm_px_',
   'Proposal_coordinates', 'Proposal_entropy', 'Proposal_entropies', 'Proposal_model_version', 'Proposal_source',
+  'Proposal_calibrated',
 ] as const;
 
 const nums = (v: readonly number[]): string => v.map((x) => String(x)).join(', ');
@@ -238,6 +239,7 @@ export function labelsToCsv(labels: readonly StoredLabel[]): string {
     l.original?.entropies ? nums(l.original.entropies) : '',
     l.original?.modelVersion ?? '',
     l.original?.source ?? '',
+    l.original?.calibrated === undefined ? '' : String(l.original.calibrated),
   ]);
   return stringifyCsv([[...LABEL_CSV_COLUMNS], ...rows]);
 }
@@ -261,6 +263,8 @@ export function parseLabelsCsv(text: string, source = 'labels.csv'): StoredLabel
     const prop = numbers('Proposal_coordinates', 8);
     const entropies = numbers('Proposal_entropies', 4);
     const ent = row.Proposal_entropy?.trim() ? Number(row.Proposal_entropy) : null;
+    const cal = row.Proposal_calibrated?.trim();
+    if (cal && cal !== 'true' && cal !== 'false') throw new Error(`${ctx('Proposal_calibrated')} = "${cal}" is not true, false or empty`);
     const label = {
       id: row.Label_id, lesionId: row.Lesion_id, dataset: row.Dataset, reader: row.Reader, status: row.Status, time: row.Time,
       modelVersion: row.Model_version || null,
@@ -270,6 +274,7 @@ export function parseLabelsCsv(text: string, source = 'labels.csv'): StoredLabel
       original: prop ? {
         recist: recistFromNumbers(prop, ctx('Proposal_coordinates')), entropy: ent, entropies,
         modelVersion: row.Proposal_model_version || null, source: row.Proposal_source || 'client',
+        ...(cal ? { calibrated: cal === 'true' } : {}),
       } : null,
     };
     const checked = storedLabelSchema.safeParse(label);

@@ -79,7 +79,17 @@ test('DeepLesion folder: lesion per row, stacks of neighbouring slices, referenc
 
 test('serveConfig: flags over environment over defaults', () => {
   const env = { PORT: '4000', RECIST_DATA: '/d', RECIST_LABELS: '/l', RECIST_MODEL: '/m' };
-  assert.deepEqual({ ...serveConfig({}, env), backend: undefined }, { port: 4000, host: '127.0.0.1', data: '/d', labels: '/l', model: '/m', backend: undefined });
+  assert.deepEqual({ ...serveConfig({}, env), backend: undefined }, {
+    port: 4000, host: '127.0.0.1', data: '/d', labels: '/l', model: '/m', backend: undefined,
+    finetuneEvery: 20, noFinetune: false, finetuneSteps: undefined, admins: undefined, strategy: 'entropy', readerCalibration: false,
+  });
+  const f = serveConfig({ finetuneEvery: '4', strategy: 'tta', readerCalibration: true, admins: 'a, b' }, { RECIST_FINETUNE_EVERY: '9', RECIST_STRATEGY: 'random' });
+  assert.equal(f.finetuneEvery, 4); assert.equal(f.strategy, 'tta'); assert.equal(f.readerCalibration, true); assert.deepEqual(f.admins, ['a', 'b']);
+  const g = serveConfig({ finetune: false }, { RECIST_FINETUNE_EVERY: '0', RECIST_STRATEGY: 'first', RECIST_READER_CALIBRATION: '1' });
+  assert.equal(g.noFinetune, true); assert.equal(g.finetuneEvery, 0); assert.equal(g.strategy, 'first'); assert.equal(g.readerCalibration, true);
+  assert.equal(serveConfig({}, { RECIST_NO_FINETUNE: '1' }).noFinetune, true);
+  assert.throws(() => serveConfig({ strategy: 'bogus' }, {}), /--strategy bogus: expected one of entropy, tta, random, first/);
+  assert.throws(() => serveConfig({ finetuneEvery: '-1' }, {}), /--finetune-every -1/);
   const c = serveConfig({ port: '0', data: '/x', labels: '/y', model: '/z' }, env);
   assert.equal(c.port, 0); assert.equal(c.data, '/x'); assert.equal(c.labels, '/y'); assert.equal(c.model, '/z');
   const d = serveConfig({}, {});

@@ -1,6 +1,6 @@
 /** `recist serve`: the labeling server (demo worklist by default). `npm start` runs it. */
 import type { Command } from 'commander';
-import { serveConfig, startServer } from '../../server/index.ts';
+import { serveConfig, startServer, type ServeFlags } from '../../server/index.ts';
 
 export function register(program: Command): void {
   program.command('serve')
@@ -11,12 +11,20 @@ export function register(program: Command): void {
     .option('-l, --labels <dir>', 'label store folder (env RECIST_LABELS, default ./labels)')
     .option('-m, --model <dir>', 'model folder (env RECIST_MODEL, default models/default)')
     .option('--backend <name>', 'tfjs backend (env RECIST_BACKEND, default auto)')
-    .action(async (flags: { port?: string; host?: string; data?: string; labels?: string; model?: string; backend?: string }) => {
+    .option('--finetune-every <n>', 'fine-tune after N new accepted corrections (env RECIST_FINETUNE_EVERY, default 20; 0 = only on an admin\'s request)')
+    .option('--finetune-steps <n>', 'training steps per fine-tune job (env RECIST_FINETUNE_STEPS, default 40)')
+    .option('--no-finetune', 'no fine-tuning: proposals always come from --model (env RECIST_NO_FINETUNE=1)')
+    .option('--admins <names>', 'comma-separated readers allowed to start fine-tunes and roll back (env RECIST_ADMINS; default anyone)')
+    .option('--strategy <name>', 'worklist order: entropy | tta | random | first (env RECIST_STRATEGY, default entropy)')
+    .option('--reader-calibration', 'apply each reader\'s fitted length/rotation calibration to the proposals they see (env RECIST_READER_CALIBRATION=1)')
+    .action(async (flags: ServeFlags) => {
       const config = serveConfig(flags);
       const started = await startServer(config);
-      const { url, dataset, store, demoToken, app } = started;
+      const { url, dataset, store, demoToken, app, fineTune, modelDir } = started;
       console.log(`recist labeling server: ${url}`);
-      console.log(`  data: ${dataset.id} (${dataset.lesions.length} lesions) · labels: ${store.file} · model: ${app.measurer().modelVersion}`);
+      console.log(`  data: ${dataset.id} (${dataset.lesions.length} lesions) · labels: ${store.file} · model: ${app.measurer().modelVersion}${modelDir ? ` (${modelDir})` : ''}`);
+      console.log(`  worklist: ${config.strategy} · fine-tune: ${fineTune ? (config.finetuneEvery ? `every ${config.finetuneEvery} corrections` : 'on an admin\'s request') : 'off'}` +
+        ` · reader calibration: ${config.readerCalibration ? 'on' : 'off'}`);
       if (demoToken) {
         console.log(`  sign in as reader "demo" with token: ${demoToken}`);
         console.log('  (shown once; add readers with `recist readers add NAME`)');
@@ -25,7 +33,7 @@ export function register(program: Command): void {
       }
       const stop = (): void => {
         console.log('stopping…');
-        void app.close().then(() => process.exit(0));
+        void started.close().then(() => process.exit(0));
       };
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
