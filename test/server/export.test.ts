@@ -4,7 +4,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import dcmjs from 'dcmjs';
-import { buildProgram } from '../../src/cli/main.ts';
+import { buildProgram } from '../../src/cli/program.ts';
 import { readDicom } from '../../src/data/dicom.ts';
 import { BUILTIN_DICOM } from '../../src/data/synth/placement.ts';
 import { dicomDataset } from '../../src/server/datasets.ts';
