@@ -173,7 +173,10 @@ const plainRecist = (r: Recist): StoredProposal['recist'] => ({
 export function labelDto(l: StoredLabel): LabelDto {
   return {
     id: l.id, lesionId: l.lesionId, dataset: l.dataset, reader: l.reader, time: l.time, modelVersion: l.modelVersion,
-    original: l.original ? { recist: l.original.recist, entropy: l.original.entropy, modelVersion: l.original.modelVersion } : null,
+    original: l.original ? {
+      recist: l.original.recist, entropy: l.original.entropy, modelVersion: l.original.modelVersion,
+      ...(l.original.calibrated !== undefined ? { calibrated: l.original.calibrated } : {}),
+    } : null,
     final: l.final, box: l.box, status: l.status, spacing: l.spacing,
   };
 }

@@ -270,7 +270,11 @@ export function createRanker(o: RankerOptions): Ranker {
     ranked,
     order({ serve = false } = {}) {
       const labeled = labeledSet();
-      const r = rankWorklist(ids, cache.snapshot(), strategy, { k, served, labeled, seed: o.seed ?? 0 });
+      const scores = cache.snapshot();
+      // rotate only among scored lesions: an unscored one must never jump ahead of scored ones
+      const scoredCandidates = uses === null ? ids.length : ids.filter((id) => !labeled.has(id) && scores.has(id)).length;
+      const kEff = Math.max(1, Math.min(k, scoredCandidates));
+      const r = rankWorklist(ids, scores, strategy, { k: kEff, served, labeled, seed: o.seed ?? 0 });
       const next = r.order[0] ?? null;
       if (serve && next !== null) {
         const latest = Math.max(0, ...served.values());
