@@ -37,7 +37,7 @@ const PARTS: Part[] = [
   { name: 'finetune', args: tsx('finetune.ts'), timeoutS: 300 },
   {
     name: 'load', args: ['--import', 'tsx', '--test', join(ROOT, 'test', 'load', 'load.test.ts')],
-    env: { RECIST_LOAD_SECONDS: values['load-seconds']!, RECIST_LOAD_OUT: loadOut }, timeoutS: Number(values['load-seconds']) + 180,
+    env: { RECIST_LOAD_SECONDS: values['load-seconds']!, RECIST_LOAD_OUT: loadOut, RECIST_LOAD_MODEL: 'untrained' }, timeoutS: Number(values['load-seconds']) + 180,
   },
   { name: 'ui', args: ['--import', 'tsx', '--test', join(ROOT, 'test', 'e2e', 'labeling.test.ts')], timeoutS: 240 },
 ];

@@ -1,7 +1,9 @@
 /**
  * Load test: 50 simulated readers over socket.io against one server (a child process on 127.0.0.1, port 0: the demo
  * dataset, a temp labels folder, the shipped model when models/default exists, else the classical fallback) for
- * RECIST_LOAD_SECONDS (default 20; the benchmark runs 120). Each reader loops: propose on a random demo lesion with a
+ * RECIST_LOAD_SECONDS (default 20; the benchmark runs 120). RECIST_LOAD_MODEL=untrained (what `npm run bench` uses when
+ * models/default is missing) serves an untrained default-preset cascade instead of the classical fallback, so every
+ * proposal costs a real network forward pass; RECIST_LOAD_MODEL=<folder> serves that model. Each reader loops: propose on a random demo lesion with a
  * jittered box → save a label (accepted with the proposal's marks, or skipped). Checks:
  *  - no lost and no duplicated labels: every acked save is in labels.json exactly once, and nothing else is;
  *  - no error acks, no timeouts;
@@ -17,6 +19,30 @@ import { demoDataset } from '../../src/server/datasets.ts';
 import { LabelStore, LABELS_FILE } from '../../src/server/store.ts';
 import type { Box } from '../../src/geometry/types.ts';
 import { ask, connected, quantile, reader, startChildServer, type Client } from './harness.ts';
+import { existsSync } from 'node:fs';
+
+/** The model folder the server child gets (RECIST_MODEL), or null for the server's own default. */
+async function modelFor(dir: string): Promise<{ env: Record<string, string>; what: string }> {
+  const want = process.env.RECIST_LOAD_MODEL;
+  if (!want) return { env: {}, what: 'server default: models/default when present, else the classical fallback' };
+  if (want !== 'untrained') return { env: { RECIST_MODEL: want }, what: want };
+  const shipped = join(import.meta.dirname, '..', '..', 'models', 'default');
+  if (existsSync(join(shipped, 'card.json'))) return { env: { RECIST_MODEL: shipped }, what: 'models/default' };
+  const { initBackend } = await import('../../src/model/backend/index.ts');
+  const { buildCascade, disposeCascade } = await import('../../src/model/cascade.ts');
+  const { saveCheckpoint } = await import('../../src/model/checkpoint.ts');
+  const { resolveConfig } = await import('../../src/model/config.ts');
+  await initBackend('cpu');
+  const config = resolveConfig({ preset: 'default' });
+  const c = buildCascade(config, { seed: 1 });
+  const out = join(dir, 'untrained-model');
+  await saveCheckpoint(c, {
+    format: 'recist-cascade/1', version: 'untrained-default', preset: 'default', ablation: 'full', config, createdAt: new Date().toISOString(),
+    backend: 'cpu', seed: 1, data: {}, training: {}, metrics: {}, parent: null, command: 'load test',
+  }, out);
+  disposeCascade(c);
+  return { env: { RECIST_MODEL: out }, what: 'untrained default-preset cascade (models/default missing; same cost per proposal)' };
+}
 
 const READERS = Number(process.env.RECIST_LOAD_READERS ?? 50);
 const SECONDS = Number(process.env.RECIST_LOAD_SECONDS ?? 20);
@@ -38,7 +64,8 @@ test(`load: ${READERS} readers for ${SECONDS} s — no lost or duplicated labels
       const xs = [r.long[0].x, r.long[1].x, r.short[0].x, r.short[1].x], ys = [r.long[0].y, r.long[1].y, r.short[0].y, r.short[1].y];
       return { id: l.id, cx: (Math.min(...xs) + Math.max(...xs)) / 2, cy: (Math.min(...ys) + Math.max(...ys)) / 2, half: Math.max(8, Math.max(...xs) - Math.min(...xs), Math.max(...ys) - Math.min(...ys)) * 0.75 };
     });
-    server = await startChildServer({ RECIST_LABELS: dir });
+    const model = await modelFor(dir);
+    server = await startChildServer({ RECIST_LABELS: dir, ...model.env });
     const rss: { t: number; rss: number }[] = [{ t: 0, rss: await server.rss() }];
     for (const [name, token] of tokens) clients.push(reader(server.url, name, token));
     await Promise.all(clients.map(connected));
@@ -96,7 +123,7 @@ test(`load: ${READERS} readers for ${SECONDS} s — no lost or duplicated labels
       saveMs: { p50: q(lat.save, 0.5), p95: q(lat.save, 0.95), max: q(lat.save, 1) },
       proposalsPerS: Math.round((proposals / wall) * 10) / 10, savesPerS: Math.round((acked.size / wall) * 10) / 10,
       serverRssMiB: { start: mib(rss[0].rss), warm: mib(warm.rss), end: mib(end.rss), max: mib(Math.max(...rss.map((s) => s.rss))) },
-      measurer: 'models/default when present, else the classical fallback (server default)',
+      measurer: model.what,
     };
     console.log(`# load: ${JSON.stringify(result)}`);
     if (process.env.RECIST_LOAD_OUT) writeFileSync(process.env.RECIST_LOAD_OUT, JSON.stringify(result, null, 2) + '\n');
