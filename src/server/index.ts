@@ -9,7 +9,7 @@ import { STRATEGIES } from '../active/strategies.ts';
 import { createApplication, type Application } from './app.ts';
 import { loadDataset, type Dataset } from './datasets.ts';
 import { fallbackMeasurer } from './fallback-measurer.ts';
-import { createFineTuneService, type FineTuneService } from './finetune/index.ts';
+import { createFineTuneService, type FineTuneConfig, type FineTuneService } from './finetune/index.ts';
 import { LabelStore } from './store.ts';
 import { bundleUi } from './ui-bundle.ts';
 
@@ -33,6 +33,8 @@ export interface ServeConfig {
   readonly strategy?: string;
   /** Apply each reader's calibration to the proposals they see (default off). */
   readonly readerCalibration?: boolean;
+  /** Further fine-tune settings (not flags; tests and embedding): merged over the ones above. */
+  readonly finetuneConfig?: FineTuneConfig;
 }
 
 export interface ServeFlags {
@@ -115,7 +117,7 @@ export async function startServer(config: ServeConfig, log: (m: string) => void 
   if (!config.noFinetune) {
     fineTune = createFineTuneService({
       store, dataset, labelsDir: config.labels, baseModelDir, log: (l) => log(l),
-      config: { every: config.finetuneEvery ?? 20, steps: config.finetuneSteps, backend: config.backend, admins: config.admins },
+      config: { every: config.finetuneEvery ?? 20, steps: config.finetuneSteps, backend: config.backend, admins: config.admins, ...config.finetuneConfig },
     });
     try {
       // the ACTIVE site version (v0001 = a copy of the base model on first start)
