@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LabelStore, LABELS_FILE, type NewLabel } from '../../src/server/store.ts';
 
-const r = { long: [{ x: 20, y: 30 }, { x: 44, y: 30 }], short: [{ x: 32, y: 24 }, { x: 32, y: 36 }] };
+const r = { long: [{ x: 20, y: 30 }, { x: 44, y: 30 }], short: [{ x: 32, y: 24 }, { x: 32, y: 36 }] } as NonNullable<NewLabel['final']>;
 const label = (lesionId: string): NewLabel => ({
   lesionId, dataset: 'd', reader: 'a', modelVersion: 'm', original: { recist: r, entropy: 0.1, entropies: [0.1, 0.1, 0.1, 0.1], modelVersion: 'm', source: 'server' },
   final: r, box: { x1: 1, y1: 1, x2: 5, y2: 5 }, status: 'accepted', spacing: { x: 0.7, y: 0.7 },
