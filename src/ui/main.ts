@@ -6,7 +6,8 @@
 import { io, type Socket } from 'socket.io-client';
 import type { Box, Point, Recist } from '../geometry/types.ts';
 import type {
-  Ack, ClientToServerEvents, LabelDto, ProposalDto, ServerToClientEvents, Worklist, WorklistItem,
+  Ack, ClientToServerEvents, FineTuneDoneEvent, FineTuneProgressEvent, LabelDto, ProposalDto, ServerToClientEvents, Worklist, WorklistItem,
+  WorklistRanked,
 } from '../server/events.ts';
 import {
   axisLengths, dragHandle, handlesOf, hitHandle, swapIfShortLonger, type HandleIndex,
@@ -60,6 +61,8 @@ const state = {
     | null,
   hover: null as HandleIndex | null,
   modelVersion: '',
+  /** The fine-tune status line ("fine-tuning v0003: step 12/30", "model v0003 promoted (…)", "not promoted: …"). */
+  finetune: '',
 };
 
 // ------------------------------------------------------------------------------------------------------ helpers
@@ -123,8 +126,55 @@ function connect(): void {
     message(`${label.reader} ${label.status} ${label.lesionId}`);
     document.body.dataset.lastSaved = `${label.reader}:${label.lesionId}:${label.status}`;
   });
-  socket.on('worklist:ranked', () => { void loadWorklist(false); message('worklist re-ranked'); });
-  socket.on('model:changed', (info) => { state.modelVersion = info.modelVersion; renderStatus(); message(`model updated: ${info.modelVersion}`); });
+  socket.on('worklist:ranked', (info) => { applyRanking(info); });
+  socket.on('model:changed', (info) => {
+    state.modelVersion = info.modelVersion;
+    if (state.worklist) state.worklist = { ...state.worklist, modelVersion: info.modelVersion };
+    document.body.dataset.modelVersion = info.modelVersion;
+    renderStatus();
+    message(`model updated: ${info.version ? `${info.version} · ` : ''}${info.modelVersion}`);
+  });
+  socket.on('finetune:progress', (p) => { setFineTune(fineTuneProgressText(p)); });
+  socket.on('finetune:done', (d) => { setFineTune(fineTuneDoneText(d)); document.body.dataset.finetuneDone = d.jobId; });
+}
+
+// ------------------------------------------------------------------------------------------------------ fine-tune
+const px = (v: number | undefined | null): string => (v === undefined || v === null || !Number.isFinite(v) ? '?' : v.toFixed(1));
+
+function fineTuneProgressText(p: FineTuneProgressEvent): string {
+  const what = p.nextVersion ?? 'the model';
+  if (p.stage === 'train') return `fine-tuning ${what}: step ${p.step}/${p.maxSteps}${p.loss !== null && Number.isFinite(p.loss) ? ` · loss ${p.loss.toFixed(3)}` : ''}`;
+  const stage = p.stage === 'validate-before' ? 'validating the current model' : p.stage === 'validate-after' ? 'validating' : p.stage === 'load' ? 'loading' : 'starting';
+  return `fine-tuning ${what}: ${stage}…`;
+}
+
+function fineTuneDoneText(d: FineTuneDoneEvent): string {
+  if (!d.ok) return `fine-tune failed: ${d.error ?? d.reason}`;
+  const err = `long-axis error ${px(d.metricsBefore?.longLocPx)} → ${px(d.metricsAfter?.longLocPx)} px`;
+  if (d.promoted) return `model ${d.activeVersion ?? d.modelVersion ?? ''} promoted (${err})`;
+  return `not promoted: ${d.reason}`;
+}
+
+function setFineTune(text: string): void {
+  state.finetune = text;
+  const el = $('finetune-status');
+  el.textContent = text;
+  el.title = text;
+}
+
+/** Re-sorts the worklist by the server's ranking (ranked lesions first, the rest keep their order), no request. */
+function applyRanking(info: WorklistRanked): void {
+  const wl = state.worklist;
+  if (!wl) return;
+  const pos = new Map(info.order.map((id, i) => [id, i] as const));
+  const at = (id: string): number => pos.get(id) ?? Number.MAX_SAFE_INTEGER;
+  const items = wl.items.map((i) => ({ ...i, score: info.scores?.[i.lesionId] ?? (pos.has(i.lesionId) ? null : i.score) }))
+    .map((item, i) => ({ item, i }))
+    .sort((a, b) => at(a.item.lesionId) - at(b.item.lesionId) || a.i - b.i)
+    .map((x) => x.item);
+  state.worklist = { ...wl, items, ...(info.modelVersion ? { modelVersion: info.modelVersion } : {}), ...(info.scored ? { scored: info.scored } : {}) };
+  renderWorklist();
+  document.body.dataset.ranked = info.modelVersion ?? '';
 }
 
 function showSignIn(error = ''): void {
@@ -166,11 +216,17 @@ function renderWorklist(): void {
     badge.textContent = item.status === 'todo' ? 'to do' : `${item.status}${item.labelledBy ? ` · ${item.labelledBy}` : ''}`;
     const title = document.createElement('span'); title.className = 'wl-title'; title.textContent = item.title;
     li.append(id, badge, title);
+    if (item.score !== null && item.status === 'todo') {
+      const score = document.createElement('span'); score.className = 'wl-score mono'; score.textContent = item.score.toFixed(2);
+      score.title = `${wl.strategy ?? 'active-learning'} score (higher = look first)`;
+      li.append(score);
+    }
     li.addEventListener('click', () => openLesion(item));
     list.append(li);
   }
   const done = wl.items.filter((i) => i.status !== 'todo').length;
-  $('progress').textContent = `${done} / ${wl.items.length} done`;
+  const scoring = wl.scored && wl.scored.done < wl.scored.total ? ` · scoring ${wl.scored.done}/${wl.scored.total}` : '';
+  $('progress').textContent = `${done} / ${wl.items.length} done${wl.strategy ? ` · ${wl.strategy}` : ''}${scoring}`;
 }
 
 function openLesion(item: WorklistItem): void {
@@ -189,6 +245,22 @@ function openLesion(item: WorklistItem): void {
   requestImage();
   $('lesion-title').textContent = `${item.lesionId} — ${item.title}`;
   render();
+}
+
+/**
+ * After a save: the server's worklist (on a ranked server its first unlabeled lesion is the one handed to this reader,
+ * so two readers are not sent the same lesion); falls back to the next to-do item in the list.
+ */
+async function openServedNext(saved: string): Promise<void> {
+  try {
+    const wl = await emit<Worklist>('worklist:get');
+    state.worklist = wl;
+    state.modelVersion = wl.modelVersion;
+    const next = wl.items.find((i) => i.status === 'todo' && i.lesionId !== saved);
+    if (next) { openLesion(next); return; }
+    renderWorklist();
+  } catch { /* offline: the local list */ }
+  nextLesion();
 }
 
 function nextLesion(): void {
@@ -340,8 +412,9 @@ function renderStatus(): void {
     $('lengths').textContent = `long ${len.long.toFixed(1)} ${len.unit} · short ${len.short.toFixed(1)} ${len.unit}`;
   } else $('lengths').textContent = '';
   const p = state.proposal;
+  const cal = p?.calibration ? ` · calibrated for you ×${p.calibration.scale.toFixed(3)}, ${p.calibration.rotationDeg >= 0 ? '+' : ''}${p.calibration.rotationDeg.toFixed(1)}°` : '';
   $('model-info').textContent = p
-    ? `model ${p.modelVersion} (${p.backend}, ${Math.round(p.serverMs)} ms)`
+    ? `model ${p.modelVersion} (${p.backend}, ${Math.round(p.serverMs)} ms)${cal}${state.modelVersion && state.modelVersion !== p.modelVersion ? ` · now serving ${state.modelVersion}: draw a new box to re-propose` : ''}`
     : state.modelVersion ? `model ${state.modelVersion}` : '';
   const ent = $('entropy');
   ent.replaceChildren();
@@ -417,7 +490,7 @@ async function save(status: 'accepted' | 'skipped'): Promise<void> {
     if (wl) state.worklist = { ...wl, items: wl.items.map((i) => (i.lesionId === label.lesionId ? { ...i, status: label.status, labelledBy: label.reader, final: label.final } : i)) };
     document.body.dataset.lastOwnSave = `${label.lesionId}:${label.status}`;
     message(`${status} ${item.lesionId}`);
-    nextLesion();
+    await openServedNext(item.lesionId);
   } catch (err) {
     message((err as Error).message, true);
   }

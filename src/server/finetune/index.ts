@@ -25,7 +25,7 @@ import type { CtSlice } from '../../data/types.ts';
 import type { Measurer } from '../../model/measurer-types.ts';
 import type { Recist, Box } from '../../geometry/types.ts';
 import { exportCorrections, type ExportedCorrection } from '../../model/finetune-job.ts';
-import { activeVersion, ensureBaseVersion, listVersions, promote, rollback, versionsRoot, writeFileAtomic } from '../../model/versions.ts';
+import { activeVersion, ensureBaseVersion, listVersions, nextVersionName, promote, rollback, versionsRoot, writeFileAtomic } from '../../model/versions.ts';
 import type { FineTuneBroadcast, FineTuneDoneEvent, FineTuneEvents, WorkerJob, WorkerMessage } from './types.ts';
 
 export type { FineTuneBroadcast, FineTuneDoneEvent, FineTuneEvents, FineTuneProgressEvent, ModelChangedEvent } from './types.ts';
@@ -201,8 +201,10 @@ export function createFineTuneService(o: FineTuneServiceOptions): FineTuneServic
 
     const done = (async (): Promise<FineTuneDoneEvent> => {
       let base;
+      let nextVersion: string | undefined;
       try {
         base = await ensureBaseVersion(root, o.baseModelDir);
+        nextVersion = nextVersionName(root);
         const items: ExportedCorrection[] = labels.map((l) => {
           const lesion = o.dataset.lesion(l.lesionId)!;
           return { lesionId: l.lesionId, reader: l.reader, slice: o.dataset.slice(lesion.sliceRef), recist: l.final!, box: l.box };
@@ -223,7 +225,10 @@ export function createFineTuneService(o: FineTuneServiceOptions): FineTuneServic
         let result: WorkerMessage | null = null;
         child.on('message', (m: WorkerMessage) => {
           if (m.type === 'progress') {
-            broadcast('finetune:progress', { jobId, stage: m.stage, step: m.step, maxSteps: m.maxSteps, loss: m.loss, elapsedS: m.elapsedS, ...(m.note ? { note: m.note } : {}) });
+            broadcast('finetune:progress', {
+              jobId, stage: m.stage, step: m.step, maxSteps: m.maxSteps, loss: m.loss, elapsedS: m.elapsedS, ...(m.note ? { note: m.note } : {}),
+              ...(nextVersion ? { nextVersion } : {}),
+            });
           } else result = m;
         });
         child.on('error', (err) => { stderr += `\n${err.message}`; });

@@ -32,6 +32,8 @@ export interface FineTuneProgressEvent {
   readonly loss: number | null;
   readonly elapsedS: number;
   readonly note?: string;
+  /** The version folder this job will save when it is promoted (vNNNN), when known. */
+  readonly nextVersion?: string;
 }
 
 /** `finetune:done` — ok=false when the worker failed or was killed (the active model is then unchanged). */
