@@ -138,6 +138,20 @@ function tokenFrom(req: IncomingMessage): string | undefined {
 
 const errorMessage = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
+/**
+ * What a client is told about a failure. Node system errors (a read-only or full disk under the label store…) carry
+ * server file paths in their message: the client gets the code and its meaning only, the log gets the whole message.
+ */
+export function clientMessage(err: unknown, event: string, log: (line: string) => void): string {
+  const sys = err as NodeJS.ErrnoException | null;
+  if (sys instanceof Error && typeof sys.code === 'string' && typeof sys.syscall === 'string') {
+    log(`${event} error: ${sys.message}`);
+    const meaning = sys.message.startsWith(`${sys.code}: `) ? sys.message.slice(sys.code.length + 2).split(',')[0] : sys.syscall;
+    return `server storage error (${sys.code}: ${meaning})${event === 'label:save' ? '; nothing was saved' : ''}`;
+  }
+  return errorMessage(err);
+}
+
 /** Packs a proposal's heatmaps for the wire: one byte per value, per-channel max scaling. */
 export function packHeatmaps(p: Proposal): PackedHeatmaps {
   const { width, height, channels, data } = p.heatmaps;
@@ -395,7 +409,7 @@ export function createApplication(deps: AppDeps): Application {
           reply({ data });
           after?.();
         } catch (err) {
-          reply({ error: `${event}: ${errorMessage(err)}` });
+          reply({ error: `${event}: ${clientMessage(err, event, log)}` });
         }
       })();
     });
