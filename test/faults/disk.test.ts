@@ -51,6 +51,7 @@ async function scenario(kind: string, labels: string, fault: () => string, heal:
     console.log(`# ${kind} (${how}): save → ${JSON.stringify(r).slice(0, 200)}`);
     assert.ok('error' in r, `${kind}: the save must fail: ${JSON.stringify(r)}`);
     assert.match(r.error, /^label:save: .*(EROFS|read-only|EACCES|permission|EISDIR|ENOSPC|no space)/i, `${kind}: unclear error ${r.error}`);
+    assert.ok(!r.error.includes(labels) && !/\/tmp\/|'\//.test(r.error), `${kind}: the error shows a server path: ${r.error}`);
     assert.deepEqual(readFileSync(join(labels, LABELS_FILE)), before, `${kind}: labels.json changed`);
     assert.equal(store.labels().length, 1, `${kind}: the failed label is not kept in memory`);
     // still up: worklist, proposals, HTTP
