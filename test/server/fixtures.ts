@@ -1,5 +1,5 @@
 /** Test doubles for the server: a tiny in-memory dataset and a box-cross measurer (no model). */
-import type { Box } from '../../src/geometry/types.ts';
+import type { Box, Recist } from '../../src/geometry/types.ts';
 import type { CtSlice } from '../../src/data/types.ts';
 import type { Measurer, Proposal } from '../../src/model/measurer-types.ts';
 import { datasetFromMaps, type Dataset, type LesionItem } from '../../src/server/datasets.ts';
@@ -43,4 +43,41 @@ export function fakeMeasurer(version = 'fake-1'): Measurer & { calls: number } {
     dispose() {},
   };
   return m;
+}
+
+/** Lesions of `rankDataset` (L0…L6). */
+export const RANK_LESIONS = 7;
+/** Entropy of lesion i under a model version of the stub measurer: v1 ascending with i, anything else descending. */
+export const entropyOf = (version: string, i: number): number => (version === 'v1' ? 0.1 + 0.1 * i : 0.9 - 0.1 * i);
+
+/** L0…L6 on 96² slices, each with a reference mark except L6 (no reference, no box: never scored). */
+export function rankDataset(): Dataset {
+  const slices = new Map<string, CtSlice>();
+  const lesions: LesionItem[] = [];
+  for (let i = 0; i < RANK_LESIONS; i++) {
+    const size = 96;
+    const hu = new Float32Array(size * size).map((_, k) => (Math.hypot((k % size) - (30 + i * 5), Math.floor(k / size) - 40) < 8 ? 60 : -100));
+    slices.set(`s${i}`, { width: size, height: size, hu, spacing: { x: 1, y: 1 }, window: { center: 40, width: 400 }, source: `mem:${i}` });
+    const c = 30 + i * 5;
+    const reference: Recist = { long: [{ x: c - 8, y: 40 }, { x: c + 8, y: 40 }], short: [{ x: c, y: 35 }, { x: c, y: 45 }] };
+    lesions.push({
+      id: `L${i}`, sliceRef: `s${i}`, stack: [`s${i}`], keyIndex: 0, width: size, height: size, spacing: { x: 1, y: 1 }, window: { center: 40, width: 400 },
+      reference: i === RANK_LESIONS - 1 ? null : reference, title: `L${i}`,
+    });
+  }
+  return datasetFromMaps('rank', 'demo', lesions, (id) => slices.get(id)!, slices.keys());
+}
+
+/** A measurer whose entropy depends on the lesion (read from the slice's source `mem:i`) and the version; records boxes. */
+export function stubEntropyMeasurer(version: string): Measurer & { boxes: Map<string, Box> } {
+  const base = fakeMeasurer(version);
+  const boxes = new Map<string, Box>();
+  const measure = async (slice: CtSlice, box: Box): Promise<Proposal> => {
+    const i = Number(slice.source.slice(4));
+    boxes.set(`L${i}`, box);
+    const p = await base.measure(slice, box);
+    const e = entropyOf(version, i);
+    return { ...p, entropy: e, entropies: [e, e, e, e] };
+  };
+  return { ...base, boxes, measure, measureBatch: (items) => Promise.all(items.map((it) => measure(it.slice, it.box))) };
 }

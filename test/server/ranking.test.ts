@@ -11,51 +11,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { io as connect, type Socket } from 'socket.io-client';
 import { createApplication, type Application } from '../../src/server/app.ts';
-import { datasetFromMaps, type Dataset, type LesionItem } from '../../src/server/datasets.ts';
 import type { ClientToServerEvents, LabelDto, ProposalDto, ServerToClientEvents, Worklist, WorklistRanked } from '../../src/server/events.ts';
 import { LabelStore } from '../../src/server/store.ts';
 import { roughBoxFor } from '../../src/eval/run.ts';
-import type { Box, Recist } from '../../src/geometry/types.ts';
-import type { CtSlice } from '../../src/data/types.ts';
-import type { Measurer } from '../../src/model/measurer-types.ts';
-import { fakeMeasurer } from './fixtures.ts';
+import type { Recist } from '../../src/geometry/types.ts';
+import { entropyOf, fakeMeasurer, rankDataset as dataset, stubEntropyMeasurer as stubMeasurer } from './fixtures.ts';
 
 type Client = Socket<ServerToClientEvents, ClientToServerEvents>;
-
-const N = 7;
-/** Entropy of lesion i under a model version: v1 ascending with i, v2 descending. */
-const entropyOf = (version: string, i: number): number => (version === 'v1' ? 0.1 + 0.1 * i : 0.9 - 0.1 * i);
-
-function dataset(): Dataset {
-  const slices = new Map<string, CtSlice>();
-  const lesions: LesionItem[] = [];
-  for (let i = 0; i < N; i++) {
-    const size = 96;
-    slices.set(`s${i}`, { width: size, height: size, hu: new Float32Array(size * size).fill(i), spacing: { x: 1, y: 1 }, window: null, source: `mem:${i}` });
-    const c = 30 + i * 5;
-    const reference: Recist = { long: [{ x: c - 8, y: 40 }, { x: c + 8, y: 40 }], short: [{ x: c, y: 35 }, { x: c, y: 45 }] };
-    lesions.push({
-      id: `L${i}`, sliceRef: `s${i}`, stack: [`s${i}`], keyIndex: 0, width: size, height: size, spacing: { x: 1, y: 1 }, window: null,
-      // L6: no reference and no box → never scored, ranks last
-      reference: i === N - 1 ? null : reference, title: `L${i}`,
-    });
-  }
-  return datasetFromMaps('rank', 'demo', lesions, (id) => slices.get(id)!, slices.keys());
-}
-
-/** A measurer whose entropy depends on the lesion (read from the slice's source) and the version; records boxes. */
-function stubMeasurer(version: string): Measurer & { boxes: Map<string, Box> } {
-  const base = fakeMeasurer(version);
-  const boxes = new Map<string, Box>();
-  const measure = async (slice: CtSlice, box: Box) => {
-    const i = Number(slice.source.slice(4));
-    boxes.set(`L${i}`, box);
-    const p = await base.measure(slice, box);
-    const e = entropyOf(version, i);
-    return { ...p, entropy: e, entropies: [e, e, e, e] as [number, number, number, number] };
-  };
-  return { ...base, boxes, measure, measureBatch: (items) => Promise.all(items.map((it) => measure(it.slice, it.box))) };
-}
 
 const connected = (c: Client): Promise<void> => new Promise((res, rej) => { c.once('connect', () => res()); c.once('connect_error', rej); });
 const ask = <T>(c: Client, event: string, ...args: unknown[]): Promise<T> =>
