@@ -32,6 +32,7 @@ const PARTS: Part[] = [
   { name: 'proposal-cpu', args: tsx('proposal.ts', 'cpu', '--reps', '3'), timeoutS: 240 },
   { name: 'profile', args: tsx('profile.ts'), timeoutS: 120 },
   { name: 'train-default', args: tsx('train.ts', 'default', '--profile'), timeoutS: 240 },
+  { name: 'train-default-baseline', args: tsx('train.ts', 'default', '--baseline', '--steps', '2'), timeoutS: 240 },
   { name: 'train-paper', args: tsx('train.ts', 'paper'), timeoutS: 420 },
   { name: 'torch', args: tsx('torch.ts'), timeoutS: 600 },
   { name: 'finetune', args: tsx('finetune.ts'), timeoutS: 300 },
@@ -82,7 +83,7 @@ const mib = (r: any): string => (r?.peakRssMiB ? `${r.peakRssMiB} MiB` : '—');
 const lines: string[] = [];
 const m = machine();
 const run = read('run');
-const pw = read('proposal-wasm'), pc = read('proposal-cpu'), td = read('train-default-wasm'), tp = read('train-paper-wasm');
+const pw = read('proposal-wasm'), pc = read('proposal-cpu'), td = read('train-default-wasm'), tp = read('train-paper-wasm'), tb = read('train-default-wasm-baseline');
 const torch = read('torch'), ft = read('finetune-wasm'), load = read('load'), ui = read('ui'), prof = read('profile-forward-wasm'), gpu = read('webgpu-h200');
 lines.push('# Benchmarks', '');
 lines.push(`- date: ${new Date().toISOString()} (parts: ${[pw, pc, td, tp, torch, ft, load].filter(Boolean).map((r: any) => `${r.name} ${String(r.date).slice(0, 16)}`).join(', ')})`);
@@ -108,6 +109,12 @@ for (const r of [td, tp]) {
   lines.push(`| ${r.preset} | ${(r.params / 1e6).toFixed(2)} M | ${r.forwardGflopPerSample} | ${r.trainGflopPerStep} | ${f(r.stepMs / 1000, 2)} s | ${f(r.achievedGflops, 1)} GFLOP/s | ${r.microBatch} | ${mib(r)} |`);
 }
 lines.push('');
+
+if (tb && td) {
+  lines.push(`Effect of this project's speed kernels (${(tb.baselineKernels ?? []).join(', ')}; src/model/backend/kernels/), default preset, same run: ` +
+    `train step ${f(tb.stepMs)} → ${f(td.stepMs)} ms (${ratio(tb.stepMs, td.stepMs)} faster), forward batch 1 ${f(tb.forward?.batch1?.medianMs)} → ${f(td.forward?.batch1?.medianMs)} ms, ` +
+    `batch 8 ${f(tb.forward?.batch8?.medianMs)} → ${f(td.forward?.batch8?.medianMs)} ms (before → after).`, '');
+}
 
 lines.push('## tfjs-wasm vs PyTorch CPU (same machine, same run)', '');
 if (torch?.presets) {

@@ -17,14 +17,20 @@ import { resolveTrainConfig, type PresetName } from '../../src/model/config.ts';
 import { trainCascade } from '../../src/model/train.ts';
 import { benchModel, cascadeStats, median, round, writeResult } from './common.ts';
 import { topKernels } from './profile-util.ts';
+import { useOriginalKernels } from './baseline-kernels.ts';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { backend: { type: 'string', default: 'wasm' }, steps: { type: 'string' }, micro: { type: 'string' }, profile: { type: 'boolean', default: false } },
+  options: {
+    backend: { type: 'string', default: 'wasm' }, steps: { type: 'string' }, micro: { type: 'string' }, profile: { type: 'boolean', default: false },
+    // tfjs-backend-wasm's own Tile/Slice/Concat/Pack/GatherV2/Identity/Sum/Mean instead of ours (before/after)
+    baseline: { type: 'boolean', default: false },
+  },
 });
 const preset = (positionals[0] ?? 'default') as PresetName;
 const backend = await initBackend(values.backend as BackendName);
-console.log(`backend: ${backend.detail}`);
+const baseline = values.baseline ? useOriginalKernels() : null;
+console.log(`backend: ${backend.detail}${baseline ? ` with wasm's own ${baseline.join(', ')} (baseline)` : ''}`);
 const batch = 8;
 // The wasm heap stops at 4 GiB: the paper preset needs micro-batches (gradients summed, as in training).
 const micro = Number(values.micro ?? (preset === 'paper' && backend.name === 'wasm' ? 2 : 8));
@@ -76,7 +82,7 @@ const timed = times.slice(1);
 const stepMs = median(timed);
 const trainFlops = 3 * stats.flopsPerSample * batch;
 const result: Record<string, unknown> = {
-  backend: backend.detail, preset, model: source, batch, microBatch: micro,
+  backend: backend.detail, preset, model: source, batch, microBatch: micro, baselineKernels: baseline,
   params: stats.params, trainableParams: stats.trainableParams,
   forwardGflopPerSample: round(stats.flopsPerSample / 1e9, 3), trainGflopPerStep: round(trainFlops / 1e9, 2),
   forward,
@@ -91,6 +97,6 @@ if (values.profile) {
   });
   result.profile = { what: 'one training step (trainCascade, 1 joint step + a 1-sample validation pass)', ...topKernels(prof, backend.name) };
 }
-writeResult(`train-${preset}-${backend.name}`, result);
+writeResult(`train-${preset}-${backend.name}${baseline ? '-baseline' : ''}`, result);
 disposeCascade(cascade);
 process.exit(0);
