@@ -29,7 +29,7 @@ const tsx = (file: string, ...args: string[]): string[] => ['--import', 'tsx', j
 const loadOut = join(RESULTS_DIR, 'load.json');
 const PARTS: Part[] = [
   { name: 'proposal-wasm', args: tsx('proposal.ts', 'wasm'), timeoutS: 240 },
-  { name: 'proposal-cpu', args: tsx('proposal.ts', 'cpu', '--reps', '3'), timeoutS: 240 },
+  { name: 'proposal-cpu', args: tsx('proposal.ts', 'cpu', '--reps', '2'), timeoutS: 240 },
   { name: 'profile', args: tsx('profile.ts'), timeoutS: 120 },
   { name: 'train-default', args: tsx('train.ts', 'default', '--profile'), timeoutS: 240 },
   { name: 'train-default-baseline', args: tsx('train.ts', 'default', '--baseline', '--steps', '2'), timeoutS: 240 },

@@ -34,7 +34,7 @@ console.log(`backend: ${backend.detail}${baseline ? ` with wasm's own ${baseline
 const batch = 8;
 // The wasm heap stops at 4 GiB: the paper preset needs micro-batches (gradients summed, as in training).
 const micro = Number(values.micro ?? (preset === 'paper' && backend.name === 'wasm' ? 2 : 8));
-const steps = Number(values.steps ?? (preset === 'paper' ? 2 : 4));
+const steps = Number(values.steps ?? (preset === 'paper' ? 1 : 4));
 
 const { cascade, source } = await benchModel(preset);
 const stats = cascadeStats(cascade);
@@ -58,8 +58,8 @@ async function forwardMs(b: number, reps: number): Promise<{ medianMs: number; r
   return { medianMs: round(median(ts)), runsMs: ts.map((t) => round(t)) };
 }
 const forward = {
-  batch1: await forwardMs(1, preset === 'paper' ? 4 : 15),
-  batch8: await forwardMs(8, preset === 'paper' ? 3 : 8),
+  batch1: await forwardMs(1, preset === 'paper' ? 3 : 15),
+  batch8: await forwardMs(8, preset === 'paper' ? 2 : 8),
 };
 console.log(`forward: batch 1 ${forward.batch1.medianMs} ms, batch 8 ${forward.batch8.medianMs} ms`);
 const src = await createTrainingSource({ synthetic: true, dataDirs: [], realFraction: 0, excludePatients: [] });
