@@ -140,6 +140,24 @@ test('strategy first/random: no scoring; first = dataset order minus labeled', a
   }
 });
 
+test('strategy tta: test-time-augmentation spread through the measurer (flipped/transposed slices), every scoreable lesion scored', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'recist-rank3-'));
+  const ds = dataset();
+  const store = await LabelStore.open(dir);
+  const app = createApplication({ dataset: ds, measurer: fakeMeasurer('v1'), store, config: { log: () => {}, activeLearning: { strategy: 'tta', scoreOnStart: false } } });
+  try {
+    await app.ranker!.rescore();
+    const r = app.ranker!.ranked();
+    assert.deepEqual(r.scored, { done: 6, total: 6 });
+    assert.deepEqual(new Set(r.order), new Set(ds.lesions.map((l) => l.id)));
+    assert.equal(r.order.at(-1), 'L6');
+    for (const id of r.order.slice(0, 6)) assert.ok(Number.isFinite(r.scores?.[id]) && r.scores![id] >= 0, `${id}: ${r.scores?.[id]}`);
+  } finally {
+    await app.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('reader calibration: the reader sees calibrated marks, the store keeps the raw proposal with calibrated: true', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'recist-cal-'));
   const clients: Client[] = [];
