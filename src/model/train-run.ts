@@ -36,6 +36,8 @@ export interface RunTrainingOptions {
   readonly command: string;
   /** Lesion ids (DeepLesion File_name#index) or patient indices never to train on. */
   readonly excludePatients?: readonly number[];
+  /** Run only these phases (e.g. ['joint'] to continue a resumed model), budget shares renormalized. */
+  readonly phases?: readonly string[];
   /** Generate training samples in this many worker threads (0: in the main thread). */
   readonly workers?: number;
   readonly log?: (line: string) => void;
@@ -48,14 +50,21 @@ export interface RunTrainingOptions {
 const PHASE_SHARES = { 'stn-lrp-first': 0.2, 'stn-tpp-first': 0, shn: 0.45, joint: 0.35 } as const;
 
 /** The paper's phases within a wall-time budget (the plateau schedule may end a phase earlier). */
-export function budgetedPlan(config: ModelConfig, minutes: number, base: Partial<TrainConfig>): TrainConfig {
+export function budgetedPlan(config: ModelConfig, minutes: number, base: Partial<TrainConfig>, only?: readonly string[]): TrainConfig {
   const total = minutes * 60;
-  const phases = config.stn.enabled
+  const all = config.stn.enabled
     ? (Object.keys(PHASE_SHARES) as (keyof typeof PHASE_SHARES)[])
         .filter((k) => PHASE_SHARES[k] > 0)
         // Without L_LRP the LRP-first phase is a TPP-only STN phase: keep its share.
         .map((kind) => ({ kind, maxSteps: 1e9, maxSeconds: total * PHASE_SHARES[kind] }))
     : [{ kind: 'shn' as const, maxSteps: 1e9, maxSeconds: total }];
+  if (only?.length) {
+    const unknown = only.filter((k) => !all.some((p) => p.kind === k));
+    if (unknown.length) throw new Error(`--phases ${only.join(',')}: ${unknown.join(', ')} not among ${all.map((p) => p.kind).join(', ')}`);
+  }
+  const picked = only?.length ? all.filter((p) => only.includes(p.kind)) : all;
+  const share = picked.reduce((a, p) => a + p.maxSeconds, 0);
+  const phases = picked.map((p) => ({ ...p, maxSeconds: (p.maxSeconds / share) * total }));
   return resolveTrainConfig({ ...base, phases });
 }
 
@@ -80,7 +89,7 @@ export async function runTraining(o: RunTrainingOptions): Promise<ModelCard> {
     // Short CPU budgets and a small validation set: wait 6 evaluations before calling a plateau.
     lrDecay: { factor: 10, patience: 6, times: 2 },
     seed: o.seed,
-  });
+  }, o.phases);
   const rng = createRng(o.seed);
   const sourceOptions = { synthetic: o.synthetic, dataDirs: o.dataDirs, realFraction: o.realFraction, excludePatients: o.excludePatients ?? [] };
   const local = await createTrainingSource(sourceOptions);

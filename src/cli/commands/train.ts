@@ -18,6 +18,7 @@ interface TrainOpts {
   resume: boolean;
   backend: string;
   val: string;
+  phases?: string;
 }
 
 export function register(program: Command): void {
@@ -38,6 +39,7 @@ export function register(program: Command): void {
     .option('--seed <n>', 'random seed (data, augmentation, initialization order)', '0')
     .option('--val <n>', 'fixed validation samples (never trained on)', '48')
     .option('--resume', 'continue from the model in --out', false)
+    .option('--phases <list>', 'only these phases, e.g. joint (with --resume: continue joint training)')
     .option('--backend <name>', 'tensorflow | webgpu | wasm | cpu | auto', process.env.RECIST_BACKEND ?? 'auto')
     .action(async (opts: TrainOpts) => {
       const { runTraining } = await import('../../model/train-run.ts');
@@ -57,6 +59,7 @@ export function register(program: Command): void {
         seed: Number(opts.seed),
         valCount: Number(opts.val),
         resume: opts.resume,
+        phases: opts.phases?.split(',').map((p) => p.trim()).filter(Boolean),
         backend: opts.backend,
         command: `recist train ${process.argv.slice(3).join(' ')}`,
       });
