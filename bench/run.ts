@@ -33,7 +33,7 @@ const PARTS: Part[] = [
   { name: 'profile', args: tsx('profile.ts'), timeoutS: 120 },
   { name: 'train-default', args: tsx('train.ts', 'default', '--profile'), timeoutS: 240 },
   { name: 'train-default-baseline', args: tsx('train.ts', 'default', '--baseline', '--steps', '2'), timeoutS: 240 },
-  { name: 'train-paper', args: tsx('train.ts', 'paper'), timeoutS: 420 },
+  { name: 'train-paper', args: tsx('train.ts', 'paper'), timeoutS: 600 },
   { name: 'torch', args: tsx('torch.ts'), timeoutS: 600 },
   { name: 'finetune', args: tsx('finetune.ts'), timeoutS: 300 },
   {

@@ -62,6 +62,12 @@ const forward = {
   batch8: await forwardMs(8, preset === 'paper' ? 2 : 8),
 };
 console.log(`forward: batch 1 ${forward.batch1.medianMs} ms, batch 8 ${forward.batch8.medianMs} ms`);
+const resultName = `train-${preset}-${backend.name}${baseline ? '-baseline' : ''}`;
+// Written now and again after the steps, so a run cut short by a time limit keeps the forward timings.
+writeResult(resultName, {
+  backend: backend.detail, preset, model: source, batch, microBatch: micro, baselineKernels: baseline, params: stats.params, trainableParams: stats.trainableParams,
+  forwardGflopPerSample: round(stats.flopsPerSample / 1e9, 3), forward, note: 'training step not finished (time limit)',
+});
 const src = await createTrainingSource({ synthetic: true, dataDirs: [], realFraction: 0, excludePatients: [] });
 const rng = createRng(5);
 const data = src.sample(batch, rng);
@@ -97,6 +103,6 @@ if (values.profile) {
   });
   result.profile = { what: 'one training step (trainCascade, 1 joint step + a 1-sample validation pass)', ...topKernels(prof, backend.name) };
 }
-writeResult(`train-${preset}-${backend.name}${baseline ? '-baseline' : ''}`, result);
+writeResult(resultName, result);
 disposeCascade(cascade);
 process.exit(0);
