@@ -83,7 +83,8 @@ test('generated lesions are visible: mean HU inside vs a ring outside differ by 
         const d = Math.hypot(x - cx, y - cy);
         const i = y * width + x;
         if (c.mask[i] && d < 0.4 * R) { si += hu[i]; ni++; }
-        else if (!c.mask[i] && d > R + 4 && d < 2 * R + 4) { so += hu[i]; no++; }
+        // The ring measures the surrounding tissue: air beyond the body outline is not the lesion's background.
+        else if (!c.mask[i] && d > R + 4 && d < 2 * R + 4 && hu[i] > -500) { so += hu[i]; no++; }
       }
       const diff = si / ni - so / no;
       assert.ok(Math.abs(diff) >= 20, `${kind} #${k}: inside − ring = ${diff.toFixed(1)} HU`);
