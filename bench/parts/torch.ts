@@ -43,8 +43,8 @@ const archs = Object.fromEntries(values.presets!.split(',').map((p) => {
   const c = resolveConfig({ preset: p as PresetName });
   return [p, { blocks: c.stn.blocks, base_width: c.stn.baseWidth, fpn_width: c.stn.fpnWidth, stacks: c.shn.stacks, width: c.shn.width, depth: c.shn.depth, coord: Boolean((c.losses as unknown as Record<string, boolean>).coord) }];
 }));
-const out = execFileSync(python, [join(BENCH_DIR, 'torch', 'cascade.py'), '--presets', values.presets!, '--reps', values.reps!, '--threads', '2', '--config-json', JSON.stringify(archs)], {
-  encoding: 'utf8', env: { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '2' }, stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 24,
+const out = execFileSync(python, [join(BENCH_DIR, 'torch', 'cascade.py'), '--presets', values.presets!, '--reps', values.reps!, '--threads', process.env.RECIST_TORCH_THREADS ?? '2', '--config-json', JSON.stringify(archs)], {
+  encoding: 'utf8', env: { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: process.env.RECIST_TORCH_THREADS ?? '2' }, stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 24,
 });
 const lastLine = out.trim().split('\n').at(-1)!;
 const parsed = JSON.parse(lastLine) as Record<string, unknown>;
