@@ -24,6 +24,7 @@ export async function startChildServer(env: Record<string, string>, timeoutMs = 
   const proc = fork(SERVER_CHILD, [], {
     execArgv: ['--import', 'tsx'], env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
   });
+  proc.setMaxListeners(200); // one short-lived listener per rss() request; the sampler may have several in flight
   let err = '';
   proc.stderr?.on('data', (d: Buffer) => { err = (err + d.toString()).slice(-20_000); });
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res) => proc.once('exit', (code, signal) => res({ code, signal })));
