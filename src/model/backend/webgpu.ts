@@ -7,6 +7,7 @@
  * libraries and `VK_DRIVER_FILES` pointing at nvidia_icd.json (see docs in shared engine notes).
  * Dawn itself may print a warning on stderr (e.g. "Couldn't load Vulkan") when there is no driver.
  */
+import { existsSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 
 const ADAPTER_TIMEOUT_MS = 15_000;
@@ -46,7 +47,15 @@ function describeAdapter(adapter: GPUAdapter): string {
 }
 
 /** Activate `webgpu`; returns the detail line or throws saying why (package, adapter, backend start). */
+/** Whether a Vulkan loader can be found (Dawn prints a native warning on every probe when it cannot). */
+function vulkanLoaderPresent(): boolean {
+  if (process.platform !== 'linux') return true;
+  const dirs = ['/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib64', '/usr/lib', '/usr/local/lib', ...(process.env.LD_LIBRARY_PATH ?? '').split(':')];
+  return dirs.some((d) => d && existsSync(`${d}/libvulkan.so.1`));
+}
+
 export async function initWebgpu(): Promise<string> {
+  if (!vulkanLoaderPresent()) throw new Error("backend 'webgpu' unavailable: no Vulkan loader (libvulkan.so.1; install Debian's libvulkan1 and the GPU's Vulkan driver)");
   let mod: WebgpuModule;
   try {
     mod = (await import('webgpu')) as unknown as WebgpuModule;
