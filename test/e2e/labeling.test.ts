@@ -63,8 +63,8 @@ async function signIn(name: string): Promise<Page> {
   const ctx = await browser.newContext({ viewport: { width: 1366, height: 768 }, deviceScaleFactor: 1 });
   const page = await ctx.newPage();
   const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  page.on('pageerror', (e) => { errors.push(e.message); if (process.env.E2E_DEBUG) console.log('# pageerror', e.message); });
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); if (process.env.E2E_DEBUG) console.log('# console', m.type(), m.text()); });
   (page as Page & { errors?: string[] }).errors = errors;
   await page.goto(url);
   await page.fill('#signin-name', name);
@@ -82,8 +82,16 @@ async function drawBoxAround(page: Page, lesionId: string, jitter = 0): Promise<
   const xs = [ref.long[0].x, ref.long[1].x, ref.short[0].x, ref.short[1].x], ys = [ref.long[0].y, ref.long[1].y, ref.short[0].y, ref.short[1].y];
   const cx = (Math.min(...xs) + Math.max(...xs)) / 2 + jitter, cy = (Math.min(...ys) + Math.max(...ys)) / 2 - jitter;
   const hw = Math.max(6, (Math.max(...xs) - Math.min(...xs)) * 0.75), hh = Math.max(6, (Math.max(...ys) - Math.min(...ys)) * 0.75);
+  // Start the drag at the box corner farthest from the marks already on screen: a pointer-down on an endpoint
+  // handle would drag that endpoint instead of drawing a box (the model's marks can reach past the box).
+  const marks = await page.evaluate(() => (window as unknown as Hooks).recist.marks());
+  const ends = marks ? [...marks.long, ...marks.short] : [];
+  const corners = [[-1, -1], [1, -1], [1, 1], [-1, 1]].map(([sx, sy]) => ({ x: cx + sx * hw, y: cy + sy * hh }));
+  const clearance = (p: { x: number; y: number }) => Math.min(Infinity, ...ends.map((e) => Math.hypot(e.x - p.x, e.y - p.y)));
+  const start = corners.reduce((best, c) => (clearance(c) > clearance(best) ? c : best), corners[0]);
+  const end = { x: 2 * cx - start.x, y: 2 * cy - start.y };
   const [a, b] = await page.evaluate(([p, q]) => [(window as unknown as Hooks).recist.toScreen(p), (window as unknown as Hooks).recist.toScreen(q)],
-    [{ x: cx - hw, y: cy - hh }, { x: cx + hw, y: cy + hh }] as const);
+    [start, end] as const);
   await page.mouse.move(a.x, a.y);
   await page.mouse.down();
   await page.mouse.move((a.x + b.x) / 2, (a.y + b.y) / 2, { steps: 3 });
@@ -93,7 +101,10 @@ async function drawBoxAround(page: Page, lesionId: string, jitter = 0): Promise<
 
 const waitForProposal = (page: Page, seqBefore: number): Promise<unknown> =>
   page.waitForFunction((n) => performance.getEntriesByType('measure').filter((e) => e.name.startsWith('propose:roundtrip')).length > n
-    && !(window as unknown as Hooks).recist.busy(), seqBefore, { timeout: 20000 });
+    && !(window as unknown as Hooks).recist.busy(), seqBefore, { timeout: 20000 }).catch(async (e: Error) => {
+    const status = await page.evaluate(() => document.querySelector('.statusbar')?.textContent ?? '');
+    throw new Error(`${e.message} (status bar: ${status.replace(/\s+/g, ' ').trim()})`);
+  });
 const roundTrips = (page: Page): Promise<number[]> =>
   page.evaluate(() => performance.getEntriesByType('measure').filter((e) => e.name.startsWith('propose:roundtrip')).map((e) => e.duration));
 
