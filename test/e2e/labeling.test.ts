@@ -49,7 +49,7 @@ after(async () => {
   await browser?.close();
   await app?.close();
   measurer?.dispose();
-  rmSync(dir, { recursive: true, force: true });
+  rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
 });
 
 type Hooks = {

@@ -49,7 +49,7 @@ after(async () => {
   if (skip) return;
   await browser?.close();
   await app?.close();
-  rmSync(dir, { recursive: true, force: true });
+  rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
 });
 
 type Hooks = { recist: { current(): string | null; toScreen(p: Point): Point; busy(): boolean; imageLoaded(): boolean; proposal(): { modelVersion: string } | null } };

@@ -39,7 +39,7 @@ after(async () => {
   if (skip) return;
   await browser?.close();
   await app?.close();
-  rmSync(dir, { recursive: true, force: true });
+  rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
 });
 
 test('stack wheel, zoom, window/level, lock toggle, undo, skip', { skip, timeout: 60000 }, async () => {

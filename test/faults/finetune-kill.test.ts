@@ -81,6 +81,6 @@ test('kill -9 of the server during a fine-tune: worker exits, active model and l
   } finally {
     for (const p of pids) if (alive(p)) process.kill(p, 'SIGKILL');
     pids = [];
-    rmSync(dir, { recursive: true, force: true });
+    rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
   }
 });

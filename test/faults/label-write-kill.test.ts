@@ -71,6 +71,6 @@ test('kill -9 during label writes: the store loads after restart and every acked
     assert.ok(ids.includes(r.data.id));
     console.log(`# ${acked.size} acked labels across ${ROUNDS} kills, ${ids.length} in the store (unacked in-flight saves may be there too)`);
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
   }
 });

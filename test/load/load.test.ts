@@ -139,6 +139,6 @@ test(`load: ${READERS} readers for ${SECONDS} s — no lost or duplicated labels
   } finally {
     for (const c of clients) c.close();
     await server?.kill9();
-    rmSync(dir, { recursive: true, force: true });
+    rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
   }
 });

@@ -38,7 +38,7 @@ test('50 concurrent saves on a 3,000-label store: all on disk, quickly, each res
     for (const l of saved) assert.ok(ids.includes(l.id));
     assert.equal((await LabelStore.open(dir)).labels().length, 3050, 'the file reloads and validates');
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
   }
 });
 
@@ -62,6 +62,6 @@ test('a failing mutation fails alone in its batch; a failed write rejects its ba
     await s.flush();
     assert.deepEqual((await LabelStore.open(dir)).labels().map((l) => l.lesionId), ['L1', 'L4']);
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
   }
 });

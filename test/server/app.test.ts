@@ -31,7 +31,7 @@ before(async () => {
 after(async () => {
   for (const c of clients) c.close();
   await app.close();
-  rmSync(dir, { recursive: true, force: true });
+  rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
 });
 
 const client = (auth?: Record<string, unknown>): Client => {

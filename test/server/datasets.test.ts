@@ -33,7 +33,7 @@ test('demo: deterministic, cached at first start under the labels folder, read b
       assert.equal(fresh.hasSlice(bad), false);
       assert.throws(() => fresh.slice(bad), /unknown slice id/);
     }
-  } finally { rmSync(dir, { recursive: true, force: true }); }
+  } finally { rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 }); }
 });
 
 test('DICOM file or folder: one item per image with its UIDs; series neighbours', () => {

@@ -88,7 +88,7 @@ test('CLI: readers add/list/token; labels export csv|json|sr', async () => {
     const srDir = join(dir, 'sr');
     assert.match(await cli(['labels', 'export', '--format', 'sr', '--labels', dir, '--data', BUILTIN_DICOM, '--out', srDir]), /1 SR files/);
     assert.equal(readdirSync(srDir).length, 1);
-  } finally { rmSync(dir, { recursive: true, force: true }); }
+  } finally { rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 }); }
 });
 
 test('DeepLesion marks import as reader DL, once', async (t) => {
@@ -104,5 +104,5 @@ test('DeepLesion marks import as reader DL, once', async (t) => {
     assert.equal(l.reader, 'DL');
     assert.equal(l.dataset, 'deeplesion:deeplesion-dev');
     assert.match(l.lesionId, /^\d{6}_\d{2}_\d{2}_\d{3}#\d$/);
-  } finally { rmSync(dir, { recursive: true, force: true }); }
+  } finally { rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 }); }
 });

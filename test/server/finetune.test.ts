@@ -112,7 +112,7 @@ test('fine-tune worker killed with SIGKILL mid-run: active model and labels inta
   } finally {
     await service?.close();
     await app.close();
-    rmSync(dir, { recursive: true, force: true });
+    rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
   }
 });
 
@@ -142,6 +142,6 @@ test('app hook: /api/finetune routes behind the reader check (status, versions, 
   } finally {
     await service.close();
     await app.close();
-    rmSync(dir, { recursive: true, force: true });
+    rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
   }
 });

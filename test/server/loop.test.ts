@@ -140,6 +140,6 @@ test('4 corrections from two readers → fine-tune in a child process → finetu
   } finally {
     for (const c of clients) c.close();
     await started?.close();
-    rmSync(dir, { recursive: true, force: true });
+    rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
   }
 });

@@ -119,7 +119,7 @@ test('worklist ranked by entropy: labeled excluded, unscorable last, simultaneou
   } finally {
     for (const c of clients) c.close();
     await app?.close();
-    rmSync(dir, { recursive: true, force: true });
+    rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
   }
 });
 
@@ -136,7 +136,7 @@ test('strategy first/random: no scoring; first = dataset order minus labeled', a
     assert.throws(() => createApplication({ dataset: ds, measurer: m, store, config: { activeLearning: { strategy: 'nope' } } }), /unknown active-learning strategy/);
   } finally {
     await app.close();
-    rmSync(dir, { recursive: true, force: true });
+    rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
   }
 });
 
@@ -154,7 +154,7 @@ test('strategy tta: test-time-augmentation spread through the measurer (flipped/
     for (const id of r.order.slice(0, 6)) assert.ok(Number.isFinite(r.scores?.[id]) && r.scores![id] >= 0, `${id}: ${r.scores?.[id]}`);
   } finally {
     await app.close();
-    rmSync(dir, { recursive: true, force: true });
+    rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
   }
 });
 
@@ -210,6 +210,6 @@ test('reader calibration: the reader sees calibrated marks, the store keeps the 
   } finally {
     for (const c of clients) c.close();
     await app.close();
-    rmSync(dir, { recursive: true, force: true });
+    rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
   }
 });

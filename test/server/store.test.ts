@@ -30,7 +30,7 @@ test('readers: token shown once, only the hash stored, authentication by token (
     await assert.rejects(store.addReader('../evil'), /reader name/);
     const reopened = await LabelStore.open(dir);
     assert.equal(reopened.authenticate(token)?.name, 'alice');
-  } finally { rmSync(dir, { recursive: true, force: true }); }
+  } finally { rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 }); }
 });
 
 test('labels persist; concurrent writes are serialized; the file is valid JSON at every moment; no temp files left', async () => {
@@ -55,7 +55,7 @@ test('labels persist; concurrent writes are serialized; the file is valid JSON a
     assert.equal(reopened.labels().length, 40);
     assert.deepEqual(new Set(reopened.labels().map((l) => l.lesionId)).size, 40);
     assert.deepEqual(readdirSync(dir), [LABELS_FILE]);
-  } finally { rmSync(dir, { recursive: true, force: true }); }
+  } finally { rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 }); }
 });
 
 test('invalid data is refused before anything is written', async () => {
@@ -71,7 +71,7 @@ test('invalid data is refused before anything is written', async () => {
     assert.equal(store.labels().length, 1);
     await store.addLabel(sample(4)); // the queue still works after a refusal
     assert.equal(store.labels().length, 2);
-  } finally { rmSync(dir, { recursive: true, force: true }); }
+  } finally { rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 }); }
 });
 
 test('schema validation on load: wrong version, bad fields, broken JSON are reported and the file is left alone', async () => {
@@ -86,7 +86,7 @@ test('schema validation on load: wrong version, bad fields, broken JSON are repo
     writeFileSync(file, '{"schemaVersion": 1, "readers": [');
     await assert.rejects(LabelStore.open(dir), /not valid JSON/);
     assert.equal(readFileSync(file, 'utf8'), '{"schemaVersion": 1, "readers": [');
-  } finally { rmSync(dir, { recursive: true, force: true }); }
+  } finally { rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 }); }
 });
 
 test('CSV export round trip (exact numbers), skipped labels and labels without a proposal included', async () => {
@@ -100,5 +100,5 @@ test('CSV export round trip (exact numbers), skipped labels and labels without a
     assert.match(csv.split('\n')[0], /^Label_id,Lesion_id,.*Measurement_coordinates/);
     assert.deepEqual(parseLabelsCsv(csv), store.labels());
     assert.throws(() => parseLabelsCsv(csv.replace('11.125', 'abc')), /row 1: field Measurement_coordinates/);
-  } finally { rmSync(dir, { recursive: true, force: true }); }
+  } finally { rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 }); }
 });

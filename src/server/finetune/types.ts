@@ -1,19 +1,9 @@
 /** Messages and event payloads of the fine-tune job runner (also what the UI receives over socket.io). */
-import type { FineTuneJobResult } from '../../model/finetune-job.ts';
+import type { FineTuneJobOptions, FineTuneJobResult } from '../../model/finetune-job.ts';
 import type { FineTuneMetrics } from '../../model/finetune.ts';
 
-/** What the worker is told to do. */
-export interface WorkerJob {
-  readonly versionsDir: string;
-  readonly baseModelDir: string;
-  readonly jobDir: string;
-  readonly steps?: number;
-  readonly minutes?: number;
-  readonly seed?: number;
-  readonly learningRate?: number;
-  readonly replay?: boolean;
-  readonly replayFraction?: number;
-  readonly tolerancePx?: number;
+/** What the worker is told to do: the job's options (minus the in-process progress callback) plus how it runs. */
+export interface WorkerJob extends Omit<FineTuneJobOptions, 'onProgress'> {
   readonly backend?: string;
   readonly progressEveryMs?: number;
 }
