@@ -1,7 +1,0 @@
-/**
- * Loaded before every test file (`node --import`): property tests draw from one fixed seed, so a CI run is
- * reproducible; set FC_SEED to explore other seeds locally (a failure prints its seed and counterexample).
- */
-import fc from 'fast-check';
-
-fc.configureGlobal({ seed: Number(process.env.FC_SEED ?? 20261126) });
