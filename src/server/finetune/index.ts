@@ -200,7 +200,7 @@ export function createFineTuneService(o: FineTuneServiceOptions): FineTuneServic
     }, jobDir);
 
     const done = (async (): Promise<FineTuneDoneEvent> => {
-      let base;
+      let base: Awaited<ReturnType<typeof ensureBaseVersion>>;
       let nextVersion: string | undefined;
       try {
         base = await ensureBaseVersion(root, o.baseModelDir);
