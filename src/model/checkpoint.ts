@@ -14,7 +14,7 @@ import * as tf from '@tensorflow/tfjs';
 import { existsSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import type { ModelConfig } from './config.ts';
+import { resolveConfig, type ModelConfig, type Readout } from './config.ts';
 import type { Cascade } from './cascade.ts';
 
 export interface ModelCard {
@@ -150,10 +150,20 @@ export async function readModelCard(dir: string): Promise<ModelCard> {
   return card;
 }
 
-/** Load a cascade saved by `saveCheckpoint`. */
-export async function loadCheckpoint(dir: string): Promise<{ cascade: Cascade; card: ModelCard }> {
-  const card = await readModelCard(dir);
+/**
+ * Load a cascade saved by `saveCheckpoint`. The card's config is re-validated (cards written before a config field
+ * existed get that field's default); `readout` overrides the card's read-out (e.g. to compare both on one model).
+ */
+export async function loadCheckpoint(dir: string, opts: { readout?: Readout } = {}): Promise<{ cascade: Cascade; card: ModelCard }> {
+  const saved = await readModelCard(dir);
+  let config: ModelConfig;
+  try {
+    config = resolveConfig({ ...saved.config, ...(opts.readout ? { readout: opts.readout } : {}) });
+  } catch (err) {
+    throw new Error(`${join(dir, 'card.json')}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  const card: ModelCard = { ...saved, config };
   const stn = existsSync(join(dir, 'stn', 'model.json')) ? await loadLayersModel(join(dir, 'stn')) : null;
   const shn = await loadLayersModel(join(dir, 'shn'));
-  return { cascade: { config: card.config, stn, shn }, card };
+  return { cascade: { config, stn, shn }, card };
 }

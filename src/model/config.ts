@@ -61,8 +61,18 @@ export interface LossSwitches {
   readonly coord: boolean;
 }
 
+/**
+ * Where the proposal is read from. `heatmaps` (the paper): SHN heatmap argmax mapped back through θ. `mask`: the
+ * STN's LRP pseudo-mask measured like a segmented lesion (src/geometry/mask-readout.ts), with the heatmap read-out
+ * as fallback when the mask is empty. Not in the paper: on a 2-core training budget the densely supervised
+ * pseudo-mask learns far faster than sparse keypoint heatmaps (README, "Results"). Needs the STN and L_LRP.
+ */
+export type Readout = 'heatmaps' | 'mask';
+export const READOUTS: readonly Readout[] = ['heatmaps', 'mask'];
+
 export interface ModelConfig {
   readonly preset: PresetName;
+  readonly readout: Readout;
   /** Side of the network's input crop (128). */
   readonly inputSize: 128;
   readonly stn: StnConfig;
@@ -76,6 +86,7 @@ const PAPER_LOSSES: LossSwitches = { lrp: true, tpp: true, cos: true, coord: fal
 export const PRESETS: { readonly [K in PresetName]: ModelConfig } = {
   paper: {
     preset: 'paper',
+    readout: 'heatmaps',
     inputSize: 128,
     stn: { blocks: [3, 4, 6, 3], baseWidth: 64, fpnWidth: 256, maskSize: 32, enabled: true },
     shn: { stacks: 2, width: 256, depth: 4, canonicalSize: 128, heatmapSize: 64 },
@@ -83,6 +94,7 @@ export const PRESETS: { readonly [K in PresetName]: ModelConfig } = {
   },
   default: {
     preset: 'default',
+    readout: 'mask',
     inputSize: 128,
     // ~0.3 GFLOP per lesion (paper: ~19), so it trains in about an hour on 2 CPU cores (wasm) and proposes
     // within the interactive budget; the STN only has to find the lesion's pose, so it is narrowed the most.
@@ -92,6 +104,7 @@ export const PRESETS: { readonly [K in PresetName]: ModelConfig } = {
   },
   tiny: {
     preset: 'tiny',
+    readout: 'mask',
     inputSize: 128,
     stn: { blocks: [1, 1, 1, 1], baseWidth: 8, fpnWidth: 16, maskSize: 32, enabled: true },
     shn: { stacks: 1, width: 16, depth: 2, canonicalSize: 128, heatmapSize: 64 },
@@ -102,6 +115,8 @@ export const PRESETS: { readonly [K in PresetName]: ModelConfig } = {
 /** A partial config: `preset` picks the base (default `default`), the rest overrides field by field. */
 export interface ModelConfigInput {
   readonly preset?: PresetName;
+  /** Default: the preset's, or `heatmaps` when the STN or L_LRP is off. */
+  readonly readout?: Readout;
   readonly inputSize?: number;
   readonly stn?: Partial<{ [K in keyof StnConfig]: K extends 'blocks' ? readonly number[] : number | boolean }>;
   readonly shn?: Partial<{ [K in keyof ShnConfig]: number }>;
@@ -161,13 +176,21 @@ export function resolveConfig(partial: ModelConfigInput = {}): ModelConfig {
     lrp: bool('losses.lrp', l.lrp), tpp: bool('losses.tpp', l.tpp), cos: bool('losses.cos', l.cos), coord: bool('losses.coord', l.coord),
   };
   if (stn.enabled && !losses.tpp && !losses.lrp) fail('losses', losses, 'lrp or tpp on while the STN is enabled');
+  const hasMask = stn.enabled && losses.lrp;
+  const readout = partial.readout ?? (hasMask ? base.readout : 'heatmaps');
+  if (!READOUTS.includes(readout)) fail('readout', readout, `one of ${READOUTS.join(', ')}`);
+  if (readout === 'mask' && !hasMask) fail('readout', readout, '"heatmaps" (the mask read-out needs the STN with L_LRP)');
 
-  const config: ModelConfig = { preset: presetName, inputSize: 128, stn, shn, losses };
+  const config: ModelConfig = { preset: presetName, readout, inputSize: 128, stn, shn, losses };
   return partial.ablation === undefined ? config : applyAblation(config, partial.ablation);
 }
 
-/** Switch the STN and loss terms to reproduce one row of Table 1; returns a new config. */
+/** Switch the STN and loss terms to reproduce one row of Table 1 (heatmap read-out, as in the paper); returns a new config. */
 export function applyAblation(config: ModelConfig, name: AblationName): ModelConfig {
+  return { ...switchesFor(config, name), readout: 'heatmaps' };
+}
+
+function switchesFor(config: ModelConfig, name: AblationName): ModelConfig {
   switch (name) {
     case 'shn-only':
       return { ...config, stn: { ...config.stn, enabled: false }, losses: { lrp: false, tpp: false, cos: false, coord: config.losses.coord } };

@@ -1,9 +1,11 @@
 /**
  * From the cascade's outputs for one crop to RECIST marks in the original slice's pixels:
- * heatmap argmax (+ sub-pixel refinement) → canonical heatmap pixels → Θ → crop pixels → original pixels.
+ * heatmap argmax (+ sub-pixel refinement) → canonical heatmap pixels → Θ → crop pixels → original pixels;
+ * or, with the mask read-out, the pseudo-mask measured in crop pixels → original pixels.
  */
 import { fromCrop, type CropFrame } from '../geometry/crop.ts';
 import { decodeHeatmaps, heatmapEntropies } from '../geometry/heatmap.ts';
+import { recistFromProbabilityMap } from '../geometry/mask-readout.ts';
 import { mapRecist, normalizeRecist } from '../geometry/recist.ts';
 import { canonicalToCrop, recistFromKeypoints } from '../geometry/theta.ts';
 import type { MapStack, Recist, Theta } from '../geometry/types.ts';
@@ -17,6 +19,8 @@ export function nhwcToMapStack(data: ArrayLike<number>, size: number, channels: 
 }
 
 export interface Decoded {
+  /** Where the marks come from (the heatmaps also when the mask read-out found no lesion). */
+  readonly readout: 'heatmaps' | 'mask';
   /** Marks in crop pixels. */
   readonly recistCrop: Recist;
   /** Marks in original slice pixels (long = the longer axis). */
@@ -25,13 +29,21 @@ export interface Decoded {
   readonly entropy: number;
 }
 
-/** Decode one sample's heatmaps under its θ and crop frame. */
-export function decodeProposal(heatmaps: MapStack, theta: Theta, frame: CropFrame): Decoded {
-  const { points } = decodeHeatmaps(heatmaps);
-  const cropPts = canonicalToCrop(points, theta, heatmaps.width, frame.size);
-  const recistCrop = recistFromKeypoints(cropPts);
+/** A square lesion-probability map covering the crop (the STN's sigmoid pseudo-mask), row-major. */
+export interface ProbabilityMap {
+  readonly data: ArrayLike<number>;
+  readonly size: number;
+}
+
+/**
+ * Decode one sample under its θ and crop frame: from `mask` when given (the mask read-out) and it holds a lesion,
+ * else from the heatmaps. Entropies are always the heatmaps'.
+ */
+export function decodeProposal(heatmaps: MapStack, theta: Theta, frame: CropFrame, mask?: ProbabilityMap): Decoded {
+  const fromMask = mask ? recistFromProbabilityMap(mask.data, mask.size, frame.size) : null;
+  const recistCrop = fromMask ?? recistFromKeypoints(canonicalToCrop(decodeHeatmaps(heatmaps).points, theta, heatmaps.width, frame.size));
   const recist = normalizeRecist(mapRecist(recistCrop, (p) => fromCrop(frame, p)));
   const e = heatmapEntropies(heatmaps);
   const entropies: [number, number, number, number] = [e[0], e[1], e[2], e[3]];
-  return { recistCrop, recist, entropies, entropy: (e[0] + e[1] + e[2] + e[3]) / 4 };
+  return { readout: fromMask ? 'mask' : 'heatmaps', recistCrop, recist, entropies, entropy: (e[0] + e[1] + e[2] + e[3]) / 4 };
 }

@@ -1,7 +1,7 @@
 /**
  * Incremental fine-tuning on a site's corrections (the labeling tool's "learn from the reader" step).
  *
- * Starts from the active model, trains a short joint phase (`trainCascade`, src/model/train.ts) on batches that mix
+ * Starts from the active model, trains a short phase (joint; the STN for mask read-out models) (`trainCascade`, src/model/train.ts) on batches that mix
  * the new corrections (each drawn with fresh augmentation and a fresh simulated rough box, `buildSample`) with a
  * replay sample of the original training distribution (synthetic lesions, `TrainingSource`), so old skills are not
  * forgotten. Then it validates on a FIXED held-out part of the site's corrections — chosen by a hash of the lesion
@@ -20,7 +20,7 @@ import { meanAxisErrors, type AxisErrors } from '../geometry/recist.ts';
 import type { Box, Recist } from '../geometry/types.ts';
 import { disposeCascade, type Cascade } from './cascade.ts';
 import { loadCheckpoint, type ModelCard } from './checkpoint.ts';
-import { resolveTrainConfig, type TrainConfig } from './config.ts';
+import { resolveTrainConfig, type PhaseKind, type TrainConfig } from './config.ts';
 import { cropInput, proposeFromCropsSync } from './measurer.ts';
 import { trainCascade, type ProgressEvent, type TrainResult } from './train.ts';
 
@@ -47,6 +47,9 @@ export type FineTuneProgress =
   | { readonly stage: 'validate-before' | 'validate-after' | 'load'; readonly elapsedS: number }
   | ({ readonly stage: 'train'; readonly elapsedS: number } & ProgressEvent);
 
+export type FineTunePhase = 'joint' | 'shn' | 'stn';
+const PHASE_KIND: Record<FineTunePhase, PhaseKind> = { joint: 'joint', shn: 'shn', stn: 'stn-lrp-first' };
+
 export interface FineTuneOptions {
   /** The model to start from (the active version's folder). It is loaded, never modified on disk. */
   readonly baseModelDir: string;
@@ -66,8 +69,12 @@ export interface FineTuneOptions {
   readonly learningRate?: number;
   readonly batch?: number;
   readonly microBatch?: number;
-  /** Which weights: 'joint' (all, default) or 'shn' (hourglass only, canonical crops from the true θ). */
-  readonly phase?: 'joint' | 'shn';
+  /**
+   * Which weights: 'joint' (all), 'shn' (hourglass only, canonical crops from the true θ) or 'stn' (the localization
+   * net, L_STN = 10·L_LRP + L_TPP). Default: 'stn' for models with the mask read-out (the proposal is the pseudo-mask),
+   * 'joint' otherwise.
+   */
+  readonly phase?: FineTunePhase;
   /** Promote when after ≤ before + tolerancePx (default 0: not worse). */
   readonly tolerancePx?: number;
   /** Fewer validation lesions than this → never promoted (default 1). */
@@ -184,13 +191,14 @@ export async function fineTune(o: FineTuneOptions): Promise<FineTuneResult> {
   try {
     progress({ stage: 'validate-before', elapsedS: elapsed() });
     const metricsBefore = evaluateOnItems(cascade, o.validation);
+    const phase: FineTunePhase = o.phase ?? (cascade.config.readout === 'mask' ? 'stn' : 'joint');
     const batch = o.batch ?? 8;
     const plan: TrainConfig = resolveTrainConfig({
       optimizer: { kind: 'adam', momentum: 0.9, learningRate: o.learningRate ?? 1e-4 },
       batch,
       microBatch: Math.min(o.microBatch ?? batch, batch),
       evalEvery: 1e9, // no plateau schedule: a fixed short budget
-      phases: [{ kind: o.phase ?? 'joint', maxSteps: o.steps ?? (o.minutes === undefined ? 30 : 1e9), ...(o.minutes !== undefined ? { maxSeconds: o.minutes * 60 } : {}) }],
+      phases: [{ kind: PHASE_KIND[phase], maxSteps: o.steps ?? (o.minutes === undefined ? 30 : 1e9), ...(o.minutes !== undefined ? { maxSeconds: o.minutes * 60 } : {}) }],
       seed: o.seed,
     });
     const rng = createRng(o.seed);
@@ -220,7 +228,7 @@ export async function fineTune(o: FineTuneOptions): Promise<FineTuneResult> {
         replay: o.replay ? o.replay.describe() : null, replayFraction: o.replay ? (o.replayFraction ?? 0.5) : 0,
         base: baseCard.data,
       },
-      training: { ...(training ?? {}), kind: 'fine-tune', phase: o.phase ?? 'joint', plan, minutesBudget: o.minutes ?? null, stepsBudget: o.steps ?? null },
+      training: { ...(training ?? {}), kind: 'fine-tune', phase, plan, minutesBudget: o.minutes ?? null, stepsBudget: o.steps ?? null },
       metrics: {
         validation: { ...metricsAfter, data: 'fixed held-out split of the site corrections (lesion-id hash), readers\' boxes or id-seeded rough boxes' },
         validationBefore: metricsBefore,

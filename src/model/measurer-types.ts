@@ -4,6 +4,8 @@ import type { CtSlice } from '../data/types.ts';
 /** What the cascade proposes for one rough box. All coordinates in the original slice's pixels. */
 export interface Proposal {
   readonly recist: Recist;
+  /** Which output the marks come from: the SHN heatmaps, the STN's pseudo-mask (ModelConfig.readout), or the classical fallback. */
+  readonly readout: 'heatmaps' | 'mask' | 'classical';
   /** Mean normalized Shannon entropy of the 4 heatmaps, in [0, 1] (higher = less certain). */
   readonly entropy: number;
   /** Per-keypoint entropy, order long-left, long-right, short-top, short-bottom. */

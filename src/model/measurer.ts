@@ -32,25 +32,38 @@ export function cropInput(slice: CtSlice, box: Box): { input: Float32Array; fram
 
 type Crop = { readonly input: Float32Array; readonly frame: CropFrame };
 
-/** The cascade's θ and last-stack heatmaps for a batch of crops, still on the device. */
-function runOnCrops(cascade: Cascade, crops: readonly Crop[]): { theta: tf.Tensor2D; heatmaps: tf.Tensor4D } {
+/** The cascade's θ, last-stack heatmaps and (mask read-out) pseudo-mask probabilities for a batch of crops, still on the device. */
+function runOnCrops(cascade: Cascade, crops: readonly Crop[]): { theta: tf.Tensor2D; heatmaps: tf.Tensor4D; mask: tf.Tensor4D | null } {
   const n = crops.length;
   const size = CROP_SIZE;
   const batch = new Float32Array(n * size * size);
   crops.forEach((c, i) => batch.set(c.input, i * size * size));
-  return tf.tidy(() => {
-    const out = forwardCascade(cascade, tf.tensor4d(batch, [n, size, size, 1]), { training: false });
-    return { theta: out.theta, heatmaps: out.heatmaps[out.heatmaps.length - 1] };
-  });
+  const input = tf.tensor4d(batch, [n, size, size, 1]);
+  const out = forwardCascade(cascade, input, { training: false });
+  const heatmaps = out.heatmaps[out.heatmaps.length - 1];
+  const mask = cascade.config.readout === 'mask' && out.maskLogits ? (tf.sigmoid(out.maskLogits) as tf.Tensor4D) : null;
+  tf.dispose([input, out.thetaUsed, out.canonical, ...out.heatmaps.slice(0, -1), ...(out.maskLogits ? [out.maskLogits] : [])]);
+  return { theta: out.theta, heatmaps, mask };
 }
 
-function decodeAll(crops: readonly Crop[], thetas: Float32Array, maps: Float32Array, hmSize: number, modelVersion: string, backend: string, ms: number): Proposal[] {
-  const per = hmSize * hmSize * 4;
+interface Outputs {
+  readonly thetas: Float32Array;
+  readonly maps: Float32Array;
+  readonly hmSize: number;
+  /** Pseudo-mask probabilities [B, m, m, 1] (mask read-out) or null. */
+  readonly masks: Float32Array | null;
+  readonly maskSize: number;
+}
+
+function decodeAll(crops: readonly Crop[], o: Outputs, modelVersion: string, backend: string, ms: number): Proposal[] {
+  const per = o.hmSize * o.hmSize * 4;
+  const perMask = o.maskSize * o.maskSize;
   return crops.map((c, i) => {
-    const theta: Theta = { tx: thetas[i * 4], ty: thetas[i * 4 + 1], alpha: thetas[i * 4 + 2], s: thetas[i * 4 + 3] };
-    const heatmaps = nhwcToMapStack(maps.subarray(i * per, (i + 1) * per), hmSize, 4);
-    const d = decodeProposal(heatmaps, theta, c.frame);
-    return { recist: d.recist, entropy: d.entropy, entropies: d.entropies, heatmaps, theta, crop: c.frame, modelVersion, backend, ms };
+    const theta: Theta = { tx: o.thetas[i * 4], ty: o.thetas[i * 4 + 1], alpha: o.thetas[i * 4 + 2], s: o.thetas[i * 4 + 3] };
+    const heatmaps = nhwcToMapStack(o.maps.subarray(i * per, (i + 1) * per), o.hmSize, 4);
+    const mask = o.masks ? { data: o.masks.subarray(i * perMask, (i + 1) * perMask), size: o.maskSize } : undefined;
+    const d = decodeProposal(heatmaps, theta, c.frame, mask);
+    return { recist: d.recist, readout: d.readout, entropy: d.entropy, entropies: d.entropies, heatmaps, theta, crop: c.frame, modelVersion, backend, ms };
   });
 }
 
@@ -60,20 +73,25 @@ function decodeAll(crops: readonly Crop[], thetas: Float32Array, maps: Float32Ar
  */
 export async function proposeFromCrops(cascade: Cascade, crops: readonly Crop[], modelVersion: string, backend: string): Promise<Proposal[]> {
   const t0 = performance.now();
-  const { theta, heatmaps } = runOnCrops(cascade, crops);
-  const [thetas, maps] = await Promise.all([theta.data() as Promise<Float32Array>, heatmaps.data() as Promise<Float32Array>]);
-  tf.dispose([theta, heatmaps]);
-  return decodeAll(crops, thetas, maps, heatmaps.shape[1], modelVersion, backend, (performance.now() - t0) / Math.max(1, crops.length));
+  const { theta, heatmaps, mask } = runOnCrops(cascade, crops);
+  const [thetas, maps, masks] = await Promise.all([
+    theta.data() as Promise<Float32Array>, heatmaps.data() as Promise<Float32Array>, mask ? (mask.data() as Promise<Float32Array>) : null,
+  ]);
+  tf.dispose([theta, heatmaps, ...(mask ? [mask] : [])]);
+  const outputs = { thetas, maps, hmSize: heatmaps.shape[1], masks, maskSize: mask?.shape[1] ?? 0 };
+  return decodeAll(crops, outputs, modelVersion, backend, (performance.now() - t0) / Math.max(1, crops.length));
 }
 
 /** Synchronous variant for CPU backends (wasm, cpu, tensorflow) where a blocking read-back is cheap. */
 export function proposeFromCropsSync(cascade: Cascade, crops: readonly Crop[], modelVersion: string, backend: string): Proposal[] {
   const t0 = performance.now();
-  const { theta, heatmaps } = runOnCrops(cascade, crops);
-  const thetas = theta.dataSync() as Float32Array;
-  const maps = heatmaps.dataSync() as Float32Array;
-  tf.dispose([theta, heatmaps]);
-  return decodeAll(crops, thetas, maps, heatmaps.shape[1], modelVersion, backend, (performance.now() - t0) / Math.max(1, crops.length));
+  const { theta, heatmaps, mask } = runOnCrops(cascade, crops);
+  const outputs = {
+    thetas: theta.dataSync() as Float32Array, maps: heatmaps.dataSync() as Float32Array, hmSize: heatmaps.shape[1],
+    masks: mask ? (mask.dataSync() as Float32Array) : null, maskSize: mask?.shape[1] ?? 0,
+  };
+  tf.dispose([theta, heatmaps, ...(mask ? [mask] : [])]);
+  return decodeAll(crops, outputs, modelVersion, backend, (performance.now() - t0) / Math.max(1, crops.length));
 }
 
 /** A Measurer over an already loaded cascade (used by fine-tuning and evaluation as well). */

@@ -40,6 +40,8 @@ export interface RunTrainingOptions {
   readonly phases?: readonly string[];
   /** Generate training samples in this many worker threads (0: in the main thread). */
   readonly workers?: number;
+  /** Validation evaluations (every 25 steps) without improvement before the learning rate is divided by 10 (default 6). */
+  readonly patience?: number;
   readonly log?: (line: string) => void;
 }
 
@@ -87,7 +89,7 @@ export async function runTraining(o: RunTrainingOptions): Promise<ModelCard> {
     microBatch: Math.min(o.microBatch, o.batch),
     evalEvery: 25,
     // Short CPU budgets and a small validation set: wait 6 evaluations before calling a plateau.
-    lrDecay: { factor: 10, patience: 6, times: 2 },
+    lrDecay: { factor: 10, patience: o.patience ?? 6, times: 2 },
     seed: o.seed,
   }, o.phases);
   const rng = createRng(o.seed);

@@ -91,14 +91,14 @@ function makeOptimizer(plan: TrainConfig, lr: number): tf.Optimizer {
   return plan.optimizer.kind === 'adam' ? tf.train.adam(lr) : tf.train.momentum(lr, plan.optimizer.momentum);
 }
 
-/** Mean validation loss of a phase over fixed validation samples (no jitter, inference mode). */
-export async function validationLoss(c: Cascade, phase: PhaseName, val: readonly Sample[], microBatch: number): Promise<{ loss: number; parts: Record<string, number> }> {
+/** Mean validation loss of a phase (with the STN weighting being trained) over fixed validation samples (no jitter, inference mode). */
+export async function validationLoss(c: Cascade, phase: PhaseName, val: readonly Sample[], microBatch: number, stnPhase: StnPhase = 'tpp-first'): Promise<{ loss: number; parts: Record<string, number> }> {
   const sums: Record<string, number> = {};
   for (const chunk of microBatches(val, microBatch)) {
     const b = samplesToBatch(chunk);
     const theta = phase === 'shn' && c.stn ? b.theta : null;
     const scalars = tf.tidy(() => {
-      const { total, parts } = phaseLoss(c, phase, b, 'tpp-first', theta, false);
+      const { total, parts } = phaseLoss(c, phase, b, stnPhase, theta, false);
       return { total, ...parts };
     });
     const values = await readScalars(scalars);
@@ -148,7 +148,7 @@ export async function trainCascade(
       let note: string | undefined;
       let stop = false;
       if (step % plan.evalEvery === 0) {
-        lastVal = (await validationLoss(c, phase, val, plan.microBatch)).loss;
+        lastVal = (await validationLoss(c, phase, val, plan.microBatch, stnPhase)).loss;
         if (lastVal < best * 0.995) {
           best = lastVal;
           sinceBest = 0;

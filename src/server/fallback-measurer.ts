@@ -21,7 +21,7 @@ export function fallbackMeasurer(): Measurer {
     let theta = { tx: 0, ty: 0, alpha: 0, s: 1 };
     try { theta = thetaFromRecist(mapRecist(recist, (p) => toCrop(frame, p)), CROP_SIZE); } catch { /* degenerate mark */ }
     return {
-      recist, entropy: 1, entropies: [1, 1, 1, 1],
+      recist, readout: 'classical', entropy: 1, entropies: [1, 1, 1, 1],
       heatmaps: { width: HEATMAP_SIZE, height: HEATMAP_SIZE, channels: 4, data: new Float32Array(4 * HEATMAP_SIZE * HEATMAP_SIZE) },
       theta, crop: frame, modelVersion: FALLBACK_VERSION, backend: 'cpu', ms: performance.now() - t0,
     };

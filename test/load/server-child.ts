@@ -23,7 +23,7 @@ function fakeMeasurer(): Measurer {
     async measure(_slice, box) {
       const cx = (box.x1 + box.x2) / 2, cy = (box.y1 + box.y2) / 2, w = box.x2 - box.x1, h = box.y2 - box.y1, side = Math.max(w, h);
       return {
-        recist: { long: [{ x: cx - w / 3, y: cy }, { x: cx + w / 3, y: cy }], short: [{ x: cx, y: cy - h / 4 }, { x: cx, y: cy + h / 4 }] },
+        recist: { long: [{ x: cx - w / 3, y: cy }, { x: cx + w / 3, y: cy }], short: [{ x: cx, y: cy - h / 4 }, { x: cx, y: cy + h / 4 }] }, readout: 'heatmaps',
         entropy: 0.5, entropies: [0.5, 0.5, 0.5, 0.5], heatmaps: { width: 64, height: 64, channels: 4, data: new Float32Array(4 * 64 * 64) },
         theta: { tx: 0, ty: 0, alpha: 0, s: 0.5 }, crop: { x0: cx + 0.5 - side / 2, y0: cy + 0.5 - side / 2, side, size: 128 },
         modelVersion: 'fake-child', backend: 'cpu', ms: 0,

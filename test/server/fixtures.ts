@@ -33,7 +33,7 @@ export function fakeMeasurer(version = 'fake-1'): Measurer & { calls: number } {
       const heat = new Float32Array(4 * 64 * 64);
       for (let c = 0; c < 4; c++) heat[c * 4096 + 32 * 64 + 16 + c * 8] = 1;
       return {
-        recist: { long: [{ x: cx - w / 3, y: cy }, { x: cx + w / 3, y: cy }], short: [{ x: cx, y: cy - h / 4 }, { x: cx, y: cy + h / 4 }] },
+        recist: { long: [{ x: cx - w / 3, y: cy }, { x: cx + w / 3, y: cy }], short: [{ x: cx, y: cy - h / 4 }, { x: cx, y: cy + h / 4 }] }, readout: 'heatmaps',
         entropy: 0.3, entropies: [0.2, 0.3, 0.3, 0.4], heatmaps: { width: 64, height: 64, channels: 4, data: heat },
         theta: { tx: 0, ty: 0, alpha: 0, s: 0.6 }, crop: { x0: cx + 0.5 - side / 2, y0: cy + 0.5 - side / 2, side, size: 128 },
         modelVersion: version, backend: 'cpu', ms: 1,

@@ -19,6 +19,7 @@ interface TrainOpts {
   backend: string;
   val: string;
   phases?: string;
+  patience: string;
 }
 
 export function register(program: Command): void {
@@ -40,8 +41,11 @@ export function register(program: Command): void {
     .option('--val <n>', 'fixed validation samples (never trained on)', '48')
     .option('--resume', 'continue from the model in --out', false)
     .option('--phases <list>', 'only these phases, e.g. joint (with --resume: continue joint training)')
+    .option('--patience <n>', 'validation checks (every 25 steps) without improvement before lr ÷ 10; the phase ends at the third plateau', '6')
     .option('--backend <name>', 'tensorflow | webgpu | wasm | cpu | auto', process.env.RECIST_BACKEND ?? 'auto')
     .action(async (opts: TrainOpts) => {
+      const patience = Number(opts.patience);
+      if (!Number.isInteger(patience) || patience < 1) throw new Error(`--patience ${opts.patience}: expected a positive integer`);
       const { runTraining } = await import('../../model/train-run.ts');
       for (const d of opts.data) if (!existsSync(resolve(d, 'DL_info.csv'))) throw new Error(`--data ${d}: no DL_info.csv there (expected a DeepLesion-layout folder)`);
       await runTraining({
@@ -60,6 +64,7 @@ export function register(program: Command): void {
         valCount: Number(opts.val),
         resume: opts.resume,
         phases: opts.phases?.split(',').map((p) => p.trim()).filter(Boolean),
+        patience,
         backend: opts.backend,
         command: `recist train ${process.argv.slice(3).join(' ')}`,
       });

@@ -1,0 +1,49 @@
+/**
+ * RECIST read out of a predicted lesion probability map (the STN's LRP pseudo-mask, paper Sect. 2.1), measured the
+ * way a reader measures a segmented lesion: the map is bilinearly upsampled to the crop's resolution, thresholded,
+ * the central connected component kept with its holes filled, then `recistFromMask` (longest diameter, longest
+ * perpendicular chord). The map covers the crop with pixel centres aligned as in `resizePixelAffine`
+ * (align_corners = false): map pixel u ↔ crop pixel (u + 0.5)·(crop / map) − 0.5.
+ */
+import { recistFromMask } from './measure-mask.ts';
+import { fillHoles, pickComponent } from './morphology.ts';
+import type { Recist } from './types.ts';
+import { assertPositiveInt } from './validate.ts';
+
+/** Bilinear upsampling of a square map (align_corners = false, edge-clamped). */
+export function upsampleBilinear(map: ArrayLike<number>, from: number, to: number): Float32Array {
+  assertPositiveInt(from, 'map size');
+  assertPositiveInt(to, 'target size');
+  if (map.length !== from * from) throw new Error(`map length=${map.length} does not match ${from}×${from}`);
+  const out = new Float32Array(to * to);
+  const r = from / to;
+  const coord = (X: number): [number, number, number] => {
+    const u = Math.min(from - 1, Math.max(0, (X + 0.5) * r - 0.5));
+    const u0 = Math.floor(u);
+    return [u0, Math.min(from - 1, u0 + 1), u - u0];
+  };
+  for (let Y = 0; Y < to; Y++) {
+    const [y0, y1, fy] = coord(Y);
+    for (let X = 0; X < to; X++) {
+      const [x0, x1, fx] = coord(X);
+      const top = map[y0 * from + x0] * (1 - fx) + map[y0 * from + x1] * fx;
+      const bottom = map[y1 * from + x0] * (1 - fx) + map[y1 * from + x1] * fx;
+      out[Y * to + X] = top * (1 - fy) + bottom * fy;
+    }
+  }
+  return out;
+}
+
+/**
+ * Marks in crop pixels from a lesion probability map (values in [0, 1]) covering a `cropSize`² crop, or null when
+ * no component above `threshold` reaches the crop's central half (the rough box keeps the lesion near the centre).
+ */
+export function recistFromProbabilityMap(prob: ArrayLike<number>, mapSize: number, cropSize: number, threshold = 0.5): Recist | null {
+  if (!(threshold > 0 && threshold < 1)) throw new Error(`mask read-out threshold=${threshold}, expected a number in (0, 1)`);
+  const up = upsampleBilinear(prob, mapSize, cropSize);
+  const bin = new Uint8Array(cropSize * cropSize);
+  for (let i = 0; i < bin.length; i++) bin[i] = up[i] >= threshold ? 1 : 0;
+  const c = (cropSize - 1) / 2;
+  const comp = pickComponent(bin, cropSize, cropSize, c, c, cropSize, cropSize);
+  return comp ? recistFromMask(fillHoles(comp, cropSize, cropSize), cropSize, cropSize) : null;
+}

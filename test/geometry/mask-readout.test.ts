@@ -1,0 +1,53 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { resizePixelAffine, applyAffine } from '../../src/geometry/affine.ts';
+import { pseudoMask } from '../../src/geometry/mask.ts';
+import { recistFromProbabilityMap, upsampleBilinear } from '../../src/geometry/mask-readout.ts';
+import { axisLengthsPx, mapRecist, segmentLocationDistance } from '../../src/geometry/recist.ts';
+import { recistArb } from './arbitraries.ts';
+
+test('upsampleBilinear: constants stay constant; a ramp is sampled at aligned pixel centres (align_corners = false)', () => {
+  const flat = upsampleBilinear(new Float32Array(16).fill(0.7), 4, 16);
+  assert.ok(flat.every((v) => Math.abs(v - 0.7) < 1e-6));
+  const ramp = new Float32Array(32 * 32).map((_, i) => i % 32); // value = column index u
+  const up = upsampleBilinear(ramp, 32, 128);
+  // crop pixel X sits at map coordinate u = (X + 0.5) / 4 − 0.5 (clamped at the edges)
+  for (const X of [0, 1, 2, 10, 63, 64, 100, 125, 126, 127]) {
+    const u = Math.min(31, Math.max(0, (X + 0.5) / 4 - 0.5));
+    assert.ok(Math.abs(up[50 * 128 + X] - u) < 1e-5, `X=${X}: ${up[50 * 128 + X]} vs ${u}`);
+  }
+  assert.throws(() => upsampleBilinear(new Float32Array(10), 4, 8), /map length=10 does not match 4×4/);
+});
+
+test('mask read-out: the 32² pseudo-mask of a crop-space mark gives that mark back within two mask pixels', () => {
+  const to32 = resizePixelAffine(128, 32);
+  fc.assert(fc.property(recistArb({ center: [52, 76], long: [40, 90] }), (r) => {
+    const mask = pseudoMask(mapRecist(r, (p) => applyAffine(to32, p)), 32);
+    const got = recistFromProbabilityMap(mask, 32, 128);
+    if (!got) return false;
+    const a = axisLengthsPx(got), b = axisLengthsPx(r);
+    // one mask pixel = 4 crop pixels: the rasterized ellipse loses up to ~1.5 of them at the tips of a thin mark
+    const lengthsOk = Math.abs(a.long - b.long) < 8 && Math.abs(a.short - b.short) < 8;
+    // a near-circle's long axis may point anywhere: locations are only defined for elongated marks
+    const elongated = b.short / b.long < 0.8;
+    return lengthsOk && (!elongated || (segmentLocationDistance(got.long, r.long) < 8 && segmentLocationDistance(got.short, r.short) < 8));
+  }), { numRuns: 200 });
+});
+
+test('mask read-out: keeps the central component, null when nothing is near the centre, threshold checked', () => {
+  const m = new Float32Array(32 * 32);
+  const disc = (cx: number, cy: number, rad: number) => {
+    for (let y = 0; y < 32; y++) for (let x = 0; x < 32; x++) if ((x - cx) ** 2 + (y - cy) ** 2 <= rad * rad) m[y * 32 + x] = 0.9;
+  };
+  disc(2, 2, 2); // a corner blob (another organ) …
+  assert.equal(recistFromProbabilityMap(m, 32, 128), null, 'a blob outside the central half is not the lesion');
+  disc(16, 15, 6); // … and the lesion in the middle
+  const r = recistFromProbabilityMap(m, 32, 128);
+  assert.ok(r);
+  const mid = { x: (r.long[0].x + r.long[1].x) / 2, y: (r.long[0].y + r.long[1].y) / 2 };
+  assert.ok(Math.hypot(mid.x - (16 * 4 + 1.5), mid.y - (15 * 4 + 1.5)) < 3, `centre ${JSON.stringify(mid)}`);
+  assert.ok(Math.abs(axisLengthsPx(r).long - 13 * 4) < 6, `long ${axisLengthsPx(r).long}`);
+  assert.equal(recistFromProbabilityMap(new Float32Array(1024), 32, 128), null);
+  assert.throws(() => recistFromProbabilityMap(m, 32, 128, 1), /threshold=1/);
+});
