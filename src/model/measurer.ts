@@ -14,6 +14,7 @@ import { REPO_ROOT } from '../data/paths.ts';
 import { initBackend, type BackendName } from './backend/index.ts';
 import { forwardCascade, type Cascade } from './cascade.ts';
 import { loadCheckpoint, type ModelCard } from './checkpoint.ts';
+import type { Readout } from './config.ts';
 import { decodeProposal, nhwcToMapStack } from './decode.ts';
 import type { Measurer, Proposal } from './measurer-types.ts';
 
@@ -115,9 +116,9 @@ export function measurerFromCascade(cascade: Cascade, card: Pick<ModelCard, 'ver
 }
 
 /** Load a model folder (default: the shipped `models/default`) on the best available backend. */
-export async function createMeasurer(opts: { modelDir?: string; backend?: BackendName | 'auto' } = {}): Promise<Measurer & { card: ModelCard }> {
+export async function createMeasurer(opts: { modelDir?: string; backend?: BackendName | 'auto'; readout?: Readout } = {}): Promise<Measurer & { card: ModelCard }> {
   const backend = await initBackend(opts.backend ?? ((process.env.RECIST_BACKEND as BackendName | undefined) ?? 'auto'));
   const dir = resolve(opts.modelDir ?? process.env.RECIST_MODEL ?? DEFAULT_MODEL_DIR);
-  const { cascade, card } = await loadCheckpoint(dir);
+  const { cascade, card } = await loadCheckpoint(dir, { readout: opts.readout });
   return { ...measurerFromCascade(cascade, card, backend.name), card };
 }

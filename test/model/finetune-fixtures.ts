@@ -1,14 +1,14 @@
 /** Test doubles for fine-tuning: a random tiny model folder and ellipse lesions with known RECIST marks. */
 import { buildCascade } from '../../src/model/cascade.ts';
 import { saveCheckpoint } from '../../src/model/checkpoint.ts';
-import { resolveConfig } from '../../src/model/config.ts';
+import { resolveConfig, type Readout } from '../../src/model/config.ts';
 import type { CtSlice } from '../../src/data/types.ts';
 import { createRng } from '../../src/geometry/random.ts';
 import { mapRecist, recistCenter } from '../../src/geometry/recist.ts';
 import type { Recist } from '../../src/geometry/types.ts';
 
-export async function saveTinyModel(dir: string, version = 'tiny-test'): Promise<void> {
-  const config = resolveConfig({ preset: 'tiny' });
+export async function saveTinyModel(dir: string, version = 'tiny-test', readout?: Readout): Promise<void> {
+  const config = resolveConfig({ preset: 'tiny', ...(readout ? { readout } : {}) });
   const c = buildCascade(config, { seed: 7 });
   await saveCheckpoint(c, {
     format: 'recist-cascade/1', version, preset: 'tiny', ablation: 'full', config, createdAt: new Date().toISOString(), backend: 'test',

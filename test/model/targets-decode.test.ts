@@ -40,6 +40,27 @@ test('perfect heatmaps under the true θ decode back to the true marks in slice 
   }
 });
 
+test('mask read-out: the perfect pseudo-mask (the LRP target) decodes to the true marks in slice pixels, within the mask grid', () => {
+  for (let seed = 0; seed < 20; seed++) {
+    const { slice, recist, rng } = ellipseSlice(seed);
+    const s = buildSample(slice, recist, rng, { augment: false });
+    const d = decodeProposal(s.heatmaps, s.theta, s.frame, { data: s.mask32, size: 32 });
+    assert.equal(d.readout, 'mask');
+    // one mask pixel = 4 crop pixels = 4·side/128 slice pixels
+    const tol = 2.2 * 4 * (s.frame.side / s.frame.size);
+    const ratio = Math.hypot(recist.short[1].x - recist.short[0].x, recist.short[1].y - recist.short[0].y)
+      / Math.hypot(recist.long[1].x - recist.long[0].x, recist.long[1].y - recist.long[0].y);
+    const dist = segmentLocationDistance(d.recist.long, recist.long);
+    if (ratio < 0.8) assert.ok(dist < tol, `seed ${seed}: long off by ${dist.toFixed(2)} (tolerance ${tol.toFixed(2)})`);
+  }
+  // an empty mask falls back to the heatmaps
+  const { slice, recist, rng } = ellipseSlice(0);
+  const s = buildSample(slice, recist, rng, { augment: false });
+  const d = decodeProposal(s.heatmaps, s.theta, s.frame, { data: new Float32Array(1024), size: 32 });
+  assert.equal(d.readout, 'heatmaps');
+  assert.ok(segmentLocationDistance(d.recist.long, recist.long) < 0.1);
+});
+
 test('in-graph heatmap targets equal the geometry module\'s canonical keypoints, for the true and a perturbed θ', () => {
   const samples = [0, 1, 2, 3].map((seed) => { const e = ellipseSlice(seed); return buildSample(e.slice, e.recist, e.rng, { augment: true }); });
   const b = samplesToBatch(samples);

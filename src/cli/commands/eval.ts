@@ -14,6 +14,7 @@ import { boxCrossMethod, classicalMethod, measurerMethod, type Method } from '..
 import { headlineMarkdown, writeReport } from '../../eval/report.ts';
 import { renderMarkdown } from '../../eval/reader-table.ts';
 import { evaluateFolder, type EvalResult } from '../../eval/run.ts';
+import { READOUTS, type Readout } from '../../model/config.ts';
 
 export interface EvalCliOptions {
   readonly data: string;
@@ -28,6 +29,8 @@ export interface EvalCliOptions {
   readonly ablation?: string;
   readonly ablationPreset?: string;
   readonly ablationMinutes?: number;
+  /** Evaluate each --model with each of these read-outs (default: the model's own). */
+  readonly readouts?: readonly Readout[];
 }
 
 /** Table 1's ablation rows, in the paper's order. */
@@ -70,7 +73,7 @@ export function parseSeeds(text: string): number[] {
 
 export interface EvalFlags {
   data?: string; model?: string[]; seeds?: string; out?: string; baselines?: boolean; readers?: string; backend?: string; quiet?: boolean;
-  ablation?: string; ablationPreset?: string; ablationMinutes?: string;
+  ablation?: string; ablationPreset?: string; ablationMinutes?: string; readouts?: string;
 }
 
 export function parseEvalOptions(o: EvalFlags): EvalCliOptions {
@@ -82,9 +85,13 @@ export function parseEvalOptions(o: EvalFlags): EvalCliOptions {
   if (models.length === 0 && !baselines && !o.ablation) throw new Error('nothing to evaluate: give --model DIR, --ablation DIR and/or --baselines');
   const ablationMinutes = Number(o.ablationMinutes ?? '5');
   if (!(ablationMinutes > 0)) throw new Error(`--ablation-minutes ${o.ablationMinutes}: expected a positive number`);
+  const readouts = o.readouts?.split(',').map((r) => r.trim()).filter(Boolean);
+  const bad = readouts?.find((r) => !READOUTS.includes(r as Readout));
+  if (bad !== undefined) throw new Error(`--readouts ${o.readouts}: "${bad}" is not one of ${READOUTS.join(', ')}`);
   const stamp = new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
   return {
     data, models, baselines,
+    ...(readouts?.length ? { readouts: readouts as Readout[] } : {}),
     seeds: parseSeeds(o.seeds ?? '0'),
     out: resolve(o.out ?? `${REPO_ROOT}/reports/eval-${basename(data)}-${stamp}`),
     readers: o.readers ? resolve(o.readers) : undefined,
@@ -109,14 +116,17 @@ export async function buildMethods(opts: EvalCliOptions): Promise<BuiltMethods> 
   const ablationDirs = opts.ablation
     ? await ensureAblationModels(opts.ablation, opts.ablationPreset ?? 'default', opts.ablationMinutes ?? 5, (s) => process.stderr.write(`${s}\n`))
     : [];
+  const readouts: (Readout | undefined)[] = opts.readouts?.length ? [...opts.readouts] : [undefined];
   const named = [
-    ...opts.models.map((dir) => ({ dir, name: `model ${basename(dir)}` })),
-    ...ablationDirs.map((dir, i) => ({ dir, name: ABLATION_ROWS[i][1] })),
+    ...opts.models.flatMap((dir) => readouts.map((readout) => ({
+      dir, readout, name: `model ${basename(dir)}${readout && readouts.length > 1 ? ` (${readout})` : ''}`,
+    }))),
+    ...ablationDirs.map((dir, i) => ({ dir, readout: undefined, name: ABLATION_ROWS[i][1] })),
   ];
   if (named.length) {
     const { createMeasurer } = await import('../../model/measurer.ts');
-    for (const { dir, name: base } of named) {
-      const measurer = await createMeasurer({ modelDir: dir, backend: opts.backend as never });
+    for (const { dir, readout, name: base } of named) {
+      const measurer = await createMeasurer({ modelDir: dir, backend: opts.backend as never, readout });
       disposers.push(() => measurer.dispose());
       let name = base;
       while (methods.some((m) => m.name === name)) name += "'";
@@ -169,6 +179,7 @@ export function register(program: Command): void {
     .option('--ablation <dir>', "add Table 1's four configurations from DIR/{shn-only,stn-tpp,stn-tpp-lrp,full}, training missing ones")
     .option('--ablation-preset <name>', 'preset for ablation models that must be trained', 'default')
     .option('--ablation-minutes <m>', 'training budget per ablation model (same for all four)', '5')
+    .option('--readouts <list>', 'evaluate each --model with these read-outs, comma-separated: heatmaps, mask (default: the model\'s own)')
     .action(async (o: EvalFlags) => {
       await runEval(parseEvalOptions(o));
     });
