@@ -88,3 +88,30 @@ test('extra readers from readers.csv become table columns; methods are compared 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('eval --readouts heatmaps,mask: one row per read-out of the same model, the card says which; bad names refused', async (t) => {
+  const shared = requireSharedData(t);
+  if (!shared) return;
+  const { parseEvalOptions, buildMethods } = await import('../../src/cli/commands/eval.ts');
+  const { saveTinyModel } = await import('../model/finetune-fixtures.ts');
+  const tmp = mkdtempSync(join(tmpdir(), 'readouts-'));
+  try {
+    const model = join(tmp, 'tiny');
+    await saveTinyModel(model, 'tiny-readouts');
+    assert.throws(() => parseEvalOptions({ data: join(shared, DEV_SUBDIR), model: [model], readouts: 'mask,box' }), /--readouts mask,box: "box" is not one of heatmaps, mask/);
+    const opts = parseEvalOptions({ data: join(shared, DEV_SUBDIR), model: [model], readouts: 'heatmaps,mask', backend: 'cpu', out: join(tmp, 'out') });
+    const built = await buildMethods(opts);
+    try {
+      assert.deepEqual(built.methods.map((m) => m.name), ['model tiny (heatmaps)', 'model tiny (mask)']);
+      const cards = built.modelCards as Record<string, { config: { readout: string } }>;
+      assert.equal(cards['model tiny (heatmaps)'].config.readout, 'heatmaps');
+      assert.equal(cards['model tiny (mask)'].config.readout, 'mask');
+      const result = await evaluateFolder({ dir: opts.data, methods: built.methods.slice(), seeds: [0] });
+      for (const name of ['model tiny (heatmaps)', 'model tiny (mask)']) assert.equal(findSummary(result, name)?.n, 24, name);
+    } finally {
+      built.dispose();
+    }
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+});
