@@ -47,3 +47,18 @@ export function recistFromProbabilityMap(prob: ArrayLike<number>, mapSize: numbe
   const comp = pickComponent(bin, cropSize, cropSize, c, c, cropSize, cropSize);
   return comp ? recistFromMask(fillHoles(comp, cropSize, cropSize), cropSize, cropSize) : null;
 }
+
+/**
+ * Uncertainty of a lesion probability map: the mean binary entropy (bits) of its pixels, in [0, 1] — 0 for a crisp
+ * 0/1 mask, 1 when every pixel is 0.5. The rough-box protocol scales every lesion to about the same share of the crop,
+ * so the boundary (where the uncertainty lives) has about the same length in map pixels whatever the lesion's size.
+ */
+export function maskEntropy(prob: ArrayLike<number>): number {
+  if (prob.length === 0) throw new Error('maskEntropy: empty map');
+  let h = 0;
+  for (let i = 0; i < prob.length; i++) {
+    const p = Math.min(1, Math.max(0, prob[i]));
+    if (p > 0 && p < 1) h -= p * Math.log2(p) + (1 - p) * Math.log2(1 - p);
+  }
+  return h / prob.length;
+}

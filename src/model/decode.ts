@@ -5,7 +5,7 @@
  */
 import { fromCrop, type CropFrame } from '../geometry/crop.ts';
 import { decodeHeatmaps, heatmapEntropies } from '../geometry/heatmap.ts';
-import { recistFromProbabilityMap } from '../geometry/mask-readout.ts';
+import { maskEntropy, recistFromProbabilityMap } from '../geometry/mask-readout.ts';
 import { mapRecist, normalizeRecist } from '../geometry/recist.ts';
 import { canonicalToCrop, recistFromKeypoints } from '../geometry/theta.ts';
 import type { MapStack, Recist, Theta } from '../geometry/types.ts';
@@ -25,7 +25,9 @@ export interface Decoded {
   readonly recistCrop: Recist;
   /** Marks in original slice pixels (long = the longer axis). */
   readonly recist: Recist;
+  /** The 4 heatmaps' normalized entropies. */
   readonly entropies: [number, number, number, number];
+  /** Uncertainty of the read-out used: the mean heatmap entropy, or the pseudo-mask's (`maskEntropy`). */
   readonly entropy: number;
 }
 
@@ -37,7 +39,7 @@ export interface ProbabilityMap {
 
 /**
  * Decode one sample under its θ and crop frame: from `mask` when given (the mask read-out) and it holds a lesion,
- * else from the heatmaps. Entropies are always the heatmaps'.
+ * else from the heatmaps. `entropies` are always the heatmaps'; `entropy` belongs to the read-out used.
  */
 export function decodeProposal(heatmaps: MapStack, theta: Theta, frame: CropFrame, mask?: ProbabilityMap): Decoded {
   const fromMask = mask ? recistFromProbabilityMap(mask.data, mask.size, frame.size) : null;
@@ -45,5 +47,6 @@ export function decodeProposal(heatmaps: MapStack, theta: Theta, frame: CropFram
   const recist = normalizeRecist(mapRecist(recistCrop, (p) => fromCrop(frame, p)));
   const e = heatmapEntropies(heatmaps);
   const entropies: [number, number, number, number] = [e[0], e[1], e[2], e[3]];
-  return { readout: fromMask ? 'mask' : 'heatmaps', recistCrop, recist, entropies, entropy: (e[0] + e[1] + e[2] + e[3]) / 4 };
+  const entropy = fromMask && mask ? maskEntropy(mask.data) : (e[0] + e[1] + e[2] + e[3]) / 4;
+  return { readout: fromMask ? 'mask' : 'heatmaps', recistCrop, recist, entropies, entropy };
 }

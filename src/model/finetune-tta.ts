@@ -46,15 +46,17 @@ export function ttaProposals(
   for (const c of crops) {
     const batch = new Float32Array(K * S * S);
     transforms.forEach((t, k) => batch.set(transformCrop(c.input, S, t), k * S * S));
-    const { thetas, maps, hm } = tf.tidy(() => {
+    const { thetas, maps, hm, masks, ms } = tf.tidy(() => {
       const o = forwardCascade(cascade, tf.tensor4d(batch, [K, S, S, 1]), { training: false });
       const last = o.heatmaps[o.heatmaps.length - 1];
-      return { thetas: o.theta.dataSync(), maps: last.dataSync(), hm: last.shape[1] };
+      const mask = cascade.config.readout === 'mask' && o.maskLogits ? tf.sigmoid(o.maskLogits) : null;
+      return { thetas: o.theta.dataSync(), maps: last.dataSync(), hm: last.shape[1], masks: mask ? mask.dataSync() : new Float32Array(0), ms: mask?.shape[1] ?? 0 };
     });
     const per = hm * hm * 4;
     out.push(transforms.map((t, k) => {
       const theta = { tx: thetas[k * 4], ty: thetas[k * 4 + 1], alpha: thetas[k * 4 + 2], s: thetas[k * 4 + 3] };
-      const d = decodeProposal(nhwcToMapStack(maps.subarray(k * per, (k + 1) * per), hm, 4), theta, c.frame);
+      const mask = masks.length ? { data: masks.subarray(k * ms * ms, (k + 1) * ms * ms), size: ms } : undefined;
+      const d = decodeProposal(nhwcToMapStack(maps.subarray(k * per, (k + 1) * per), hm, 4), theta, c.frame, mask);
       return normalizeRecist(mapRecist(d.recistCrop, (p) => fromCrop(c.frame, t.inverse(p, S))));
     }));
   }

@@ -6,7 +6,10 @@ export interface Proposal {
   readonly recist: Recist;
   /** Which output the marks come from: the SHN heatmaps, the STN's pseudo-mask (ModelConfig.readout), or the classical fallback. */
   readonly readout: 'heatmaps' | 'mask' | 'classical';
-  /** Mean normalized Shannon entropy of the 4 heatmaps, in [0, 1] (higher = less certain). */
+  /**
+   * Uncertainty in [0, 1] (higher = less certain) of the output the marks come from: the mean normalized Shannon
+   * entropy of the 4 heatmaps, or for the mask read-out the pseudo-mask's mean binary entropy. Active learning ranks by it.
+   */
   readonly entropy: number;
   /** Per-keypoint entropy, order long-left, long-right, short-top, short-bottom. */
   readonly entropies: readonly [number, number, number, number];

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { resizePixelAffine, applyAffine } from '../../src/geometry/affine.ts';
 import { pseudoMask } from '../../src/geometry/mask.ts';
-import { recistFromProbabilityMap, upsampleBilinear } from '../../src/geometry/mask-readout.ts';
+import { maskEntropy, recistFromProbabilityMap, upsampleBilinear } from '../../src/geometry/mask-readout.ts';
 import { axisLengthsPx, mapRecist, segmentLocationDistance } from '../../src/geometry/recist.ts';
 import { recistArb } from './arbitraries.ts';
 
@@ -50,4 +50,13 @@ test('mask read-out: keeps the central component, null when nothing is near the 
   assert.ok(Math.abs(axisLengthsPx(r).long - 13 * 4) < 6, `long ${axisLengthsPx(r).long}`);
   assert.equal(recistFromProbabilityMap(new Float32Array(1024), 32, 128), null);
   assert.throws(() => recistFromProbabilityMap(m, 32, 128, 1), /threshold=1/);
+});
+
+test('maskEntropy: 0 for a crisp mask, 1 for all-0.5, in between otherwise; clamps out-of-range values', () => {
+  assert.equal(maskEntropy(new Float32Array([0, 1, 1, 0])), 0);
+  assert.ok(Math.abs(maskEntropy(new Float32Array(16).fill(0.5)) - 1) < 1e-9);
+  const soft = maskEntropy(new Float32Array([0.1, 0.9, 0.2, 0.8]));
+  assert.ok(soft > 0.5 && soft < 0.8, String(soft));
+  assert.equal(maskEntropy(new Float32Array([-0.2, 1.3])), 0);
+  assert.throws(() => maskEntropy(new Float32Array(0)), /empty map/);
 });
