@@ -15,7 +15,7 @@ import type { Measurer, Proposal } from '../model/measurer-types.ts';
 
 export const BOX_COLUMNS = ['image', 'x1', 'y1', 'x2', 'y2'] as const;
 export const PRED_COLUMNS = [
-  'long_x1', 'long_y1', 'long_x2', 'long_y2', 'short_x1', 'short_y1', 'short_x2', 'short_y2', 'long_px', 'short_px', 'entropy',
+  'long_x1', 'long_y1', 'long_x2', 'long_y2', 'short_x1', 'short_y1', 'short_x2', 'short_y2', 'long_px', 'short_px', 'entropy', 'readout',
 ] as const;
 
 export interface BoxRow {
@@ -51,7 +51,7 @@ export function proposalColumns(p: Proposal): Record<(typeof PRED_COLUMNS)[numbe
   return {
     long_x1: f(long[0].x), long_y1: f(long[0].y), long_x2: f(long[1].x), long_y2: f(long[1].y),
     short_x1: f(short[0].x), short_y1: f(short[0].y), short_x2: f(short[1].x), short_y2: f(short[1].y),
-    long_px: f(len.long), short_px: f(len.short), entropy: p.entropy.toFixed(4),
+    long_px: f(len.long), short_px: f(len.short), entropy: p.entropy.toFixed(4), readout: p.readout,
   };
 }
 
