@@ -30,6 +30,9 @@ export interface AxisComparison {
   readonly signedLenMm: number | null;
   /** (L_a − L_b) / L_b · 100 (NaN when L_b = 0). */
   readonly relLenPct: number;
+  /** Where a location error comes from: distance of the two midpoints (px) and the angle between the axes (°, 0–90). */
+  readonly centrePx: number;
+  readonly angleDeg: number;
   /** The two lengths, px / mm. */
   readonly lenAPx: number;
   readonly lenBPx: number;
@@ -61,6 +64,19 @@ export function endpointLocationDifference(a: Segment, b: Segment, spacing?: Spa
 
 const scale = (p: Point, s: Spacing): Point => ({ x: p.x * s.x, y: p.y * s.y });
 
+/** Distance between the midpoints of two segments (px). */
+export function midpointDistance(a: Segment, b: Segment): number {
+  return dist({ x: (a[0].x + a[1].x) / 2, y: (a[0].y + a[1].y) / 2 }, { x: (b[0].x + b[1].x) / 2, y: (b[0].y + b[1].y) / 2 });
+}
+
+/** Angle between the lines of two segments in degrees, in [0, 90] (endpoint order ignored); 0 when either is a point. */
+export function axisAngleDifferenceDeg(a: Segment, b: Segment): number {
+  const ang = (s: Segment): number => Math.atan2(s[1].y - s[0].y, s[1].x - s[0].x);
+  if (segmentLength(a) === 0 || segmentLength(b) === 0) return 0;
+  const d = Math.abs(ang(a) - ang(b)) % Math.PI;
+  return (Math.min(d, Math.PI - d) * 180) / Math.PI;
+}
+
 /** Compares one axis of mark a against reference b. `spacing` null → the mm fields are null. */
 export function compareAxis(a: Segment, b: Segment, spacing: Spacing | null): AxisComparison {
   const lenAPx = segmentLength(a);
@@ -75,6 +91,8 @@ export function compareAxis(a: Segment, b: Segment, spacing: Spacing | null): Ax
     signedLenPx: lenAPx - lenBPx,
     signedLenMm: lenAMm !== null && lenBMm !== null ? lenAMm - lenBMm : null,
     relLenPct: lenBPx > 0 ? ((lenAPx - lenBPx) / lenBPx) * 100 : Number.NaN,
+    centrePx: midpointDistance(a, b),
+    angleDeg: axisAngleDifferenceDeg(a, b),
     lenAPx,
     lenBPx,
     lenAMm,
@@ -181,6 +199,7 @@ export function meanComparison(items: readonly RecistComparison[]): RecistCompar
       lenPx: m((c) => c.lenPx), lenMm: mm((c) => c.lenMm),
       signedLenPx: m((c) => c.signedLenPx), signedLenMm: mm((c) => c.signedLenMm),
       relLenPct: m((c) => c.relLenPct),
+      centrePx: m((c) => c.centrePx), angleDeg: m((c) => c.angleDeg),
       lenAPx: m((c) => c.lenAPx), lenBPx: m((c) => c.lenBPx),
       lenAMm: mm((c) => c.lenAMm), lenBMm: mm((c) => c.lenBMm),
     };

@@ -171,6 +171,20 @@ export function headlineMarkdown(result: EvalResult): string {
   return lines.join('\n');
 }
 
+/** Location error split into position (midpoint distance) and orientation (axis angle). */
+function anatomyMarkdown(result: EvalResult): string {
+  const lines = ['| row vs DL | axis | Loc. px | midpoint distance px | axis angle ° (mean) | axis angle ° (median) |', '| :-- | :-- | --: | --: | --: | --: |'];
+  for (const name of rowsVsDl(result)) {
+    const s = findSummary(result, name);
+    if (!s) continue;
+    for (const a of AXES) {
+      const x = s.axes[a];
+      lines.push(`| ${name} | ${a} | ${f3(x.locPx.mean)} | ${f3(x.centrePx.mean)}±${f3(x.centrePx.std)} | ${f3(x.angleDeg.mean)}±${f3(x.angleDeg.std)} | ${f3(x.angleDeg.median)} |`);
+    }
+  }
+  return lines.join('\n');
+}
+
 function byTypeMarkdown(result: EvalResult): string {
   const lines = ['| row vs DL | lesion type | n | long Loc. px | long Len. px | short Loc. px | short Len. px |', '| :-- | :-- | --: | --: | --: | --: | --: |'];
   for (const name of rowsVsDl(result)) {
@@ -240,6 +254,10 @@ export function writeReport(result: EvalResult, dir: string, opts: ReportOptions
     '## Against DL: px, mm, relative length',
     '',
     headlineMarkdown(result),
+    '',
+    '## Where the location error comes from (vs DL): position vs orientation',
+    '',
+    anatomyMarkdown(result),
     '',
     '## By lesion type (vs DL)',
     '',

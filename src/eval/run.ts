@@ -63,6 +63,8 @@ export interface MethodSummary {
     readonly signedLenMm: Summary;
     /** Relative length difference, signed (%), and its absolute value (%). */
     readonly relLenPct: Summary; readonly absRelLenPct: Summary;
+    /** Midpoint distance (px) and axis angle (°): which part of the location error is position, which orientation. */
+    readonly centrePx: Summary; readonly angleDeg: Summary;
     readonly blandAltmanMm: BlandAltman; readonly blandAltmanPct: BlandAltman;
   }>;
   /** Per lesion type: long/short location and length (px). */
@@ -238,6 +240,8 @@ export function summarizePair(p: PairComparisons, typeOf: ReadonlyMap<string, st
       signedLenMm: summarize(c.map((x) => x.signedLenMm)),
       relLenPct: summarize(c.map((x) => x.relLenPct)),
       absRelLenPct: summarize(c.map((x) => Math.abs(x.relLenPct))),
+      centrePx: summarize(c.map((x) => x.centrePx)),
+      angleDeg: summarize(c.map((x) => x.angleDeg)),
       blandAltmanMm: blandAltman(c.map((x) => x.lenAMm), c.map((x) => x.lenBMm)),
       blandAltmanPct: blandAltmanPercent(c.map((x) => x.lenAMm ?? x.lenAPx), c.map((x) => x.lenBMm ?? x.lenBPx)),
     };

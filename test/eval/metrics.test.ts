@@ -94,3 +94,25 @@ test('formatting matches the paper (3 significant digits)', () => {
   assert.equal(formatSig(123.4), '123');
   assert.equal(formatMeanStd({ mean: 8.16, std: 10.2 }), '8.16±10.2');
 });
+
+test('position vs orientation: midpoint distance and axis angle on hand-made cases', () => {
+  const swapped: Recist = { long: [mark.long[1], mark.long[0]], short: [mark.short[1], mark.short[0]] };
+  const c0 = compareRecist(swapped, mark, null);
+  assert.equal(c0.long.centrePx, 0);
+  assert.equal(c0.long.angleDeg, 0);
+  const shifted = compareAxis([{ x: 13, y: 24 }, { x: 53, y: 24 }], mark.long, null);
+  close(shifted.centrePx, 5);
+  close(shifted.angleDeg, 0);
+  // the long axis rotated 30° about its midpoint (30, 20): same centre, 30°; 150° reads as 30°; 90° is the maximum
+  const rot = (deg: number) => {
+    const t = (deg * Math.PI) / 180;
+    return [{ x: 30 - 20 * Math.cos(t), y: 20 - 20 * Math.sin(t) }, { x: 30 + 20 * Math.cos(t), y: 20 + 20 * Math.sin(t) }] as const;
+  };
+  for (const [deg, want] of [[30, 30], [150, 30], [90, 90], [-60, 60]]) {
+    const c = compareAxis([rot(deg)[0], rot(deg)[1]], mark.long, null);
+    close(c.centrePx, 0, 1e-9);
+    close(c.angleDeg, want, 1e-9);
+  }
+  // a degenerate (zero-length) segment has no orientation
+  assert.equal(compareAxis([{ x: 30, y: 20 }, { x: 30, y: 20 }], mark.long, null).angleDeg, 0);
+});
