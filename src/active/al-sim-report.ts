@@ -25,11 +25,12 @@ function niceTicks(lo: number, hi: number, n = 5): number[] {
   return out;
 }
 
-/** Error (y, px) vs revealed corrections (x); one line per strategy, dashed line = start model. */
+/** Error (y, px) vs revealed corrections (x); one line per strategy, dashed line = start model, dotted = box-cross. */
 export function alSimSvg(r: AlSimResult, title: string, metric = 'longLocPx', yLabel = 'test long-axis location error (px)'): string {
   const W = 640, H = 400, L = 64, R = 150, T = 40, B = 52;
   const pts = r.curves.flatMap((c) => c.points);
-  const xs = pts.map((p) => p.corrections), ys = pts.map((p) => p.metrics[metric]).filter(Number.isFinite);
+  const b0 = r.baseline?.[metric];
+  const xs = pts.map((p) => p.corrections), ys = [...pts.map((p) => p.metrics[metric]), ...(b0 === undefined ? [] : [b0])].filter(Number.isFinite);
   const xMax = Math.max(1, ...xs);
   let yLo = Math.min(...ys), yHi = Math.max(...ys);
   const pad = (yHi - yLo) * 0.1 || Math.max(1, yHi * 0.05);
@@ -55,6 +56,7 @@ export function alSimSvg(r: AlSimResult, title: string, metric = 'longLocPx', yL
   );
   const s0 = r.start[metric];
   if (Number.isFinite(s0)) parts.push(`<line x1="${L}" x2="${W - R}" y1="${f(Y(s0))}" y2="${f(Y(s0))}" stroke="#777" stroke-dasharray="5 4"/>`);
+  if (b0 !== undefined && Number.isFinite(b0)) parts.push(`<line x1="${L}" x2="${W - R}" y1="${f(Y(b0))}" y2="${f(Y(b0))}" stroke="#b35806" stroke-dasharray="2 3"/>`);
   r.curves.forEach((c, i) => {
     const color = COLORS[i % COLORS.length];
     const p = c.points.filter((q) => Number.isFinite(q.metrics[metric]));
@@ -65,7 +67,9 @@ export function alSimSvg(r: AlSimResult, title: string, metric = 'longLocPx', yL
   });
   const ly = T + 10 + r.curves.length * 20;
   parts.push(`<line x1="${W - R + 12}" x2="${W - R + 36}" y1="${ly}" y2="${ly}" stroke="#777" stroke-dasharray="5 4"/>`, `<text x="${W - R + 42}" y="${ly + 4}">start model</text>`);
-  parts.push(`<text x="${W - R + 12}" y="${ly + 26}" font-size="10" fill="#555">open marker: not</text>`, `<text x="${W - R + 12}" y="${ly + 38}" font-size="10" fill="#555">promoted (kept old)</text>`);
+  const lb = ly + (b0 !== undefined ? 20 : 0);
+  if (b0 !== undefined) parts.push(`<line x1="${W - R + 12}" x2="${W - R + 36}" y1="${lb}" y2="${lb}" stroke="#b35806" stroke-dasharray="2 3"/>`, `<text x="${W - R + 42}" y="${lb + 4}">box-cross</text>`);
+  parts.push(`<text x="${W - R + 12}" y="${lb + 26}" font-size="10" fill="#555">open marker: not</text>`, `<text x="${W - R + 12}" y="${lb + 38}" font-size="10" fill="#555">promoted (kept old)</text>`);
   parts.push('</svg>');
   return parts.join('\n') + '\n';
 }
@@ -93,7 +97,8 @@ export function alSimMarkdown(r: AlSimResult, ctx: AlSimContext, svgFile: string
     `- backend: ${ctx.backend}; total wall time ${(r.seconds / 60).toFixed(1)} min`,
     `- settings: ${Object.entries(ctx.settings).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(', ')}`,
     `- command: \`${ctx.command}\``,
-    `- metric: mean long-axis location error on the test part (original px; rough boxes simulated per the paper protocol, seeded per lesion id); also long-axis length error in mm`, '',
+    `- metric: mean long-axis location error on the test part (original px; rough boxes simulated per the paper protocol, seeded per lesion id); also long-axis length error in mm`,
+    ...(r.baseline ? [`- reference: the box-cross baseline on the same test lesions and boxes: ${r.baseline.longLocPx.toFixed(2)} px long-axis location, ${r.baseline.longLenMm.toFixed(2)} mm long-axis length (dotted line)`] : []), '',
     `![error vs corrections](${svgFile})`, '',
     `| corrections | ${r.curves.map((c) => `${c.strategy} loc. px`).join(' | ')} | ${r.curves.map((c) => `${c.strategy} long len. mm`).join(' | ')} |`,
     `|---:|${r.curves.map(() => '---:').join('|')}|${r.curves.map(() => '---:').join('|')}|`,

@@ -28,6 +28,8 @@ export interface AlSimModel<M> {
   /** Fine-tune `model` on the corrections revealed so far; returns the model to continue with. */
   fineTune(model: M, correctionIds: readonly string[], ctx: { strategy: string; round: number; seed: number }): Promise<{ model: M; promoted: boolean; reason: string; seconds: number }>;
   evaluate(model: M, testIds: readonly string[]): Promise<AlMetrics>;
+  /** A model-free reference (e.g. the box-cross baseline) on the same test lesions and boxes. */
+  baseline?(testIds: readonly string[]): Promise<AlMetrics>;
   version(model: M): string;
   release?(model: M): void;
 }
@@ -68,6 +70,8 @@ export interface AlSimResult {
   readonly poolPatients: number;
   readonly testPatients: number;
   readonly start: AlMetrics;
+  /** The model-free reference on the test part, when the model adapter has one. */
+  readonly baseline: AlMetrics | null;
   readonly curves: readonly AlCurve[];
   readonly seconds: number;
 }
@@ -92,7 +96,8 @@ export async function runAlSim<M>(start: M, ops: AlSimModel<M>, o: AlSimOptions)
   if (poolIds.length < o.k) throw new Error(`al-sim: pool has ${poolIds.length} lesions, fewer than k = ${o.k}`);
   say(`split by patient (seed ${o.seed}): pool ${poolIds.length} lesions / test ${testIds.length} lesions`);
   const startMetrics = await ops.evaluate(start, testIds);
-  say(`start model ${ops.version(start)}: test long-axis location ${startMetrics.longLocPx.toFixed(2)} px`);
+  const baseline = ops.baseline ? await ops.baseline(testIds) : null;
+  say(`start model ${ops.version(start)}: test long-axis location ${startMetrics.longLocPx.toFixed(2)} px${baseline ? ` (box-cross ${baseline.longLocPx.toFixed(2)} px)` : ''}`);
   const curves: AlCurve[] = [];
   for (const name of o.strategies) {
     const strategy = getStrategy(name);
@@ -124,6 +129,6 @@ export async function runAlSim<M>(start: M, ops: AlSimModel<M>, o: AlSimOptions)
   }
   return {
     pool: poolIds, test: testIds, poolPatients: new Set(pool.map((l) => l.patient)).size, testPatients: new Set(test.map((l) => l.patient)).size,
-    start: startMetrics, curves, seconds: (Date.now() - t0) / 1000,
+    start: startMetrics, baseline, curves, seconds: (Date.now() - t0) / 1000,
   };
 }

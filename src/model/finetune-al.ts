@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { DeepLesionFolder } from '../data/deeplesion.ts';
 import type { TrainingSource } from '../data/training-source.ts';
 import type { LesionRecord } from '../data/types.ts';
-import { simulateRoughBox } from '../geometry/box.ts';
+import { boxCross, simulateRoughBox } from '../geometry/box.ts';
 import { createRng } from '../geometry/random.ts';
 import { axisLengthsMm, axisLengthsPx, segmentLocationDistance } from '../geometry/recist.ts';
 import type { Box, Recist } from '../geometry/types.ts';
@@ -75,6 +75,26 @@ export function createAlAdapter(o: AlAdapterOptions) {
     return cropInput(slice, roughBoxFor(r.recist, id, seed, slice.width, slice.height));
   };
   const lesions = [...byId.entries()].map(([id, r]) => ({ id, patient: String(r.patientIndex) }));
+  /** Mean errors vs the folder's marks over the evaluation seeds, for marks predicted 16 lesions at a time. */
+  const errorsOn = async (ids: readonly string[], predict: (part: readonly string[], seed: number) => Recist[]): Promise<{ readonly longLocPx: number; readonly [key: string]: number }> => {
+    let loc = 0, lenMm = 0, lenPct = 0, shortLoc = 0, n = 0;
+    for (const seed of o.evalSeeds) {
+      for (let i = 0; i < ids.length; i += 16) {
+        const part = ids.slice(i, i + 16);
+        const marks = predict(part, seed);
+        part.forEach((id, j) => {
+          const r = rec(id), p = marks[j];
+          loc += segmentLocationDistance(p.long, r.recist.long);
+          shortLoc += segmentLocationDistance(p.short, r.recist.short);
+          const a = axisLengthsMm(p, r.spacing).long, b = axisLengthsMm(r.recist, r.spacing).long;
+          lenMm += Math.abs(a - b);
+          lenPct += (100 * Math.abs(axisLengthsPx(p).long - axisLengthsPx(r.recist).long)) / Math.max(axisLengthsPx(r.recist).long, 1e-6);
+          n++;
+        });
+      }
+    }
+    return { longLocPx: loc / n, shortLocPx: shortLoc / n, longLenMm: lenMm / n, longLenPct: lenPct / n };
+  };
 
   const ops = {
     async score(m: AlModelRef, ids: readonly string[], kind: 'entropy' | 'tta') {
@@ -110,25 +130,14 @@ export function createAlAdapter(o: AlAdapterOptions) {
       await saveCheckpoint(res.cascade, { ...res.card, version }, dir);
       return { model: { dir, version, cascade: res.cascade }, promoted: true, reason: o.gate ? res.reason : `${train.length} corrections (no gate)`, seconds: res.seconds };
     },
-    async evaluate(m: AlModelRef, ids: readonly string[]) {
-      let loc = 0, lenMm = 0, lenPct = 0, shortLoc = 0, n = 0;
-      for (const seed of o.evalSeeds) {
-        for (let i = 0; i < ids.length; i += 16) {
-          const part = ids.slice(i, i + 16);
-          const props = proposeFromCropsSync(m.cascade, part.map((id) => crop(id, seed)), m.version, 'al-sim');
-          part.forEach((id, j) => {
-            const r = rec(id), p = props[j].recist;
-            loc += segmentLocationDistance(p.long, r.recist.long);
-            shortLoc += segmentLocationDistance(p.short, r.recist.short);
-            const a = axisLengthsMm(p, r.spacing).long, b = axisLengthsMm(r.recist, r.spacing).long;
-            lenMm += Math.abs(a - b);
-            lenPct += (100 * Math.abs(axisLengthsPx(p).long - axisLengthsPx(r.recist).long)) / Math.max(axisLengthsPx(r.recist).long, 1e-6);
-            n++;
-          });
-        }
-      }
-      return { longLocPx: loc / n, shortLocPx: shortLoc / n, longLenMm: lenMm / n, longLenPct: lenPct / n };
-    },
+    evaluate: (m: AlModelRef, ids: readonly string[]) => errorsOn(ids, (part, seed) =>
+      proposeFromCropsSync(m.cascade, part.map((id) => crop(id, seed)), m.version, 'al-sim').map((p) => p.recist)),
+    /** The box-cross baseline on the same test lesions and boxes (the reference line of the curves). */
+    baseline: (ids: readonly string[]) => errorsOn(ids, (part, seed) => part.map((id) => {
+      const r = rec(id);
+      const slice = o.folder.slice(r);
+      return boxCross(roughBoxFor(r.recist, id, seed, slice.width, slice.height));
+    })),
     version: (m: AlModelRef) => m.version,
     release: (m: AlModelRef) => disposeCascade(m.cascade),
   };
