@@ -15,6 +15,8 @@ export interface Proposal {
   readonly entropies: readonly [number, number, number, number];
   /** The last stack's 4 heatmaps (canonical space, HEATMAP_SIZE²), channel-major. */
   readonly heatmaps: MapStack;
+  /** Mask read-out: the STN's pseudo-mask probabilities (1 channel, covering the 128² crop) the marks were measured on. */
+  readonly mask?: MapStack;
   /** Predicted θ (normalized crop coordinates). */
   readonly theta: Theta;
   /** The 128x128 crop's placement: original = (x0, y0) + crop pixel · side / size. */

@@ -64,7 +64,11 @@ function decodeAll(crops: readonly Crop[], o: Outputs, modelVersion: string, bac
     const heatmaps = nhwcToMapStack(o.maps.subarray(i * per, (i + 1) * per), o.hmSize, 4);
     const mask = o.masks ? { data: o.masks.subarray(i * perMask, (i + 1) * perMask), size: o.maskSize } : undefined;
     const d = decodeProposal(heatmaps, theta, c.frame, mask);
-    return { recist: d.recist, readout: d.readout, entropy: d.entropy, entropies: d.entropies, heatmaps, theta, crop: c.frame, modelVersion, backend, ms };
+    const maskStack = mask && d.readout === 'mask' ? { width: mask.size, height: mask.size, channels: 1, data: Float32Array.from(mask.data) } : undefined;
+    return {
+      recist: d.recist, readout: d.readout, entropy: d.entropy, entropies: d.entropies, heatmaps, ...(maskStack ? { mask: maskStack } : {}),
+      theta, crop: c.frame, modelVersion, backend, ms,
+    };
   });
 }
 

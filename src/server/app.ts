@@ -12,7 +12,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { Server, type Socket } from 'socket.io';
 import type { Box, Recist } from '../geometry/types.ts';
 import { clipBox, validateBox } from '../geometry/box.ts';
-import { compose } from '../geometry/affine.ts';
+import { compose, resizePixelAffine } from '../geometry/affine.ts';
 import { cropToOriginalAffine } from '../geometry/crop.ts';
 import { canonicalToCropAffine } from '../geometry/theta.ts';
 import type { Measurer, Proposal } from '../model/measurer-types.ts';
@@ -152,9 +152,12 @@ export function clientMessage(err: unknown, event: string, log: (line: string) =
   return errorMessage(err);
 }
 
-/** Packs a proposal's heatmaps for the wire: one byte per value, per-channel max scaling. */
+/**
+ * Packs what the proposal was read from for the wire (one byte per value, per-channel max scaling): the pseudo-mask
+ * for mask read-out proposals (its pixels cover the crop), else the 4 heatmaps (canonical space, mapped through θ).
+ */
 export function packHeatmaps(p: Proposal): PackedHeatmaps {
-  const { width, height, channels, data } = p.heatmaps;
+  const { width, height, channels, data } = p.mask ?? p.heatmaps;
   const n = width * height;
   const bytes = new Uint8Array(n * channels);
   const scale: number[] = [];
@@ -165,8 +168,9 @@ export function packHeatmaps(p: Proposal): PackedHeatmaps {
     const k = max > 0 ? 255 / max : 0;
     for (let i = 0; i < n; i++) bytes[c * n + i] = Math.max(0, Math.min(255, Math.round(data[c * n + i] * k)));
   }
-  const toImage = compose(cropToOriginalAffine(p.crop), canonicalToCropAffine(p.theta, width, p.crop.size));
-  return { width, height, channels, data: Buffer.from(bytes).toString('base64'), scale, toImage };
+  const toCrop = p.mask ? resizePixelAffine(width, p.crop.size) : canonicalToCropAffine(p.theta, width, p.crop.size);
+  const toImage = compose(cropToOriginalAffine(p.crop), toCrop);
+  return { width, height, channels, data: Buffer.from(bytes).toString('base64'), scale, toImage, kind: p.mask ? 'mask' : 'heatmaps' };
 }
 
 /** Throws unless every endpoint lies inside the image ([−0.5, W − 0.5] × [−0.5, H − 0.5]). */

@@ -68,6 +68,8 @@ export interface PackedHeatmaps {
   readonly scale: readonly number[];
   /** Heatmap pixel (pixel-centre coordinates) → slice pixel. */
   readonly toImage: Affine;
+  /** What the maps are: the 4 keypoint heatmaps, or the 1-channel lesion pseudo-mask (mask read-out models). */
+  readonly kind: 'heatmaps' | 'mask';
 }
 
 export interface ProposeRequest {

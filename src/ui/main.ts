@@ -426,7 +426,11 @@ function renderStatus(): void {
       ent.append(bar);
     }
     const b = document.createElement('b');
-    b.textContent = `entropy ${p.entropy.toFixed(2)}`;
+    const fromMask = p.heatmaps.kind === 'mask';
+    b.textContent = `entropy ${p.entropy.toFixed(2)}${fromMask ? ' (pseudo-mask)' : ''}`;
+    b.title = fromMask
+      ? 'marks measured on the lesion pseudo-mask; entropy = its mean binary entropy; H shows the mask (bars: keypoint heatmaps)'
+      : 'mean normalized entropy of the 4 keypoint heatmaps (bars); H shows them';
     ent.append(b);
   }
   for (const [id, on] of [['heatmap', state.showHeat], ['lock', state.locked]] as const) $<HTMLInputElement>(id).checked = on;

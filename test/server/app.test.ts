@@ -10,10 +10,12 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { io as connect, type Socket } from 'socket.io-client';
-import { createApplication, type Application } from '../../src/server/app.ts';
+import { createApplication, packHeatmaps, type Application } from '../../src/server/app.ts';
 import type { ClientToServerEvents, LabelDto, ServerToClientEvents } from '../../src/server/events.ts';
 import { LabelStore, LABELS_FILE } from '../../src/server/store.ts';
 import { fakeMeasurer, tinyDataset } from './fixtures.ts';
+import { applyAffine } from '../../src/geometry/affine.ts';
+import { fromCrop } from '../../src/geometry/crop.ts';
 
 type Client = Socket<ServerToClientEvents, ClientToServerEvents>;
 
@@ -196,4 +198,28 @@ test('socket: propose → save persists ORIGINAL and FINAL, acks, then broadcast
   app.broadcast.modelChanged(fakeMeasurer('fake-2'));
   assert.deepEqual(await changed, { modelVersion: 'fake-2' });
   assert.equal((await emit(a, 'propose', { lesionId: 'L0', box: { x1: 16, y1: 20, x2: 48, y2: 44 } })).data.modelVersion, 'fake-2');
+});
+
+test('packHeatmaps: a mask read-out proposal ships its pseudo-mask (1 channel) placed on the crop; others ship the 4 heatmaps', () => {
+  const crop = { x0: 100.5, y0: 50.5, side: 40, size: 128 };
+  const mask = new Float32Array(32 * 32);
+  mask[5 * 32 + 7] = 0.8;
+  const base = {
+    recist: { long: [{ x: 110, y: 60 }, { x: 130, y: 60 }], short: [{ x: 120, y: 55 }, { x: 120, y: 65 }] }, entropy: 0.2,
+    entropies: [0.1, 0.1, 0.1, 0.1] as [number, number, number, number], heatmaps: { width: 64, height: 64, channels: 4, data: new Float32Array(4 * 4096) },
+    theta: { tx: 0, ty: 0, alpha: 0, s: 0.5 }, crop, modelVersion: 'v', backend: 'cpu', ms: 1,
+  } as const;
+  const packed = packHeatmaps({ ...base, readout: 'mask', mask: { width: 32, height: 32, channels: 1, data: mask } });
+  assert.equal(packed.kind, 'mask');
+  assert.equal(packed.channels, 1);
+  const bytes = Buffer.from(packed.data, 'base64');
+  assert.equal(bytes.length, 1024);
+  assert.equal(bytes[5 * 32 + 7], 255);
+  // mask pixel (7, 5) covers crop pixels around ((7 + 0.5)·4 − 0.5, (5 + 0.5)·4 − 0.5) = (29.5, 21.5)
+  const at = applyAffine(packed.toImage, { x: 7, y: 5 });
+  const want = fromCrop(crop, { x: 29.5, y: 21.5 });
+  assert.ok(Math.hypot(at.x - want.x, at.y - want.y) < 1e-9, `${JSON.stringify(at)} vs ${JSON.stringify(want)}`);
+  const heat = packHeatmaps({ ...base, readout: 'heatmaps' });
+  assert.equal(heat.kind, 'heatmaps');
+  assert.equal(heat.channels, 4);
 });
