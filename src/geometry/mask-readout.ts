@@ -7,7 +7,9 @@
  */
 import { recistFromMask } from './measure-mask.ts';
 import { fillHoles, pickComponent } from './morphology.ts';
-import type { Recist } from './types.ts';
+import { boxHeight, boxWidth } from './box.ts';
+import { axisLengthsPx, segmentMidpoint } from './recist.ts';
+import type { Box, Point, Recist } from './types.ts';
 import { assertPositiveInt } from './validate.ts';
 
 /** Bilinear upsampling of a square map (align_corners = false, edge-clamped). */
@@ -61,4 +63,22 @@ export function maskEntropy(prob: ArrayLike<number>): number {
     if (p > 0 && p < 1) h -= p * Math.log2(p) + (1 - p) * Math.log2(1 - p);
   }
   return h / prob.length;
+}
+
+/**
+ * Orientation from the rough box for nearly round measurements: when short/long ≥ `minRatio`, the marks are turned
+ * about the long axis's midpoint so that the long axis runs along the box's longer side (as the box-cross baseline
+ * has it), keeping both lengths and the short axis perpendicular through the same midpoint. A segmented lesion that
+ * round says little about where a reader puts the long axis; the box the reader drew around it says more.
+ * Elongated measurements are returned unchanged. Pure; coordinates of the slice the box is in.
+ */
+export function orientByBox(r: Recist, box: Box, minRatio: number): Recist {
+  const { long, short } = axisLengthsPx(r);
+  if (!(long > 0) || short / long < minRatio) return r;
+  const c = segmentMidpoint(r.long);
+  const horizontal = boxWidth(box) >= boxHeight(box);
+  const u = horizontal ? { x: 1, y: 0 } : { x: 0, y: 1 }, v = horizontal ? { x: 0, y: 1 } : { x: 1, y: 0 };
+  const seg = (d: { x: number; y: number }, len: number): [Point, Point] =>
+    [{ x: c.x - (d.x * len) / 2, y: c.y - (d.y * len) / 2 }, { x: c.x + (d.x * len) / 2, y: c.y + (d.y * len) / 2 }];
+  return { long: seg(u, long), short: seg(v, short) };
 }

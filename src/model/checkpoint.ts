@@ -158,7 +158,8 @@ export async function loadCheckpoint(dir: string, opts: { readout?: Readout } = 
   const saved = await readModelCard(dir);
   let config: ModelConfig;
   try {
-    config = resolveConfig({ ...saved.config, ...(opts.readout ? { readout: opts.readout } : {}) });
+    // an overridden read-out takes its own default box orientation
+    config = resolveConfig({ ...saved.config, ...(opts.readout ? { readout: opts.readout, boxOrientationRatio: undefined } : {}) });
   } catch (err) {
     throw new Error(`${join(dir, 'card.json')}: ${err instanceof Error ? err.message : String(err)}`);
   }

@@ -73,12 +73,21 @@ export const READOUTS: readonly Readout[] = ['heatmaps', 'mask'];
 export interface ModelConfig {
   readonly preset: PresetName;
   readonly readout: Readout;
+  /**
+   * Mask read-out only: a measurement at least this round (short/long ≥ the value) takes its orientation from the
+   * rough box's longer side (`orientByBox`), as the box-cross baseline does; null = never. The network sees a square
+   * crop, so the box's aspect is information it does not have. Chosen on synthetic lesions, never on dev lesions.
+   */
+  readonly boxOrientationRatio: number | null;
   /** Side of the network's input crop (128). */
   readonly inputSize: 128;
   readonly stn: StnConfig;
   readonly shn: ShnConfig;
   readonly losses: LossSwitches;
 }
+
+/** short/long from which the default mask read-out orients by the box: the best of 0.6–0.9 on the 80-lesion synthetic evaluation set (tmp/synth-eval, seeds 0–2), never tuned on dev lesions. */
+export const BOX_ORIENTATION_RATIO = 0.75;
 
 const FULL_LOSSES: LossSwitches = { lrp: true, tpp: true, cos: true, coord: true };
 const PAPER_LOSSES: LossSwitches = { lrp: true, tpp: true, cos: true, coord: false };
@@ -87,6 +96,7 @@ export const PRESETS: { readonly [K in PresetName]: ModelConfig } = {
   paper: {
     preset: 'paper',
     readout: 'heatmaps',
+    boxOrientationRatio: null,
     inputSize: 128,
     stn: { blocks: [3, 4, 6, 3], baseWidth: 64, fpnWidth: 256, maskSize: 32, enabled: true },
     shn: { stacks: 2, width: 256, depth: 4, canonicalSize: 128, heatmapSize: 64 },
@@ -95,6 +105,7 @@ export const PRESETS: { readonly [K in PresetName]: ModelConfig } = {
   default: {
     preset: 'default',
     readout: 'mask',
+    boxOrientationRatio: BOX_ORIENTATION_RATIO,
     inputSize: 128,
     // ~0.3 GFLOP per lesion (paper: ~19), so it trains in about an hour on 2 CPU cores (wasm) and proposes
     // within the interactive budget; the STN only has to find the lesion's pose, so it is narrowed the most.
@@ -105,6 +116,7 @@ export const PRESETS: { readonly [K in PresetName]: ModelConfig } = {
   tiny: {
     preset: 'tiny',
     readout: 'mask',
+    boxOrientationRatio: BOX_ORIENTATION_RATIO,
     inputSize: 128,
     stn: { blocks: [1, 1, 1, 1], baseWidth: 8, fpnWidth: 16, maskSize: 32, enabled: true },
     shn: { stacks: 1, width: 16, depth: 2, canonicalSize: 128, heatmapSize: 64 },
@@ -117,6 +129,8 @@ export interface ModelConfigInput {
   readonly preset?: PresetName;
   /** Default: the preset's, or `heatmaps` when the STN or L_LRP is off. */
   readonly readout?: Readout;
+  /** Default: the preset's with the mask read-out, else null. */
+  readonly boxOrientationRatio?: number | null;
   readonly inputSize?: number;
   readonly stn?: Partial<{ [K in keyof StnConfig]: K extends 'blocks' ? readonly number[] : number | boolean }>;
   readonly shn?: Partial<{ [K in keyof ShnConfig]: number }>;
@@ -180,14 +194,19 @@ export function resolveConfig(partial: ModelConfigInput = {}): ModelConfig {
   const readout = partial.readout ?? (hasMask ? base.readout : 'heatmaps');
   if (!READOUTS.includes(readout)) fail('readout', readout, `one of ${READOUTS.join(', ')}`);
   if (readout === 'mask' && !hasMask) fail('readout', readout, '"heatmaps" (the mask read-out needs the STN with L_LRP)');
+  const boxOrientationRatio = partial.boxOrientationRatio !== undefined ? partial.boxOrientationRatio : readout === 'mask' ? base.boxOrientationRatio : null;
+  if (boxOrientationRatio !== null && !(typeof boxOrientationRatio === 'number' && boxOrientationRatio > 0 && boxOrientationRatio <= 1)) {
+    fail('boxOrientationRatio', boxOrientationRatio, 'null or a number in (0, 1]');
+  }
+  if (boxOrientationRatio !== null && readout !== 'mask') fail('boxOrientationRatio', boxOrientationRatio, 'null (it only applies to the mask read-out)');
 
-  const config: ModelConfig = { preset: presetName, readout, inputSize: 128, stn, shn, losses };
+  const config: ModelConfig = { preset: presetName, readout, boxOrientationRatio, inputSize: 128, stn, shn, losses };
   return partial.ablation === undefined ? config : applyAblation(config, partial.ablation);
 }
 
 /** Switch the STN and loss terms to reproduce one row of Table 1 (heatmap read-out, as in the paper); returns a new config. */
 export function applyAblation(config: ModelConfig, name: AblationName): ModelConfig {
-  return { ...switchesFor(config, name), readout: 'heatmaps' };
+  return { ...switchesFor(config, name), readout: 'heatmaps', boxOrientationRatio: null };
 }
 
 function switchesFor(config: ModelConfig, name: AblationName): ModelConfig {

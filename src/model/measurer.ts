@@ -10,11 +10,12 @@ import { windowToUnit } from '../data/window.ts';
 import { validateBox } from '../geometry/box.ts';
 import { CROP_SIZE, cropFrameFromBox, cropImage, type CropFrame } from '../geometry/crop.ts';
 import type { Box, Theta } from '../geometry/types.ts';
+import { orientByBox } from '../geometry/mask-readout.ts';
 import { REPO_ROOT } from '../data/paths.ts';
 import { initBackend, type BackendName } from './backend/index.ts';
 import { forwardCascade, type Cascade } from './cascade.ts';
 import { loadCheckpoint, type ModelCard } from './checkpoint.ts';
-import type { Readout } from './config.ts';
+import type { ModelConfig, Readout } from './config.ts';
 import { decodeProposal, nhwcToMapStack } from './decode.ts';
 import type { Measurer, Proposal } from './measurer-types.ts';
 
@@ -23,15 +24,16 @@ export const DEFAULT_MODEL_DIR = resolve(REPO_ROOT, 'models', 'default');
 /** HU outside the slice (air), so crops that overhang the image edge look like the scanner's surroundings. */
 const OUTSIDE_HU = -1024;
 
-/** The network input for one box: the square crop, resampled to 128², windowed to [0, 1]. */
-export function cropInput(slice: CtSlice, box: Box): { input: Float32Array; frame: CropFrame } {
+/** The network input for one box: the square crop, resampled to 128², windowed to [0, 1] (and the box itself). */
+export function cropInput(slice: CtSlice, box: Box): Crop {
   validateBox(box, slice.width, slice.height, `box on ${slice.source}`);
   const frame = cropFrameFromBox(box, CROP_SIZE);
   const hu = cropImage(slice.hu, slice.width, slice.height, frame, OUTSIDE_HU);
-  return { input: windowToUnit(hu, NETWORK_WINDOW), frame };
+  return { input: windowToUnit(hu, NETWORK_WINDOW), frame, box };
 }
 
-type Crop = { readonly input: Float32Array; readonly frame: CropFrame };
+/** A prepared crop; `box` (slice pixels) lets the mask read-out orient round lesions like the box (boxOrientationRatio). */
+export type Crop = { readonly input: Float32Array; readonly frame: CropFrame; readonly box?: Box };
 
 /** The cascade's θ, last-stack heatmaps and (mask read-out) pseudo-mask probabilities for a batch of crops, still on the device. */
 function runOnCrops(cascade: Cascade, crops: readonly Crop[]): { theta: tf.Tensor2D; heatmaps: tf.Tensor4D; mask: tf.Tensor4D | null } {
@@ -56,7 +58,7 @@ interface Outputs {
   readonly maskSize: number;
 }
 
-function decodeAll(crops: readonly Crop[], o: Outputs, modelVersion: string, backend: string, ms: number): Proposal[] {
+function decodeAll(crops: readonly Crop[], o: Outputs, config: ModelConfig, modelVersion: string, backend: string, ms: number): Proposal[] {
   const per = o.hmSize * o.hmSize * 4;
   const perMask = o.maskSize * o.maskSize;
   return crops.map((c, i) => {
@@ -64,9 +66,11 @@ function decodeAll(crops: readonly Crop[], o: Outputs, modelVersion: string, bac
     const heatmaps = nhwcToMapStack(o.maps.subarray(i * per, (i + 1) * per), o.hmSize, 4);
     const mask = o.masks ? { data: o.masks.subarray(i * perMask, (i + 1) * perMask), size: o.maskSize } : undefined;
     const d = decodeProposal(heatmaps, theta, c.frame, mask);
+    const ratio = config.boxOrientationRatio;
+    const recist = d.readout === 'mask' && ratio !== null && c.box ? orientByBox(d.recist, c.box, ratio) : d.recist;
     const maskStack = mask && d.readout === 'mask' ? { width: mask.size, height: mask.size, channels: 1, data: Float32Array.from(mask.data) } : undefined;
     return {
-      recist: d.recist, readout: d.readout, entropy: d.entropy, entropies: d.entropies, heatmaps, ...(maskStack ? { mask: maskStack } : {}),
+      recist, readout: d.readout, entropy: d.entropy, entropies: d.entropies, heatmaps, ...(maskStack ? { mask: maskStack } : {}),
       theta, crop: c.frame, modelVersion, backend, ms,
     };
   });
@@ -84,7 +88,7 @@ export async function proposeFromCrops(cascade: Cascade, crops: readonly Crop[],
   ]);
   tf.dispose([theta, heatmaps, ...(mask ? [mask] : [])]);
   const outputs = { thetas, maps, hmSize: heatmaps.shape[1], masks, maskSize: mask?.shape[1] ?? 0 };
-  return decodeAll(crops, outputs, modelVersion, backend, (performance.now() - t0) / Math.max(1, crops.length));
+  return decodeAll(crops, outputs, cascade.config, modelVersion, backend, (performance.now() - t0) / Math.max(1, crops.length));
 }
 
 /** Synchronous variant for CPU backends (wasm, cpu, tensorflow) where a blocking read-back is cheap. */
@@ -96,7 +100,7 @@ export function proposeFromCropsSync(cascade: Cascade, crops: readonly Crop[], m
     masks: mask ? (mask.dataSync() as Float32Array) : null, maskSize: mask?.shape[1] ?? 0,
   };
   tf.dispose([theta, heatmaps, ...(mask ? [mask] : [])]);
-  return decodeAll(crops, outputs, modelVersion, backend, (performance.now() - t0) / Math.max(1, crops.length));
+  return decodeAll(crops, outputs, cascade.config, modelVersion, backend, (performance.now() - t0) / Math.max(1, crops.length));
 }
 
 /** A Measurer over an already loaded cascade (used by fine-tuning and evaluation as well). */

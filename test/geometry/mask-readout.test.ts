@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { resizePixelAffine, applyAffine } from '../../src/geometry/affine.ts';
 import { pseudoMask } from '../../src/geometry/mask.ts';
-import { maskEntropy, recistFromProbabilityMap, upsampleBilinear } from '../../src/geometry/mask-readout.ts';
+import { maskEntropy, orientByBox, recistFromProbabilityMap, upsampleBilinear } from '../../src/geometry/mask-readout.ts';
 import { axisLengthsPx, mapRecist, segmentLocationDistance } from '../../src/geometry/recist.ts';
-import { recistArb } from './arbitraries.ts';
+import { makeRecist, recistArb } from './arbitraries.ts';
 
 test('upsampleBilinear: constants stay constant; a ramp is sampled at aligned pixel centres (align_corners = false)', () => {
   const flat = upsampleBilinear(new Float32Array(16).fill(0.7), 4, 16);
@@ -59,4 +59,17 @@ test('maskEntropy: 0 for a crisp mask, 1 for all-0.5, in between otherwise; clam
   assert.ok(soft > 0.5 && soft < 0.8, String(soft));
   assert.equal(maskEntropy(new Float32Array([-0.2, 1.3])), 0);
   assert.throws(() => maskEntropy(new Float32Array(0)), /empty map/);
+});
+
+test('orientByBox: a round measurement turns to the box\'s longer side keeping centre and lengths; an elongated one stays', () => {
+  const round = makeRecist({ x: 50, y: 40 }, 0.6, 20, 17); // ratio 0.85
+  const tall = { x1: 30, y1: 10, x2: 70, y2: 80 };
+  const r = orientByBox(round, tall, 0.7);
+  assert.ok(Math.abs(r.long[0].x - 50) < 1e-9 && Math.abs(r.long[1].x - 50) < 1e-9, 'long axis vertical along the tall box');
+  assert.ok(Math.abs(axisLengthsPx(r).long - 20) < 1e-9 && Math.abs(axisLengthsPx(r).short - 17) < 1e-9);
+  assert.ok(Math.abs((r.short[0].y + r.short[1].y) / 2 - 40) < 1e-9, 'same midpoint');
+  const wide = orientByBox(round, { x1: 0, y1: 20, x2: 90, y2: 60 }, 0.7);
+  assert.ok(Math.abs(wide.long[0].y - 40) < 1e-9 && Math.abs(wide.long[1].y - 40) < 1e-9, 'horizontal along the wide box');
+  const thin = makeRecist({ x: 50, y: 40 }, 0.6, 20, 8); // ratio 0.4: the mask's own orientation is kept
+  assert.deepEqual(orientByBox(thin, tall, 0.7), thin);
 });

@@ -14,3 +14,14 @@ test('readout: default preset reads the pseudo-mask, paper and every Table 1 row
   assert.throws(() => resolveConfig({ readout: 'mask', losses: { lrp: false } }), /field readout is "mask", expected "heatmaps" \(the mask read-out needs the STN with L_LRP\)/);
   assert.throws(() => resolveConfig({ readout: 'box' as never }), /field readout is "box"/);
 });
+
+test('boxOrientationRatio: the default mask read-out has it, heatmap read-outs never; bad values name the field', () => {
+  assert.equal(resolveConfig().boxOrientationRatio, 0.75);
+  assert.equal(resolveConfig({ preset: 'paper' }).boxOrientationRatio, null);
+  assert.equal(resolveConfig({ ablation: 'full' }).boxOrientationRatio, null);
+  assert.equal(resolveConfig({ readout: 'heatmaps' }).boxOrientationRatio, null);
+  assert.equal(resolveConfig({ boxOrientationRatio: null }).boxOrientationRatio, null);
+  assert.equal(resolveConfig({ boxOrientationRatio: 0.8 }).boxOrientationRatio, 0.8);
+  assert.throws(() => resolveConfig({ boxOrientationRatio: 1.5 }), /field boxOrientationRatio is 1\.5, expected null or a number in \(0, 1\]/);
+  assert.throws(() => resolveConfig({ readout: 'heatmaps', boxOrientationRatio: 0.7 }), /only applies to the mask read-out/);
+});
