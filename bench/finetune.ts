@@ -1,6 +1,6 @@
 /**
  * Fine-tune wall time (printed, not asserted): one fine-tune job on 32 corrections as the server runs it
- * (export → load the active model → validate before → joint phase with synthetic replay → validate after → save),
+ * (export → load the active model → validate before → the model's fine-tune phase with synthetic replay → validate after → save),
  * default preset, on the CPU backend the worker uses (wasm). Uses models/default when present, else an untrained
  * default-preset cascade (same cost).
  *
@@ -59,7 +59,7 @@ try {
   const total = performance.now() - t0;
   console.log(`fine-tune job, ${n} corrections (${r.trainCorrections} train / ${r.validationCorrections} held out), preset ${resolveConfig({ preset: 'default' }).preset}, backend ${backend.detail}, ${cpus().length} cores (load ${loadavg()[0].toFixed(1)})`);
   console.log(`  export corrections        ${(tExport - t0).toFixed(0)} ms`);
-  console.log(`  ${steps} joint steps (batch 8, replay 0.5): ${((stages.train ?? 0) / 1000).toFixed(1)} s, ${((stages.train ?? 0) / Math.max(steps, 1) / 1000).toFixed(2)} s/step`);
+  console.log(`  ${steps} fine-tune steps (batch 8, replay 0.5): ${((stages.train ?? 0) / 1000).toFixed(1)} s, ${((stages.train ?? 0) / Math.max(steps, 1) / 1000).toFixed(2)} s/step`);
   console.log(`  validation before/after + load + save: ${((total - (tExport - t0) - (stages.train ?? 0)) / 1000).toFixed(1)} s`);
   console.log(`  TOTAL wall time ${(total / 1000).toFixed(1)} s (goal ≤ 120 s); ${r.reason}`);
 } finally {

@@ -1,6 +1,7 @@
 /**
  * Fine-tune wall time for 32 corrections with src/model/finetune.ts `fineTune` (what a fine-tune job runs between
- * loading the active model and saving the new version): validation before → joint steps (batch 8, Adam, no replay)
+ * loading the active model and saving the new version): validation before → fine-tune steps (the model's phase: STN
+ * for mask read-out models, joint otherwise; batch 8, Adam, no replay)
  * → validation after. Corrections are synthetic lesions on real CT backgrounds (the reader's FINAL = the truth), the
  * held-out share is fineTune's fixed lesion-id split. Base model: models/default, else an untrained default preset.
  *
@@ -67,7 +68,8 @@ try {
     backend: backend.detail, model: source, corrections: n, trainCorrections: train.length, validationCorrections: val.length, steps,
     totalS: round(total / 1000, 2), trainS: round((stage.train ?? 0) / 1000, 2), perStepS: round((stage.train ?? 0) / 1000 / Math.max(1, steps), 2),
     validateAndLoadS: round((total - (stage.train ?? 0)) / 1000, 2), promoted: r.promoted, reason: r.reason,
-    how: 'src/model/finetune.ts fineTune: load, validate before, joint steps at batch 8 (Adam 1e-4, no replay), validate after; saving the version is not included',
+    phase: (r.card.training as { phase?: string }).phase ?? null,
+    how: `src/model/finetune.ts fineTune: load, validate before, ${(r.card.training as { phase?: string }).phase ?? 'joint'}-phase steps at batch 8 (Adam 1e-4, no replay), validate after; saving the version is not included`,
   });
 } finally {
   rmSync(dir, { recursive: true, force: true });
