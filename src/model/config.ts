@@ -86,7 +86,8 @@ export interface ModelConfig {
   readonly losses: LossSwitches;
 }
 
-/** short/long from which the default mask read-out orients by the box: the best of 0.6–0.9 on the 80-lesion synthetic evaluation set (tmp/synth-eval, seeds 0–2), never tuned on dev lesions. */
+/** short/long from which the default mask read-out orients by the box: the best of 0.6–0.9 on the 80-lesion synthetic
+ * evaluation set (seeds 0–2; scripts/pick-box-orientation.ts), never tuned on dev lesions. */
 export const BOX_ORIENTATION_RATIO = 0.75;
 
 const FULL_LOSSES: LossSwitches = { lrp: true, tpp: true, cos: true, coord: true };
