@@ -13,6 +13,9 @@ npx tsx src/cli/main.ts train --preset default --minutes 34 --out runs/default-v
 rm -rf models/default && cp -r runs/default-v3 models/default
 npx tsx src/cli/main.ts train --preset default --out models/default --resume --phases stn-lrp-first --minutes 35 --batch 8 --micro-batch 8 --lr 3e-4 --val 48 --seed 3 --patience 12
 
+# 1b. How the default mask read-out's box-orientation ratio (0.75) was picked: synthetic lesions only (needs step 4's folder).
+# npx tsx scripts/pick-box-orientation.ts --data tmp/synth-eval --model models/default
+
 # 2. Real dev lesions (24), paper rough-box protocol, seeds 0,1,2: model vs box-cross vs classical.
 npx tsx src/cli/main.ts eval --data "$DATA/deeplesion-dev" --model models/default --readouts mask,heatmaps --baselines --seeds 0,1,2 --out reports/dev-default
 

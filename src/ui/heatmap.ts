@@ -13,7 +13,8 @@ export function base64ToBytes(b64: string): Uint8Array {
 
 /**
  * RGBA (width·height·4) where each pixel takes the colour of its strongest channel and alpha grows with that
- * channel's value relative to its own peak (so all four keypoints show, whatever their absolute scale).
+ * channel's value relative to its own peak (so all four keypoints show, whatever their absolute scale): as √value for
+ * heatmaps (faint tails stay visible), linearly for a pseudo-mask (its near-zero background stays clear).
  */
 export function heatmapRgba(h: PackedHeatmaps, maxAlpha = 200): Uint8ClampedArray {
   const bytes = base64ToBytes(h.data);
@@ -28,7 +29,7 @@ export function heatmapRgba(h: PackedHeatmaps, maxAlpha = 200): Uint8ClampedArra
     }
     const col = CHANNEL_COLOURS[bc % CHANNEL_COLOURS.length];
     out[i * 4] = col[0]; out[i * 4 + 1] = col[1]; out[i * 4 + 2] = col[2];
-    out[i * 4 + 3] = Math.round((Math.sqrt(best / 255)) * maxAlpha);
+    out[i * 4 + 3] = Math.round((h.kind === 'mask' ? best / 255 : Math.sqrt(best / 255)) * maxAlpha);
   }
   return out;
 }

@@ -105,3 +105,12 @@ test('view: screen ↔ image round trip, zoom keeps the cursor point, pan', () =
   const q = pan(z, 10, -5);
   nearPt(imageToScreen(q, p), { x: imageToScreen(z, p).x + 10, y: imageToScreen(z, p).y - 5 });
 });
+
+test('overlay colours: a pseudo-mask fades linearly (clear background), heatmaps as √value (visible tails)', async () => {
+  const { heatmapRgba } = await import('../../src/ui/heatmap.ts');
+  const bytes = Uint8Array.from([0, 26, 128, 255]);
+  const pack = (kind: 'mask' | 'heatmaps') => ({ width: 2, height: 2, channels: 1, data: Buffer.from(bytes).toString('base64'), scale: [1], toImage: [1, 0, 0, 0, 1, 0] as const, kind });
+  const alpha = (rgba: Uint8ClampedArray) => [3, 7, 11, 15].map((i) => rgba[i]);
+  assert.deepEqual(alpha(heatmapRgba(pack('mask'), 200)), [0, 20, 100, 200]);
+  assert.deepEqual(alpha(heatmapRgba(pack('heatmaps'), 200)), [0, 64, 142, 200]);
+});
