@@ -3,9 +3,9 @@
  * hole filling, and the choice of the lesion's connected component. Pure; shared by the classical baseline and the
  * model's pseudo-mask read-out.
  */
-export const N4 = [[1, 0], [-1, 0], [0, 1], [0, -1]] as const;
+const N4 = [[1, 0], [-1, 0], [0, 1], [0, -1]] as const;
 
-export function erode3(m: Uint8Array, W: number, H: number): Uint8Array {
+function erode3(m: Uint8Array, W: number, H: number): Uint8Array {
   const o = new Uint8Array(W * H);
   for (let y = 0; y < H; y++) {
     for (let x = 0; x < W; x++) {
@@ -21,7 +21,7 @@ export function erode3(m: Uint8Array, W: number, H: number): Uint8Array {
   return o;
 }
 
-export function dilate3(m: Uint8Array, W: number, H: number): Uint8Array {
+function dilate3(m: Uint8Array, W: number, H: number): Uint8Array {
   const o = new Uint8Array(W * H);
   for (let y = 0; y < H; y++) {
     for (let x = 0; x < W; x++) {
@@ -85,12 +85,7 @@ export function pickComponent(m: Uint8Array, W: number, H: number, cx: number, c
 
 /** Closing then opening with a 3×3 cross (holes filled in between), keeping the input if opening would erase it. */
 export function smoothMask(m: Uint8Array, W: number, H: number): Uint8Array {
-  let o = dilate3(m, W, H);
-  o = erode3(o, W, H);
-  const closed = fillHoles(o, W, H);
-  const p = dilate3(erode3(closed, W, H), W, H);
-  for (let i = 0; i < p.length; i++) if (p[i]) return p;
-  return closed;
+  return open3(fillHoles(erode3(dilate3(m, W, H), W, H), W, H), W, H);
 }
 
 /** Fills the holes of a mask: background not 4-connected to the region border becomes foreground. */

@@ -205,24 +205,21 @@ export function resolveConfig(partial: ModelConfigInput = {}): ModelConfig {
   return partial.ablation === undefined ? config : applyAblation(config, partial.ablation);
 }
 
+/** Table 1's switches per row (the auxiliary coord term keeps the base config's setting). */
+const ABLATION_SWITCHES: Record<AblationName, { readonly stn: boolean; readonly lrp: boolean; readonly tpp: boolean; readonly cos: boolean }> = {
+  'shn-only': { stn: false, lrp: false, tpp: false, cos: false },
+  'stn-tpp': { stn: true, lrp: false, tpp: true, cos: false },
+  'stn-tpp-lrp': { stn: true, lrp: true, tpp: true, cos: false },
+  full: { stn: true, lrp: true, tpp: true, cos: true },
+};
+
 /** Switch the STN and loss terms to reproduce one row of Table 1 (heatmap read-out, as in the paper); returns a new config. */
 export function applyAblation(config: ModelConfig, name: AblationName): ModelConfig {
-  return { ...switchesFor(config, name), readout: 'heatmaps', boxOrientationRatio: null };
-}
-
-function switchesFor(config: ModelConfig, name: AblationName): ModelConfig {
-  switch (name) {
-    case 'shn-only':
-      return { ...config, stn: { ...config.stn, enabled: false }, losses: { lrp: false, tpp: false, cos: false, coord: config.losses.coord } };
-    case 'stn-tpp':
-      return { ...config, stn: { ...config.stn, enabled: true }, losses: { lrp: false, tpp: true, cos: false, coord: config.losses.coord } };
-    case 'stn-tpp-lrp':
-      return { ...config, stn: { ...config.stn, enabled: true }, losses: { lrp: true, tpp: true, cos: false, coord: config.losses.coord } };
-    case 'full':
-      return { ...config, stn: { ...config.stn, enabled: true }, losses: { lrp: true, tpp: true, cos: true, coord: config.losses.coord } };
-    default:
-      return fail('ablation', name, `one of ${ABLATION_NAMES.join(', ')}`);
-  }
+  const sw = Object.hasOwn(ABLATION_SWITCHES, name) ? ABLATION_SWITCHES[name] : fail('ablation', name, `one of ${ABLATION_NAMES.join(', ')}`);
+  return {
+    ...config, readout: 'heatmaps', boxOrientationRatio: null,
+    stn: { ...config.stn, enabled: sw.stn }, losses: { lrp: sw.lrp, tpp: sw.tpp, cos: sw.cos, coord: config.losses.coord },
+  };
 }
 
 /** Which Table 1 row a config is (`custom` when its switches match none). */
