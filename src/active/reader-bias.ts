@@ -150,6 +150,29 @@ export function fitReaderCalibration(
   return { reader, scale: 1 + w * (rawScale - 1), rotationDeg: w * rawRot, n, raw: { scale: rawScale, rotationDeg: rawRot } };
 }
 
+/** A stored label, as far as calibration reads it. */
+export interface CalibrationLabel {
+  readonly reader: string;
+  readonly dataset: string;
+  readonly status: string;
+  readonly final: Recist | null;
+  readonly original?: { readonly recist: Recist; readonly modelVersion: string | null } | null;
+}
+
+/**
+ * `reader`'s calibration fitted on their accepted corrections of model proposals in `dataset` — only of proposals by
+ * `modelVersion` when given (a new model needs a new calibration).
+ */
+export function readerCalibrationFromLabels(labels: readonly CalibrationLabel[], dataset: string, reader: string, modelVersion?: string): ReaderCalibration {
+  const pairs: { proposal: Recist; final: Recist }[] = [];
+  for (const l of labels) {
+    if (l.reader !== reader || l.dataset !== dataset || l.status !== 'accepted' || !l.final || !l.original?.recist) continue;
+    if (modelVersion !== undefined && l.original.modelVersion !== modelVersion) continue;
+    pairs.push({ proposal: l.original.recist, final: l.final });
+  }
+  return fitReaderCalibration(reader, pairs);
+}
+
 /** A proposal as shown to the calibrated reader: scaled and rotated about its long-axis midpoint. */
 export function applyCalibration(r: Recist, cal: Pick<ReaderCalibration, 'scale' | 'rotationDeg'>): Recist {
   if (cal.scale === 1 && cal.rotationDeg === 0) return r;

@@ -28,7 +28,7 @@ import { LabelStore, labelsToCsv, labelsToJson } from './store.ts';
 import type { UiAsset } from './ui-bundle.ts';
 import type { FineTuneService } from './finetune/index.ts';
 import { createRanker, type Ranker } from './ranking.ts';
-import { applyCalibration, fitReaderCalibration, type ReaderCalibration } from '../active/reader-bias.ts';
+import { applyCalibration, readerCalibrationFromLabels, type ReaderCalibration } from '../active/reader-bias.ts';
 import type { ZodType } from 'zod';
 
 export interface AppConfig {
@@ -246,11 +246,7 @@ export function createApplication(deps: AppDeps): Application {
   // ---------------------------------------------------------------------------------------------- calibration
   const calibrationFor = (reader: string, modelVersion: string): ReaderCalibration => {
     if (deps.fineTune?.readerCalibration) return deps.fineTune.readerCalibration(reader, modelVersion);
-    const pairs = store.labels()
-      .filter((l) => l.reader === reader && l.dataset === dataset.id && l.status === 'accepted' && l.final && l.original?.recist
-        && l.original.modelVersion === modelVersion)
-      .map((l) => ({ proposal: l.original!.recist, final: l.final! }));
-    return fitReaderCalibration(reader, pairs);
+    return readerCalibrationFromLabels(store.labels(), dataset.id, reader, modelVersion);
   };
 
   // -------------------------------------------------------------------------------------------------------- HTTP

@@ -20,7 +20,7 @@ import { appendFile, mkdir, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { type Request, type Response, type Router } from 'express';
-import { fitReaderCalibration, readerBias, type ReaderBias, type ReaderCalibration } from '../../active/reader-bias.ts';
+import { readerBias, readerCalibrationFromLabels, type ReaderBias, type ReaderCalibration } from '../../active/reader-bias.ts';
 import type { CtSlice } from '../../data/types.ts';
 import type { Measurer } from '../../model/measurer-types.ts';
 import type { Recist, Box } from '../../geometry/types.ts';
@@ -296,13 +296,7 @@ export function createFineTuneService(o: FineTuneServiceOptions): FineTuneServic
       broadcast('model:changed', { modelVersion: v.card.version, version: p.version, modelDir: v.dir, reason: p.events[p.events.length - 1]?.reason ?? 'rollback' });
       return { version: p.version, modelVersion: v.card.version };
     },
-    readerCalibration(reader, modelVersion) {
-      const pairs = o.store.labels()
-        .filter((l) => l.reader === reader && l.dataset === o.dataset.id && l.status === 'accepted' && l.final && l.original?.recist
-          && (modelVersion === undefined || l.original.modelVersion === modelVersion))
-        .map((l) => ({ proposal: l.original!.recist, final: l.final! }));
-      return fitReaderCalibration(reader, pairs);
-    },
+    readerCalibration: (reader, modelVersion) => readerCalibrationFromLabels(o.store.labels(), o.dataset.id, reader, modelVersion),
     readerBias() {
       return readerBias(o.store.labels()
         .filter((l) => l.dataset === o.dataset.id && l.status === 'accepted' && l.final)
