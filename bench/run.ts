@@ -163,10 +163,17 @@ lines.push('## UI round trip (pointer-up → marks drawn)', '');
 lines.push(ui?.p50Ms !== undefined ? `From ${ui.source}: ${ui.boxes} boxes, model ${ui.model}: p50 ${ui.p50Ms} ms, p95 ${ui.p95Ms} ms, max ${ui.maxMs} ms.` : `Skipped: ${ui?.skipped ?? 'not run'}.`, '');
 
 if (gpu) {
-  lines.push('## WebGPU on an NVIDIA H200 (earlier run, bench/results/webgpu-h200.json, not re-measured)', '');
-  lines.push('| preset | forward b1 | forward b8 | train step b8 |', '|---|---|---|---|');
-  for (const p of ['default', 'paper']) if (gpu[p]) lines.push(`| ${p} | ${f(gpu[p].forwardBatch1Ms, 1)} ms | ${f(gpu[p].forwardBatch8Ms, 1)} ms | ${f(gpu[p].trainStepBatch8Ms)} ms |`);
-  lines.push('', `${gpu.backend}, ${gpu.date}.`, '');
+  lines.push('## WebGPU on an NVIDIA H200 (bench/gpu-run.ts on a lent machine, bench/results/webgpu-h200.json, not re-measured here)', '');
+  lines.push('| what (medians) | batch 1 | batch 8 | JS enqueue b1 / b8 | kernels |', '|---|---|---|---|---|');
+  const fwd = (name: string, r: any) => r && lines.push(`| ${name} | ${f(r.batch1.wallMs, 1)} ms | ${f(r.batch8.wallMs, 1)} ms | ${f(r.batch1.enqueueMs, 1)} / ${f(r.batch8.enqueueMs, 1)} ms | ${r.batch1.kernels} |`);
+  for (const [name, r] of Object.entries(gpu.forwardDefaultPreset ?? {})) fwd(`default forward, ${name}`, r);
+  fwd('paper forward (best flags)', gpu.forwardPaperPreset);
+  lines.push('');
+  const p = gpu.proposalShippedModel, t = gpu.fineTune32;
+  if (p) lines.push(`Proposal, shipped model end to end: p50 ${f(p.p50Ms, 1)} ms, p95 ${f(p.p95Ms, 1)} ms, batch of 8 ${f(p.batch8Ms, 1)} ms.`);
+  if (t?.totalS !== undefined) lines.push(`Fine-tune on ${t.corrections} corrections (${t.steps} ${t.phase} steps): ${f(t.totalS, 1)} s (${f(t.perStepS, 2)} s/step).`);
+  lines.push(`Training step: default b8 ${f(gpu.trainStepDefaultB8Ms)} ms, default b32 ${f(gpu.trainStepDefaultB32Ms)} ms, paper b8 ${f(gpu.trainStepPaperB8Ms)} ms.`, '');
+  lines.push(`${gpu.backend}, ${gpu.date}. ${gpu.note ?? ''}`, '');
 }
 if (run?.parts) {
   lines.push('## Parts of the last run', '', '| part | wall s | status |', '|---|---|---|');

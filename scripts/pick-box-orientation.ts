@@ -12,7 +12,7 @@ import { roughBoxFor } from '../src/eval/run.ts';
 import { meanAxisErrors } from '../src/geometry/recist.ts';
 import { initBackend } from '../src/model/backend/index.ts';
 import { loadCheckpoint } from '../src/model/checkpoint.ts';
-import { cropInput, proposeFromCropsSync } from '../src/model/measurer.ts';
+import { cropInput, proposeFromCrops } from '../src/model/measurer.ts';
 
 const { values } = parseArgs({ options: { data: { type: 'string', default: 'tmp/synth-eval' }, model: { type: 'string', default: 'models/default' } } });
 await initBackend('wasm');
@@ -26,7 +26,7 @@ const rows: { ratio: number | null; long: number; short: number }[] = [];
 for (const ratio of [null, 0.9, 0.8, 0.75, 0.7, 0.65, 0.6]) {
   const c = { ...cascade, config: { ...cascade.config, boxOrientationRatio: ratio } };
   const props = [];
-  for (let i = 0; i < items.length; i += 16) props.push(...proposeFromCropsSync(c, items.slice(i, i + 16).map((it) => it.crop), 'pick', 'wasm'));
+  for (let i = 0; i < items.length; i += 16) props.push(...await proposeFromCrops(c, items.slice(i, i + 16).map((it) => it.crop), 'pick', 'wasm'));
   const e = meanAxisErrors(props.map((p, i) => ({ predicted: p.recist, truth: items[i].truth })));
   rows.push({ ratio, long: e.longLocPx, short: e.shortLocPx });
   console.log(`ratio ${ratio ?? 'none'}: long-axis location ${e.longLocPx.toFixed(2)} px, short ${e.shortLocPx.toFixed(2)} px (${items.length} proposals)`);

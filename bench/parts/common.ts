@@ -6,15 +6,15 @@ import * as tf from '@tensorflow/tfjs';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { REPO_ROOT } from '../../src/data/paths.ts';
 import { buildCascade, type Cascade } from '../../src/model/cascade.ts';
 import { loadCheckpoint } from '../../src/model/checkpoint.ts';
 import { resolveConfig, type PresetName } from '../../src/model/config.ts';
 import { netStats } from '../../src/model/nets/stats.ts';
 
-export const BENCH_DIR = resolve(fileURLToPath(new URL('..', import.meta.url)));
+export const BENCH_DIR = join(REPO_ROOT, 'bench');
 export const RESULTS_DIR = process.env.RECIST_BENCH_OUT ? resolve(process.env.RECIST_BENCH_OUT) : join(BENCH_DIR, 'results');
-export const MODEL_DIR = resolve(BENCH_DIR, '..', 'models', 'default');
+export const MODEL_DIR = join(REPO_ROOT, 'models', 'default');
 
 /** models/default when it exists (trained weights), else an untrained seeded cascade of `preset` (same cost). */
 export async function benchModel(preset: PresetName = 'default'): Promise<{ cascade: Cascade; source: string }> {

@@ -1,77 +1,17 @@
 /**
- * Fine-tune wall time for 32 corrections with src/model/finetune.ts `fineTune` (what a fine-tune job runs between
- * loading the active model and saving the new version): validation before → fine-tune steps (the model's phase: STN
- * for mask read-out models, joint otherwise; batch 8, Adam, no replay)
- * → validation after. Corrections are synthetic lesions on real CT backgrounds (the reader's FINAL = the truth), the
- * held-out share is fineTune's fixed lesion-id split. Base model: models/default, else an untrained default preset.
+ * Fine-tune wall time for 32 corrections (bench/parts/finetune-timing.ts), written to results/finetune-<backend>.json.
  *
  *   tsx bench/parts/finetune.ts [--n 32] [--steps 40] [--backend wasm]
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { sharedDataDir } from '../../src/data/paths.ts';
-import { generateCase } from '../../src/data/synth/generate.ts';
-import { listBackgrounds } from '../../src/data/synth/placement.ts';
-import { createRng } from '../../src/geometry/random.ts';
 import { initBackend, type BackendName } from '../../src/model/backend/index.ts';
-import { disposeCascade } from '../../src/model/cascade.ts';
-import { saveCheckpoint } from '../../src/model/checkpoint.ts';
-import { fineTune, splitCorrections, validationBox } from '../../src/model/finetune.ts';
-import { benchModel, round, writeResult, MODEL_DIR } from './common.ts';
-import { existsSync } from 'node:fs';
+import { timeFineTune } from './finetune-timing.ts';
+import { writeResult } from './common.ts';
 
 const { values } = parseArgs({ options: { n: { type: 'string', default: '32' }, steps: { type: 'string', default: '40' }, backend: { type: 'string', default: 'wasm' } } });
 const backend = await initBackend(values.backend as BackendName);
 console.log(`backend: ${backend.detail}`);
-const dir = mkdtempSync(join(tmpdir(), 'bench-finetune-'));
-try {
-  let base = MODEL_DIR, source = 'models/default';
-  if (!existsSync(join(base, 'card.json'))) {
-    const m = await benchModel('default');
-    base = join(dir, 'base');
-    await saveCheckpoint(m.cascade, {
-      format: 'recist-cascade/1', version: 'bench-untrained', preset: 'default', ablation: 'full', config: m.cascade.config,
-      createdAt: new Date().toISOString(), backend: backend.name, seed: 1, data: {}, training: {}, metrics: {}, parent: null, command: 'bench',
-    }, base);
-    disposeCascade(m.cascade);
-    source = m.source;
-  }
-  const n = Number(values.n);
-  const bgs = listBackgrounds({ sharedDir: sharedDataDir() });
-  const rng = createRng(32);
-  const all = Array.from({ length: n }, (_, i) => {
-    const c = generateCase(bgs[rng.int(bgs.length)], rng);
-    return { lesionId: `bench-${i}`, slice: c.slice, recist: c.recist };
-  });
-  const { train, validation } = splitCorrections(all.map((c) => ({ ...c, box: null })));
-  const val = validation.length > 0 ? validation : all.slice(0, 4).map((c) => ({ ...c, box: validationBox(c.lesionId, c.recist, c.slice) }));
-  const stage: Record<string, number> = {};
-  let last = performance.now(), steps = 0, prev = 'load';
-  const t0 = performance.now();
-  const r = await fineTune({
-    baseModelDir: base, corrections: train, replay: null, validation: val, steps: Number(values.steps), seed: 1,
-    onProgress: (p) => {
-      const now = performance.now();
-      stage[prev] = (stage[prev] ?? 0) + (now - last);
-      last = now;
-      prev = p.stage;
-      if (p.stage === 'train') steps = p.step;
-    },
-  });
-  const total = performance.now() - t0;
-  stage[prev] = (stage[prev] ?? 0) + (performance.now() - last);
-  disposeCascade(r.cascade);
-  console.log(`fine-tune ${n} corrections: ${(total / 1000).toFixed(1)} s (${steps} steps)`);
-  writeResult(`finetune-${backend.name}`, {
-    backend: backend.detail, model: source, corrections: n, trainCorrections: train.length, validationCorrections: val.length, steps,
-    totalS: round(total / 1000, 2), trainS: round((stage.train ?? 0) / 1000, 2), perStepS: round((stage.train ?? 0) / 1000 / Math.max(1, steps), 2),
-    validateAndLoadS: round((total - (stage.train ?? 0)) / 1000, 2), promoted: r.promoted, reason: r.reason,
-    phase: (r.card.training as { phase?: string }).phase ?? null,
-    how: `src/model/finetune.ts fineTune: load, validate before, ${(r.card.training as { phase?: string }).phase ?? 'joint'}-phase steps at batch 8 (Adam 1e-4, no replay), validate after; saving the version is not included`,
-  });
-} finally {
-  rmSync(dir, { recursive: true, force: true });
-}
+const r = await timeFineTune({ n: Number(values.n), steps: Number(values.steps), backend: backend.name });
+console.log(`fine-tune ${values.n} corrections: ${r.totalS} s (${r.steps} steps)`);
+writeResult(`finetune-${backend.name}`, { backend: backend.detail, ...r });
 process.exit(0);

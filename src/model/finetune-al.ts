@@ -15,7 +15,7 @@ import type { Box, Recist } from '../geometry/types.ts';
 import { disposeCascade, type Cascade } from './cascade.ts';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint.ts';
 import { fineTune, splitCorrections } from './finetune.ts';
-import { cropInput, proposeFromCropsSync } from './measurer.ts';
+import { cropInput, proposeFromCrops } from './measurer.ts';
 import { ttaProposals } from './finetune-tta.ts';
 
 export interface AlModelRef {
@@ -76,12 +76,12 @@ export function createAlAdapter(o: AlAdapterOptions) {
   };
   const lesions = [...byId.entries()].map(([id, r]) => ({ id, patient: String(r.patientIndex) }));
   /** Mean errors vs the folder's marks over the evaluation seeds, for marks predicted 16 lesions at a time. */
-  const errorsOn = async (ids: readonly string[], predict: (part: readonly string[], seed: number) => Recist[]): Promise<{ readonly longLocPx: number; readonly [key: string]: number }> => {
+  const errorsOn = async (ids: readonly string[], predict: (part: readonly string[], seed: number) => Recist[] | Promise<Recist[]>): Promise<{ readonly longLocPx: number; readonly [key: string]: number }> => {
     let loc = 0, lenMm = 0, lenPct = 0, shortLoc = 0, n = 0;
     for (const seed of o.evalSeeds) {
       for (let i = 0; i < ids.length; i += 16) {
         const part = ids.slice(i, i + 16);
-        const marks = predict(part, seed);
+        const marks = await predict(part, seed);
         part.forEach((id, j) => {
           const r = rec(id), p = marks[j];
           loc += segmentLocationDistance(p.long, r.recist.long);
@@ -102,8 +102,8 @@ export function createAlAdapter(o: AlAdapterOptions) {
       for (let i = 0; i < ids.length; i += 16) {
         const part = ids.slice(i, i + 16);
         const crops = part.map((id) => crop(id, o.scoreSeed));
-        const props = proposeFromCropsSync(m.cascade, crops, m.version, 'al-sim');
-        const tta = kind === 'tta' && o.ttaScore ? ttaProposals(m.cascade, crops) : null;
+        const props = await proposeFromCrops(m.cascade, crops, m.version, 'al-sim');
+        const tta = kind === 'tta' && o.ttaScore ? await ttaProposals(m.cascade, crops) : null;
         part.forEach((id, j) => out.set(id, { entropy: props[j].entropy, ...(tta && o.ttaScore ? { tta: o.ttaScore(tta[j]) } : {}) }));
       }
       return out;
@@ -130,8 +130,8 @@ export function createAlAdapter(o: AlAdapterOptions) {
       await saveCheckpoint(res.cascade, { ...res.card, version }, dir);
       return { model: { dir, version, cascade: res.cascade }, promoted: true, reason: o.gate ? res.reason : `${train.length} corrections (no gate)`, seconds: res.seconds };
     },
-    evaluate: (m: AlModelRef, ids: readonly string[]) => errorsOn(ids, (part, seed) =>
-      proposeFromCropsSync(m.cascade, part.map((id) => crop(id, seed)), m.version, 'al-sim').map((p) => p.recist)),
+    evaluate: (m: AlModelRef, ids: readonly string[]) => errorsOn(ids, async (part, seed) =>
+      (await proposeFromCrops(m.cascade, part.map((id) => crop(id, seed)), m.version, 'al-sim')).map((p) => p.recist)),
     /** The box-cross baseline on the same test lesions and boxes (the reference line of the curves). */
     baseline: (ids: readonly string[]) => errorsOn(ids, (part, seed) => part.map((id) => {
       const r = rec(id);

@@ -36,22 +36,30 @@ export function transformCrop(input: Float32Array, S: number, t: TtaTransform): 
   return out;
 }
 
+/** One batched forward of the K transformed crops, read back asynchronously (WebGPU has no sync read in Node). */
+async function readOutputs(cascade: Cascade, batch: Float32Array, K: number, S: number): Promise<[Float32Array, Float32Array, Float32Array, number, number]> {
+  const [theta, last, mask] = tf.tidy(() => {
+    const o = forwardCascade(cascade, tf.tensor4d(batch, [K, S, S, 1]), { training: false });
+    const m = cascade.config.readout === 'mask' && o.maskLogits ? [tf.sigmoid(o.maskLogits)] : [];
+    return [o.theta, o.heatmaps[o.heatmaps.length - 1], ...m];
+  }) as [tf.Tensor, tf.Tensor4D, tf.Tensor?];
+  const [t, m, k] = await Promise.all([theta.data(), last.data(), mask ? mask.data() : Promise.resolve(new Float32Array(0))]);
+  const out: [Float32Array, Float32Array, Float32Array, number, number] = [t as Float32Array, m as Float32Array, k as Float32Array, last.shape[1], mask?.shape[1] ?? 0];
+  tf.dispose([theta, last, ...(mask ? [mask] : [])]);
+  return out;
+}
+
 /** Per crop, one proposal per transform, all in the original slice's pixels. */
-export function ttaProposals(
+export async function ttaProposals(
   cascade: Cascade, crops: readonly { input: Float32Array; frame: CropFrame }[], transforms: readonly TtaTransform[] = TTA_TRANSFORMS,
-): Recist[][] {
+): Promise<Recist[][]> {
   const S = cascade.config.inputSize;
   const K = transforms.length;
   const out: Recist[][] = [];
   for (const c of crops) {
     const batch = new Float32Array(K * S * S);
     transforms.forEach((t, k) => batch.set(transformCrop(c.input, S, t), k * S * S));
-    const { thetas, maps, hm, masks, ms } = tf.tidy(() => {
-      const o = forwardCascade(cascade, tf.tensor4d(batch, [K, S, S, 1]), { training: false });
-      const last = o.heatmaps[o.heatmaps.length - 1];
-      const mask = cascade.config.readout === 'mask' && o.maskLogits ? tf.sigmoid(o.maskLogits) : null;
-      return { thetas: o.theta.dataSync(), maps: last.dataSync(), hm: last.shape[1], masks: mask ? mask.dataSync() : new Float32Array(0), ms: mask?.shape[1] ?? 0 };
-    });
+    const [thetas, maps, masks, hm, ms] = await readOutputs(cascade, batch, K, S);
     const per = hm * hm * 4;
     out.push(transforms.map((t, k) => {
       const theta = { tx: thetas[k * 4], ty: thetas[k * 4 + 1], alpha: thetas[k * 4 + 2], s: thetas[k * 4 + 3] };

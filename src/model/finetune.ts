@@ -21,7 +21,7 @@ import type { Box, Recist } from '../geometry/types.ts';
 import { disposeCascade, type Cascade } from './cascade.ts';
 import { loadCheckpoint, type ModelCard } from './checkpoint.ts';
 import { resolveTrainConfig, type PhaseKind, type TrainConfig } from './config.ts';
-import { cropInput, proposeFromCropsSync } from './measurer.ts';
+import { cropInput, proposeFromCrops } from './measurer.ts';
 import { trainCascade, type ProgressEvent, type TrainResult } from './train.ts';
 
 export interface Correction {
@@ -136,11 +136,11 @@ export function splitCorrections<T extends Correction & { lesionId: string }>(co
 // ---------------------------------------------------------------------------------------------- evaluation
 
 /** Errors of a cascade's proposals on items with known marks and fixed boxes (original px). */
-export function evaluateOnItems(cascade: Cascade, items: readonly ValidationItem[], chunk = 16): FineTuneMetrics {
+export async function evaluateOnItems(cascade: Cascade, items: readonly ValidationItem[], chunk = 16): Promise<FineTuneMetrics> {
   const pairs: { predicted: Recist; truth: Recist }[] = [];
   for (let i = 0; i < items.length; i += chunk) {
     const part = items.slice(i, i + chunk);
-    const props = proposeFromCropsSync(cascade, part.map((it) => cropInput(it.slice, it.box)), 'eval', 'eval');
+    const props = await proposeFromCrops(cascade, part.map((it) => cropInput(it.slice, it.box)), 'eval', 'eval');
     props.forEach((p, j) => pairs.push({ predicted: p.recist, truth: part[j].recist }));
   }
   return meanAxisErrors(pairs);
@@ -190,7 +190,7 @@ export async function fineTune(o: FineTuneOptions): Promise<FineTuneResult> {
   const { cascade, card: baseCard } = await loadCheckpoint(o.baseModelDir);
   try {
     progress({ stage: 'validate-before', elapsedS: elapsed() });
-    const metricsBefore = evaluateOnItems(cascade, o.validation);
+    const metricsBefore = await evaluateOnItems(cascade, o.validation);
     const phase: FineTunePhase = o.phase ?? (cascade.config.readout === 'mask' ? 'stn' : 'joint');
     const batch = o.batch ?? 8;
     const plan: TrainConfig = resolveTrainConfig({
@@ -213,7 +213,7 @@ export async function fineTune(o: FineTuneOptions): Promise<FineTuneResult> {
       failure = err instanceof Error ? err.message : String(err);
     }
     progress({ stage: 'validate-after', elapsedS: elapsed() });
-    const metricsAfter = failure ? { ...metricsBefore, longLocPx: NaN } : evaluateOnItems(cascade, o.validation);
+    const metricsAfter = failure ? { ...metricsBefore, longLocPx: NaN } : await evaluateOnItems(cascade, o.validation);
     const decision = failure
       ? { promoted: false, reason: `fine-tuning failed (${failure}); keeping the current model` }
       : promotionDecision(metricsBefore, metricsAfter, { tolerancePx: o.tolerancePx, minValidation: o.minValidation });

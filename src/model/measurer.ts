@@ -91,18 +91,6 @@ export async function proposeFromCrops(cascade: Cascade, crops: readonly Crop[],
   return decodeAll(crops, outputs, cascade.config, modelVersion, backend, (performance.now() - t0) / Math.max(1, crops.length));
 }
 
-/** Synchronous variant for CPU backends (wasm, cpu, tensorflow) where a blocking read-back is cheap. */
-export function proposeFromCropsSync(cascade: Cascade, crops: readonly Crop[], modelVersion: string, backend: string): Proposal[] {
-  const t0 = performance.now();
-  const { theta, heatmaps, mask } = runOnCrops(cascade, crops);
-  const outputs = {
-    thetas: theta.dataSync() as Float32Array, maps: heatmaps.dataSync() as Float32Array, hmSize: heatmaps.shape[1],
-    masks: mask ? (mask.dataSync() as Float32Array) : null, maskSize: mask?.shape[1] ?? 0,
-  };
-  tf.dispose([theta, heatmaps, ...(mask ? [mask] : [])]);
-  return decodeAll(crops, outputs, cascade.config, modelVersion, backend, (performance.now() - t0) / Math.max(1, crops.length));
-}
-
 /** A Measurer over an already loaded cascade (used by fine-tuning and evaluation as well). */
 export function measurerFromCascade(cascade: Cascade, card: Pick<ModelCard, 'version'>, backend: string): Measurer {
   return {

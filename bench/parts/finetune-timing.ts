@@ -1,0 +1,67 @@
+/**
+ * One fine-tune on n corrections timed by stage (shared by bench/parts/finetune.ts and bench/gpu-run.ts):
+ * src/model/finetune.ts `fineTune` = load → validation before → the model's fine-tune phase (STN for mask read-out
+ * models, joint otherwise; batch 8, Adam, no replay) → validation after. Corrections are synthetic lesions on real CT
+ * backgrounds (the reader's FINAL = the truth); the held-out share is fineTune's fixed lesion-id split.
+ */
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sharedDataDir } from '../../src/data/paths.ts';
+import { generateCase } from '../../src/data/synth/generate.ts';
+import { listBackgrounds } from '../../src/data/synth/placement.ts';
+import { createRng } from '../../src/geometry/random.ts';
+import { disposeCascade } from '../../src/model/cascade.ts';
+import { saveCheckpoint } from '../../src/model/checkpoint.ts';
+import { fineTune, splitCorrections, validationBox } from '../../src/model/finetune.ts';
+import { benchModel, round, MODEL_DIR } from './common.ts';
+
+export async function timeFineTune(opts: { n: number; steps: number; backend: string; modelDir?: string }): Promise<Record<string, unknown>> {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-finetune-'));
+  try {
+    let base = opts.modelDir ?? MODEL_DIR, source = opts.modelDir ?? 'models/default';
+    if (!existsSync(join(base, 'card.json'))) {
+      const m = await benchModel('default');
+      base = join(dir, 'base');
+      await saveCheckpoint(m.cascade, {
+        format: 'recist-cascade/1', version: 'bench-untrained', preset: 'default', ablation: 'full', config: m.cascade.config,
+        createdAt: new Date().toISOString(), backend: opts.backend, seed: 1, data: {}, training: {}, metrics: {}, parent: null, command: 'bench',
+      }, base);
+      disposeCascade(m.cascade);
+      source = m.source;
+    }
+    const bgs = listBackgrounds({ sharedDir: sharedDataDir() });
+    const rng = createRng(32);
+    const all = Array.from({ length: opts.n }, (_, i) => {
+      const c = generateCase(bgs[rng.int(bgs.length)], rng);
+      return { lesionId: `bench-${i}`, slice: c.slice, recist: c.recist };
+    });
+    const { train, validation } = splitCorrections(all.map((c) => ({ ...c, box: null })));
+    const val = validation.length > 0 ? validation : all.slice(0, 4).map((c) => ({ ...c, box: validationBox(c.lesionId, c.recist, c.slice) }));
+    const stage: Record<string, number> = {};
+    let last = performance.now(), steps = 0, prev = 'load';
+    const t0 = performance.now();
+    const r = await fineTune({
+      baseModelDir: base, corrections: train, replay: null, validation: val, steps: opts.steps, seed: 1,
+      onProgress: (p) => {
+        const now = performance.now();
+        stage[prev] = (stage[prev] ?? 0) + (now - last);
+        last = now;
+        prev = p.stage;
+        if (p.stage === 'train') steps = p.step;
+      },
+    });
+    const total = performance.now() - t0;
+    stage[prev] = (stage[prev] ?? 0) + (performance.now() - last);
+    disposeCascade(r.cascade);
+    const phase = (r.card.training as { phase?: string }).phase ?? 'joint';
+    return {
+      model: source, corrections: opts.n, trainCorrections: train.length, validationCorrections: val.length, steps,
+      totalS: round(total / 1000, 2), trainS: round((stage.train ?? 0) / 1000, 2), perStepS: round((stage.train ?? 0) / 1000 / Math.max(1, steps), 2),
+      validateAndLoadS: round((total - (stage.train ?? 0)) / 1000, 2), promoted: r.promoted, reason: r.reason, phase,
+      how: `src/model/finetune.ts fineTune: load, validate before, ${phase}-phase steps at batch 8 (Adam 1e-4, no replay), validate after; saving the version is not included`,
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
