@@ -8,7 +8,7 @@
  */
 import { parseArgs } from 'node:util';
 import { openDeepLesionFolder } from '../src/data/deeplesion.ts';
-import { roughBoxFor } from '../src/eval/run.ts';
+import { roughBoxFor } from '../src/geometry/box.ts';
 import { meanAxisErrors } from '../src/geometry/recist.ts';
 import { initBackend } from '../src/model/backend/index.ts';
 import { loadCheckpoint } from '../src/model/checkpoint.ts';

@@ -7,7 +7,7 @@ import type { Affine, Box, MapStack, Point, Recist, Theta } from '../geometry/ty
 import type { Rng } from '../geometry/random.ts';
 import { IDENTITY, applyAffine, compose, invertAffine, resizePixelAffine } from '../geometry/affine.ts';
 import { randomAugmentation, type AugmentationOptions } from '../geometry/augment.ts';
-import { boxHeight, boxWidth, clipBox, roughBoxUnclipped, validateBox } from '../geometry/box.ts';
+import { boxHeight, boxWidth, clipBox, roughBoxUnclipped, validateBox, type BoxProtocol } from '../geometry/box.ts';
 import { CROP_SIZE, cropToOriginalAffine, cropFrameFromBox, originalToCropAffine, warpBilinear, type CropFrame } from '../geometry/crop.ts';
 import { encodeHeatmaps } from '../geometry/heatmap.ts';
 import { pseudoMask } from '../geometry/mask.ts';
@@ -51,6 +51,8 @@ export interface SampleOptions {
   readonly augmentation?: Partial<Omit<AugmentationOptions, 'center'>>;
   /** Use this box (slice pixel coordinates) instead of simulating one; not combinable with `augment`. */
   readonly box?: Box;
+  /** Simulated boxes follow one of these, drawn uniformly per sample (default: the paper's protocol only). */
+  readonly boxProtocols?: readonly BoxProtocol[];
 }
 
 /**
@@ -67,7 +69,7 @@ export function buildSample(slice: CtSlice, recist: Recist, rng: Rng, opts: Samp
     ? randomAugmentation(rng, { ...DEFAULT_AUGMENTATION, ...opts.augmentation, center: recistCenter(recist) })
     : IDENTITY;
   const marks = mapRecist(recist, (p) => applyAffine(augmentation, p));
-  const box = opts.box ? validateBox(opts.box, slice.width, slice.height, `${slice.source}: box`) : simulateBox(marks, rng, slice);
+  const box = opts.box ? validateBox(opts.box, slice.width, slice.height, `${slice.source}: box`) : simulateBox(marks, rng, slice, opts.boxProtocols);
   const frame = cropFrameFromBox(box, CROP_SIZE);
   const cropToSlice = compose(invertAffine(augmentation), cropToOriginalAffine(frame));
   const hu = warpBilinear(slice.hu, slice.width, slice.height, cropToSlice, CROP_SIZE, CROP_SIZE, OUTSIDE_HU);
@@ -89,8 +91,10 @@ export function buildSample(slice: CtSlice, recist: Recist, rng: Rng, opts: Samp
   };
 }
 
-function simulateBox(marks: Recist, rng: Rng, slice: CtSlice): Box {
-  const raw = roughBoxUnclipped(marks, rng);
+function simulateBox(marks: Recist, rng: Rng, slice: CtSlice, protocols?: readonly BoxProtocol[]): Box {
+  // One protocol: no draw, so the paper-only stream of random numbers is unchanged.
+  const protocol = protocols && protocols.length > 0 ? protocols[protocols.length === 1 ? 0 : rng.int(protocols.length)] : undefined;
+  const raw = roughBoxUnclipped(marks, rng, protocol);
   const clipped = clipBox(raw, slice.width, slice.height);
   return boxWidth(clipped) >= 1 && boxHeight(clipped) >= 1 ? clipped : raw;
 }

@@ -1,10 +1,11 @@
 /**
  * Where training samples come from: synthetic lesions generated on the fly on real CT backgrounds, and/or
  * lesions of DeepLesion-layout folders (real or synthetic), each augmented and cropped with a freshly
- * simulated rough box (paper protocol) every time it is drawn.
+ * simulated rough box (paper protocol, or a mixture of `boxProtocols`) every time it is drawn.
  */
 import type { Rng } from '../geometry/random.ts';
 import type { Recist } from '../geometry/types.ts';
+import type { BoxProtocol } from '../geometry/box.ts';
 import { openDeepLesionFolder } from './deeplesion.ts';
 import { sharedDataDir } from './paths.ts';
 import { buildSample, type Sample } from './samples.ts';
@@ -28,6 +29,8 @@ export interface TrainingSourceOptions {
   readonly excludePatients: readonly number[];
   /** Where backgrounds for synthetic lesions come from (default: the shared data folder, else npm-shipped CT). */
   readonly sharedDir?: string | null;
+  /** Rough-box protocols, one drawn per sample (default: the paper's only). */
+  readonly boxProtocols?: readonly BoxProtocol[];
 }
 
 interface LabeledLesion {
@@ -55,12 +58,12 @@ export async function createTrainingSource(o: TrainingSourceOptions): Promise<Tr
     if (rng.next() < realShare) {
       const l = lesions[rng.int(lesions.length)];
       counts.folder++;
-      return buildSample(l.slice(), l.recist, rng, { augment: true });
+      return buildSample(l.slice(), l.recist, rng, { augment: true, boxProtocols: o.boxProtocols });
     }
     const bg = backgrounds[rng.int(backgrounds.length)];
     const c = generateCase(bg, rng);
     counts.synthetic++;
-    return buildSample(c.slice, c.recist, rng, { augment: true });
+    return buildSample(c.slice, c.recist, rng, { augment: true, boxProtocols: o.boxProtocols });
   };
   return {
     sample: (n, rng) => Array.from({ length: n }, () => drawOne(rng)),

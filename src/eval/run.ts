@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { openDeepLesionFolder } from '../data/deeplesion.ts';
 import { LESION_TYPE_NAMES, type LesionRecord } from '../data/types.ts';
-import { simulateRoughBox } from '../geometry/box.ts';
+import { describeBoxProtocol, roughBoxFor, type BoxProtocol } from '../geometry/box.ts';
 import { createRng } from '../geometry/random.ts';
 import { axisLengthsPx } from '../geometry/recist.ts';
 import type { Box, Recist, Spacing } from '../geometry/types.ts';
@@ -30,9 +30,6 @@ import { readReadersCsv } from '../data/synth/readers.ts';
 /** Name of the folder's own marks as a reader. */
 export const DL_READER = 'DL';
 export const READERS_CSV = 'readers.csv';
-export const BOX_PROTOCOL =
-  'rough box = RECIST extent scaled to k ~ U(2, 2.5) times its area, uniform random offset keeping the extent inside, clipped to the image (paper Sect. 3; simulateRoughBox); Rng seeded per (seed, lesion id)';
-
 export interface LesionInfo {
   readonly id: string;
   readonly fileName: string;
@@ -95,6 +92,8 @@ export interface EvaluateOptions {
   readonly dir: string;
   readonly methods: readonly Method[];
   readonly seeds: readonly number[];
+  /** How the rough boxes are drawn; default PAPER_BOX_PROTOCOL. */
+  readonly boxProtocol?: BoxProtocol;
   /** Keep a lesion when true (e.g. by type). */
   readonly lesionFilter?: (record: LesionRecord, id: string) => boolean;
   /** readers.csv path; default `<dir>/readers.csv` when it exists. `null` disables extra readers. */
@@ -102,20 +101,8 @@ export interface EvaluateOptions {
   readonly onProgress?: (p: { readonly done: number; readonly total: number; readonly lesionId: string; readonly method: string; readonly seed: number }) => void;
 }
 
-/** FNV-1a 32-bit hash of a string (seed derivation). */
-export function hashString(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
-}
-
-/** The rough box for one lesion and seed (same for every method). */
-export function roughBoxFor(recist: Recist, lesionId: string, seed: number, imageWidth: number, imageHeight: number): Box {
-  return simulateRoughBox(recist, createRng(hashString(`${seed}:${lesionId}`)), { imageWidth, imageHeight });
-}
+/** The evaluation's rough box (the notebooks reach it from here). */
+export { roughBoxFor } from '../geometry/box.ts';
 
 export async function evaluateFolder(opts: EvaluateOptions): Promise<EvalResult> {
   const t0 = Date.now();
@@ -158,7 +145,7 @@ export async function evaluateFolder(opts: EvaluateOptions): Promise<EvalResult>
   for (const { record, id } of picked) {
     const slice = folder.slice(record);
     for (const seed of opts.seeds) {
-      const box = roughBoxFor(record.recist, id, seed, slice.width, slice.height);
+      const box = roughBoxFor(record.recist, id, seed, slice.width, slice.height, opts.boxProtocol);
       for (const m of opts.methods) {
         const ts = performance.now();
         const recist = await m.predict(slice, box);
@@ -212,7 +199,7 @@ export async function evaluateFolder(opts: EvaluateOptions): Promise<EvalResult>
   return {
     dataDir: opts.dir,
     seeds: [...opts.seeds],
-    boxProtocol: BOX_PROTOCOL,
+    boxProtocol: describeBoxProtocol(opts.boxProtocol),
     lesions,
     readers,
     methods: opts.methods.map((m) => ({ name: m.name, kind: m.kind, info: { ...(m.info ?? {}) } })),

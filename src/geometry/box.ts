@@ -4,7 +4,7 @@
  * W × H pixels covers [−0.5, W − 0.5] × [−0.5, H − 0.5].
  */
 import type { Box, Recist } from './types.ts';
-import type { Rng } from './random.ts';
+import { createRng, type Rng } from './random.ts';
 import { recistExtent } from './recist.ts';
 
 /** Smallest accepted box side in pixels (`validateBox`). */
@@ -60,26 +60,68 @@ export function lesionExtent(recist: Recist): Box {
   return { x1, y1, x2, y2 };
 }
 
+/**
+ * How a simulated reader draws the rough box: its area is k ~ U(areaRatio) times the lesion extent's, and its shape
+ * is the extent's (each side × √k: the paper's reading, the default) or a square of that area (never smaller than the
+ * extent). The paper (Sect. 3) says only "a subimage whose region is 2 to 2.5 times as large as the lesion itself".
+ */
+export interface BoxProtocol {
+  readonly areaRatio: readonly [number, number];
+  readonly shape: 'extent' | 'square';
+}
+
+export const PAPER_BOX_PROTOCOL: BoxProtocol = { areaRatio: [2, 2.5], shape: 'extent' };
+
+/** Named protocols for training mixtures (`recist train --box-protocols`): the paper's, looser boxes of the extent's
+ * shape, and square boxes (a reader who does not follow the lesion's aspect). */
+export const BOX_PROTOCOLS: Readonly<Record<string, BoxProtocol>> = {
+  paper: PAPER_BOX_PROTOCOL,
+  wide: { areaRatio: [1.5, 6.5], shape: 'extent' },
+  square: { areaRatio: [2, 6.5], shape: 'square' },
+};
+
+/** `paper,wide,square` → protocols; throws naming the unknown name. */
+export function parseBoxProtocolNames(text: string): BoxProtocol[] {
+  const names = text.split(',').map((s) => s.trim()).filter(Boolean);
+  if (names.length === 0) throw new Error(`box protocols ${JSON.stringify(text)}: give at least one of ${Object.keys(BOX_PROTOCOLS).join(', ')}`);
+  return names.map((n) => {
+    const p = BOX_PROTOCOLS[n];
+    if (!p) throw new Error(`box protocol ${JSON.stringify(n)} is not one of ${Object.keys(BOX_PROTOCOLS).join(', ')}`);
+    return p;
+  });
+}
+
+/** One line for reports: how the boxes were drawn. */
+export function describeBoxProtocol(p: BoxProtocol = PAPER_BOX_PROTOCOL): string {
+  const [lo, hi] = p.areaRatio;
+  const paper = lo === 2 && hi === 2.5 && p.shape === 'extent';
+  const shape = p.shape === 'extent' ? `RECIST extent scaled to k ~ U(${lo}, ${hi}) times its area (sides × ${Math.sqrt(lo).toFixed(2)}–${Math.sqrt(hi).toFixed(2)})` : `square of k ~ U(${lo}, ${hi}) times the RECIST extent's area (at least the extent)`;
+  return `rough box = ${shape}, uniform random offset keeping the extent inside, clipped to the image (${paper ? 'paper Sect. 3' : "NOT the default protocol: a robustness check"}; simulateRoughBox); Rng seeded per (seed, lesion id)`;
+}
+
 export interface RoughBoxOptions {
   readonly imageWidth: number;
   readonly imageHeight: number;
-  /** Area ratio range [lo, hi] of rough box / lesion extent; default [2, 2.5] (paper, Sect. 3). */
-  readonly areaRatio?: readonly [number, number];
+  /** Default PAPER_BOX_PROTOCOL. */
+  readonly protocol?: BoxProtocol;
 }
 
 /**
- * The rough box before clipping: k ~ U(areaRatio), each extent side × √k, placed with a uniform random offset
- * that keeps the lesion extent inside. Draws exactly 3 numbers from `rng` (k, x offset, y offset), in that order.
+ * The rough box before clipping: k ~ U(areaRatio), the extent's shape with each side × √k (or a square of k × the
+ * extent's area), placed with a uniform random offset that keeps the lesion extent inside. Draws exactly 3 numbers
+ * from `rng` (k, x offset, y offset), in that order.
  */
-export function roughBoxUnclipped(recist: Recist, rng: Rng, areaRatio: readonly [number, number] = [2, 2.5]): Box {
-  const [lo, hi] = areaRatio;
+export function roughBoxUnclipped(recist: Recist, rng: Rng, protocol: BoxProtocol = PAPER_BOX_PROTOCOL): Box {
+  const [lo, hi] = protocol.areaRatio;
   if (!(Number.isFinite(lo) && Number.isFinite(hi) && lo >= 1 && hi >= lo)) {
-    throw new Error(`areaRatio=[${lo}, ${hi}] must satisfy 1 ≤ lo ≤ hi`);
+    throw new Error(`box areaRatio=[${lo}, ${hi}] must satisfy 1 ≤ lo ≤ hi`);
   }
   const e = lesionExtent(recist);
   const k = rng.uniform(lo, hi);
   const w = boxWidth(e), h = boxHeight(e);
-  const bw = w * Math.sqrt(k), bh = h * Math.sqrt(k);
+  const square = Math.sqrt(k * w * h);
+  const bw = protocol.shape === 'square' ? Math.max(square, w) : w * Math.sqrt(k);
+  const bh = protocol.shape === 'square' ? Math.max(square, h) : h * Math.sqrt(k);
   const x1 = e.x1 - rng.uniform(0, bw - w);
   const y1 = e.y1 - rng.uniform(0, bh - h);
   return { x1, y1, x2: x1 + bw, y2: y1 + bh };
@@ -87,7 +129,25 @@ export function roughBoxUnclipped(recist: Recist, rng: Rng, areaRatio: readonly 
 
 /** The simulated rough box (DESIGN.md protocol): `roughBoxUnclipped` clipped to the image. Deterministic per rng state. */
 export function simulateRoughBox(recist: Recist, rng: Rng, opts: RoughBoxOptions): Box {
-  return clipBox(roughBoxUnclipped(recist, rng, opts.areaRatio), opts.imageWidth, opts.imageHeight);
+  return clipBox(roughBoxUnclipped(recist, rng, opts.protocol), opts.imageWidth, opts.imageHeight);
+}
+
+/** FNV-1a 32-bit hash of a string (seed derivation). */
+export function hashString(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+/**
+ * The rough box of one lesion for one seed: `simulateRoughBox` with an Rng seeded by (seed, lesion id), so every
+ * method, command and report that names the same seed sees the same box. `protocol` defaults to the paper's.
+ */
+export function roughBoxFor(recist: Recist, lesionId: string, seed: number, imageWidth: number, imageHeight: number, protocol?: BoxProtocol): Box {
+  return simulateRoughBox(recist, createRng(hashString(`${seed}:${lesionId}`)), { imageWidth, imageHeight, protocol });
 }
 
 /** Fraction of the box-side given to each arm of the box-cross baseline. */

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { DeepLesionFolder } from '../data/deeplesion.ts';
 import type { TrainingSource } from '../data/training-source.ts';
 import type { LesionRecord } from '../data/types.ts';
-import { boxCross, simulateRoughBox } from '../geometry/box.ts';
+import { boxCross, roughBoxFor } from '../geometry/box.ts';
 import { createRng } from '../geometry/random.ts';
 import { axisLengthsMm, axisLengthsPx, segmentLocationDistance } from '../geometry/recist.ts';
 import type { Box, Recist } from '../geometry/types.ts';
@@ -43,17 +43,6 @@ export interface AlAdapterOptions {
   /** TTA spread of K proposals (src/active/uncertainty.ts ttaSpread(..).relative), injected: model may not import active. */
   readonly ttaScore?: (proposals: Recist[]) => number;
   readonly log?: (line: string) => void;
-}
-
-/** FNV-1a 32-bit (the same as src/eval/run.ts hashString, so boxes match `recist eval`). */
-function fnv1a(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) { h ^= s.charCodeAt(i); h = Math.imul(h, 0x01000193); }
-  return h >>> 0;
-}
-
-export function roughBoxFor(recist: Recist, lesionId: string, seed: number, w: number, h: number): Box {
-  return simulateRoughBox(recist, createRng(fnv1a(`${seed}:${lesionId}`)), { imageWidth: w, imageHeight: h });
 }
 
 export async function loadAlModel(dir: string): Promise<AlModelRef> {

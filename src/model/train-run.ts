@@ -12,6 +12,7 @@ import { mapRecist, meanAxisErrors, type AxisErrors } from '../geometry/recist.t
 import { initBackend } from './backend/index.ts';
 import { buildCascade, type Cascade } from './cascade.ts';
 import { loadCheckpoint, saveCheckpoint, type ModelCard } from './checkpoint.ts';
+import { describeBoxProtocol, PAPER_BOX_PROTOCOL, type BoxProtocol } from '../geometry/box.ts';
 import { ablationOf, resolveConfig, resolveTrainConfig, type AblationName, type ModelConfig, type PresetName, type TrainConfig } from './config.ts';
 import { proposeFromCrops } from './measurer.ts';
 import { createProgressPrinter } from './progress.ts';
@@ -42,6 +43,8 @@ export interface RunTrainingOptions {
   readonly workers?: number;
   /** Validation evaluations (every 25 steps) without improvement before the learning rate is divided by 10 (default 6). */
   readonly patience?: number;
+  /** Rough-box protocols of the training samples, one drawn per sample (default: the paper's only). */
+  readonly boxProtocols?: readonly BoxProtocol[];
   readonly log?: (line: string) => void;
 }
 
@@ -93,7 +96,7 @@ export async function runTraining(o: RunTrainingOptions): Promise<ModelCard> {
     seed: o.seed,
   }, o.phases);
   const rng = createRng(o.seed);
-  const sourceOptions = { synthetic: o.synthetic, dataDirs: o.dataDirs, realFraction: o.realFraction, excludePatients: o.excludePatients ?? [] };
+  const sourceOptions = { synthetic: o.synthetic, dataDirs: o.dataDirs, realFraction: o.realFraction, excludePatients: o.excludePatients ?? [], boxProtocols: o.boxProtocols };
   const local = await createTrainingSource(sourceOptions);
   const val = local.sample(o.valCount, createRng(o.seed + 1_000_003));
   const pool = o.workers ? await startSampleWorkers(sourceOptions, o.seed + 17, o.workers) : null;
@@ -122,9 +125,9 @@ export async function runTraining(o: RunTrainingOptions): Promise<ModelCard> {
     createdAt,
     backend: backend.detail,
     seed: o.seed,
-    data: { ...source.stats(), validationSamples: val.length },
+    data: { ...source.stats(), validationSamples: val.length, boxProtocols: o.boxProtocols ?? [PAPER_BOX_PROTOCOL] },
     training: { ...result, plan: { ...plan, phases: plan.phases.map((p) => ({ ...p, maxSteps: undefined })) }, minutesBudget: o.minutes },
-    metrics: { validation: { ...after, data: 'held-out samples from the training sources, paper rough-box protocol' } },
+    metrics: { validation: { ...after, data: `held-out samples from the training sources, rough boxes: ${(o.boxProtocols ?? [PAPER_BOX_PROTOCOL]).map((p) => describeBoxProtocol(p)).join(' | ')}` } },
     parent,
     command: o.command,
   };

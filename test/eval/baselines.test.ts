@@ -7,7 +7,7 @@ import { boxCross } from '../../src/geometry/box.ts';
 import { classicalRecist } from '../../src/eval/baselines/classical.ts';
 import { boxCrossMethod, classicalMethod, measurerMethod } from '../../src/eval/baselines/index.ts';
 import { compareRecist } from '../../src/eval/metrics.ts';
-import { roughBoxFor } from '../../src/eval/run.ts';
+import { roughBoxFor } from '../../src/geometry/box.ts';
 import type { Measurer, Proposal } from '../../src/model/measurer-types.ts';
 
 /** A 256² slice: liver-like 60 HU background with noise, an ellipse lesion (hypo- or hyperdense), rotated. */

@@ -9,7 +9,8 @@ import { openDeepLesionFolder } from '../../src/data/deeplesion.ts';
 import { defaultReaders, formatReadersCsv, readReader } from '../../src/data/synth/readers.ts';
 import { createRng } from '../../src/geometry/random.ts';
 import { boxCrossMethod, classicalMethod } from '../../src/eval/baselines/index.ts';
-import { evaluateFolder, findSummary, roughBoxFor } from '../../src/eval/run.ts';
+import { evaluateFolder, findSummary } from '../../src/eval/run.ts';
+import { roughBoxFor } from '../../src/geometry/box.ts';
 import { writeReport } from '../../src/eval/report.ts';
 import { formatSig } from '../../src/eval/metrics.ts';
 

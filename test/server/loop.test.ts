@@ -18,7 +18,7 @@ import type {
 import { LabelStore } from '../../src/server/store.ts';
 import { ACTIVE_FILE, versionsRoot } from '../../src/model/versions.ts';
 import { isValidationLesion } from '../../src/model/finetune.ts';
-import { roughBoxFor } from '../../src/eval/run.ts';
+import { roughBoxFor } from '../../src/geometry/box.ts';
 import { saveTinyModel } from '../model/finetune-fixtures.ts';
 import { initBackend } from '../../src/model/backend/index.ts';
 

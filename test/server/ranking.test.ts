@@ -13,7 +13,7 @@ import { io as connect, type Socket } from 'socket.io-client';
 import { createApplication, type Application } from '../../src/server/app.ts';
 import type { ClientToServerEvents, LabelDto, ProposalDto, ServerToClientEvents, Worklist, WorklistRanked } from '../../src/server/events.ts';
 import { LabelStore } from '../../src/server/store.ts';
-import { roughBoxFor } from '../../src/eval/run.ts';
+import { roughBoxFor } from '../../src/geometry/box.ts';
 import type { Recist } from '../../src/geometry/types.ts';
 import { entropyOf, fakeMeasurer, rankDataset as dataset, stubEntropyMeasurer as stubMeasurer } from './fixtures.ts';
 

@@ -5,6 +5,8 @@ import { dirname, relative, resolve } from 'node:path';
 interface BoxesOpts {
   data: string;
   seed: string;
+  boxArea?: string;
+  boxShape?: string;
   out: string;
 }
 
@@ -14,15 +16,19 @@ export function register(program: Command): void {
     .description('Simulate radiologists\' rough boxes (paper protocol: 2–2.5x the lesion area, random offset, seeded) for a DeepLesion-layout folder, as a boxes CSV for `recist predict --boxes`')
     .requiredOption('--data <dir>', 'DeepLesion-layout folder (DL_info.csv + Images_png/)')
     .option('--seed <n>', 'seed (the same seed gives the same boxes as `recist eval --seeds`)', '0')
+    .option('--box-area <lo,hi>', "box area as a multiple of the lesion extent's (default the paper's 2,2.5)")
+    .option('--box-shape <shape>', "box shape: extent (the lesion extent's aspect, default) or square")
     .requiredOption('--out <csv>', 'boxes CSV to write (image paths relative to its folder)')
     .action(async (opts: BoxesOpts) => {
       const { openDeepLesionFolder, recordSliceLocation } = await import('../../data/deeplesion.ts');
-      const { roughBoxFor } = await import('../../eval/run.ts');
+      const { roughBoxFor } = await import('../../geometry/box.ts');
       const { stringify } = await import('csv-stringify/sync');
+      const { parseBoxProtocol } = await import('./eval.ts');
+      const protocol = parseBoxProtocol(opts.boxArea, opts.boxShape);
       const folder = openDeepLesionFolder(resolve(opts.data));
       const outDir = dirname(resolve(opts.out));
       const rows = folder.records.map((r) => {
-        const box = roughBoxFor(r.recist, folder.lesionId(r), Number(opts.seed), r.imageSize[0], r.imageSize[1]);
+        const box = roughBoxFor(r.recist, folder.lesionId(r), Number(opts.seed), r.imageSize[0], r.imageSize[1], protocol);
         const image = relative(outDir, recordSliceLocation(folder.dir, r).path);
         const f = (v: number) => v.toFixed(2);
         return { image, x1: f(box.x1), y1: f(box.y1), x2: f(box.x2), y2: f(box.y2), lesion_id: folder.lesionId(r) };

@@ -15,11 +15,14 @@ import { headlineMarkdown, writeReport } from '../../eval/report.ts';
 import { renderMarkdown } from '../../eval/reader-table.ts';
 import { evaluateFolder, type EvalResult } from '../../eval/run.ts';
 import { READOUTS, type Readout } from '../../model/config.ts';
+import type { BoxProtocol } from '../../geometry/box.ts';
 
 export interface EvalCliOptions {
   readonly data: string;
   readonly models: readonly string[];
   readonly seeds: readonly number[];
+  /** How the rough boxes are drawn (`--box-area`, `--box-shape`); default the paper's. */
+  readonly boxProtocol?: BoxProtocol;
   readonly out: string;
   readonly baselines: boolean;
   readonly readers?: string;
@@ -71,9 +74,20 @@ export function parseSeeds(text: string): number[] {
   return seeds;
 }
 
+/** `--box-area lo,hi` (the box's area as a multiple of the lesion extent's, 1 ≤ lo ≤ hi) and `--box-shape extent|square`. */
+export function parseBoxProtocol(area: string | undefined, shape: string | undefined): BoxProtocol {
+  const v = (area ?? '2,2.5').split(',').map((s) => Number(s.trim()));
+  if (v.length !== 2 || !v.every(Number.isFinite) || !(v[0] >= 1 && v[1] >= v[0])) {
+    throw new Error(`--box-area ${JSON.stringify(area)}: expected two numbers lo,hi with 1 ≤ lo ≤ hi, e.g. 2,2.5 (the paper) or 4,6.25 (sides 2–2.5×)`);
+  }
+  const s = shape ?? 'extent';
+  if (s !== 'extent' && s !== 'square') throw new Error(`--box-shape ${JSON.stringify(shape)}: expected extent (the lesion extent's shape, default) or square`);
+  return { areaRatio: [v[0], v[1]], shape: s };
+}
+
 export interface EvalFlags {
   data?: string; model?: string[]; seeds?: string; out?: string; baselines?: boolean; readers?: string; backend?: string; quiet?: boolean;
-  ablation?: string; ablationPreset?: string; ablationMinutes?: string; readouts?: string;
+  ablation?: string; ablationPreset?: string; ablationMinutes?: string; readouts?: string; boxArea?: string; boxShape?: string;
 }
 
 export function parseEvalOptions(o: EvalFlags): EvalCliOptions {
@@ -93,6 +107,7 @@ export function parseEvalOptions(o: EvalFlags): EvalCliOptions {
     data, models, baselines,
     ...(readouts?.length ? { readouts: readouts as Readout[] } : {}),
     seeds: parseSeeds(o.seeds ?? '0'),
+    ...(o.boxArea || o.boxShape ? { boxProtocol: parseBoxProtocol(o.boxArea, o.boxShape) } : {}),
     out: resolve(o.out ?? `${REPO_ROOT}/reports/eval-${basename(data)}-${stamp}`),
     readers: o.readers ? resolve(o.readers) : undefined,
     backend: o.backend,
@@ -143,7 +158,7 @@ export async function runEval(opts: EvalCliOptions, log: (s: string) => void = c
   try {
     let last = 0;
     const result = await evaluateFolder({
-      dir: opts.data, methods: built.methods, seeds: opts.seeds, readersCsv: opts.readers,
+      dir: opts.data, methods: built.methods, seeds: opts.seeds, boxProtocol: opts.boxProtocol, readersCsv: opts.readers,
       onProgress: (p) => {
         const now = Date.now();
         if (!opts.quiet && (now - last > 2000 || p.done === p.total)) {
@@ -171,6 +186,8 @@ export function register(program: Command): void {
     .requiredOption('--data <dir>', 'DeepLesion-layout folder (DL_info.csv + Images_png; readers.csv beside it is used if present)')
     .option('--model <dir...>', 'model folder(s) to evaluate (repeatable)')
     .option('--seeds <list>', 'rough-box seeds, comma-separated', '0')
+    .option('--box-area <lo,hi>', "rough box area as a multiple of the lesion extent's (robustness check; default the paper's 2,2.5)")
+    .option('--box-shape <shape>', "rough box shape: extent (the lesion extent's aspect, default) or square")
     .option('--out <dir>', 'report folder (default reports/eval-<data>-<time>)')
     .option('--baselines', 'also evaluate the box-cross and classical baselines (default when no --model)')
     .option('--readers <csv>', 'extra readers CSV (default <data>/readers.csv when present)')

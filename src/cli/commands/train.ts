@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { existsSync } from 'node:fs';
+import { parseBoxProtocolNames } from '../../geometry/box.ts';
 
 interface TrainOpts {
   data: string[];
@@ -20,6 +21,7 @@ interface TrainOpts {
   val: string;
   phases?: string;
   patience: string;
+  boxProtocols: string;
 }
 
 export function register(program: Command): void {
@@ -42,6 +44,7 @@ export function register(program: Command): void {
     .option('--resume', 'continue from the model in --out', false)
     .option('--phases <list>', 'only these phases, e.g. joint (with --resume: continue joint training)')
     .option('--patience <n>', 'validation checks (every 25 steps) without improvement before lr ÷ 10; the phase ends at the third plateau', '6')
+    .option('--box-protocols <list>', "rough boxes of the training samples, one drawn per sample: paper (2–2.5× the extent's area, its shape), wide (1.5–6.5×), square (2–6.5×, square)", 'paper')
     .option('--backend <name>', 'tensorflow | webgpu | wasm | cpu | auto', process.env.RECIST_BACKEND ?? 'auto')
     .action(async (opts: TrainOpts) => {
       const patience = Number(opts.patience);
@@ -65,6 +68,7 @@ export function register(program: Command): void {
         resume: opts.resume,
         phases: opts.phases?.split(',').map((p) => p.trim()).filter(Boolean),
         patience,
+        boxProtocols: parseBoxProtocolNames(opts.boxProtocols),
         backend: opts.backend,
         command: `recist train ${process.argv.slice(3).join(' ')}`,
       });
