@@ -5,10 +5,10 @@
  */
 import { fromCrop, type CropFrame } from '../geometry/crop.ts';
 import { decodeHeatmaps, heatmapEntropies } from '../geometry/heatmap.ts';
-import { maskEntropy, recistFromProbabilityMap } from '../geometry/mask-readout.ts';
+import { maskEntropy, orientByBox, recistFromProbabilityMap } from '../geometry/mask-readout.ts';
 import { mapRecist, normalizeRecist } from '../geometry/recist.ts';
 import { canonicalToCrop, recistFromKeypoints } from '../geometry/theta.ts';
-import type { MapStack, Recist, Theta } from '../geometry/types.ts';
+import type { Box, MapStack, Recist, Theta } from '../geometry/types.ts';
 
 /** NHWC heatmaps of one sample ([H, W, C] flattened) → channel-major MapStack. */
 export function nhwcToMapStack(data: ArrayLike<number>, size: number, channels: number): MapStack {
@@ -49,4 +49,12 @@ export function decodeProposal(heatmaps: MapStack, theta: Theta, frame: CropFram
   const entropies: [number, number, number, number] = [e[0], e[1], e[2], e[3]];
   const entropy = fromMask && mask ? maskEntropy(mask.data) : (e[0] + e[1] + e[2] + e[3]) / 4;
   return { readout: fromMask ? 'mask' : 'heatmaps', recistCrop, recist, entropies, entropy };
+}
+
+/**
+ * The last read-out step, on marks in slice pixels: a round pseudo-mask measurement (short/long ≥ `ratio`) takes its
+ * orientation from the rough box's longer side (`orientByBox`); heatmap read-outs and ratio null are left as they are.
+ */
+export function orientLikeBox(readout: Decoded['readout'], recist: Recist, box: Box, ratio: number | null): Recist {
+  return readout === 'mask' && ratio !== null ? orientByBox(recist, box, ratio) : recist;
 }

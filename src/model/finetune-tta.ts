@@ -4,12 +4,13 @@
  * original slice, and src/active/uncertainty.ts `ttaSpread` scores how much they disagree.
  */
 import * as tf from '@tensorflow/tfjs';
-import { fromCrop, type CropFrame } from '../geometry/crop.ts';
+import { fromCrop } from '../geometry/crop.ts';
 import { mapRecist, normalizeRecist } from '../geometry/recist.ts';
 import type { Point, Recist } from '../geometry/types.ts';
 import type { Cascade } from './cascade.ts';
 import { forwardCascade } from './cascade.ts';
-import { decodeProposal, nhwcToMapStack } from './decode.ts';
+import { decodeProposal, nhwcToMapStack, orientLikeBox } from './decode.ts';
+import type { Crop } from './measurer.ts';
 
 /** A crop-pixel permutation: where source pixel (x, y) goes, and its inverse; S = crop side. */
 export interface TtaTransform {
@@ -51,7 +52,7 @@ async function readOutputs(cascade: Cascade, batch: Float32Array, K: number, S: 
 
 /** Per crop, one proposal per transform, all in the original slice's pixels. */
 export async function ttaProposals(
-  cascade: Cascade, crops: readonly { input: Float32Array; frame: CropFrame }[], transforms: readonly TtaTransform[] = TTA_TRANSFORMS,
+  cascade: Cascade, crops: readonly Crop[], transforms: readonly TtaTransform[] = TTA_TRANSFORMS,
 ): Promise<Recist[][]> {
   const S = cascade.config.inputSize;
   const K = transforms.length;
@@ -65,7 +66,7 @@ export async function ttaProposals(
       const theta = { tx: thetas[k * 4], ty: thetas[k * 4 + 1], alpha: thetas[k * 4 + 2], s: thetas[k * 4 + 3] };
       const mask = masks.length ? { data: masks.subarray(k * ms * ms, (k + 1) * ms * ms), size: ms } : undefined;
       const d = decodeProposal(nhwcToMapStack(maps.subarray(k * per, (k + 1) * per), hm, 4), theta, c.frame, mask);
-      return normalizeRecist(mapRecist(d.recistCrop, (p) => fromCrop(c.frame, t.inverse(p, S))));
+      return orientLikeBox(d.readout, normalizeRecist(mapRecist(d.recistCrop, (p) => fromCrop(c.frame, t.inverse(p, S)))), c.box, cascade.config.boxOrientationRatio);
     }));
   }
   return out;

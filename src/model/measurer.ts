@@ -10,13 +10,12 @@ import { windowToUnit } from '../data/window.ts';
 import { validateBox } from '../geometry/box.ts';
 import { CROP_SIZE, cropFrameFromBox, cropImage, type CropFrame } from '../geometry/crop.ts';
 import type { Box, Theta } from '../geometry/types.ts';
-import { orientByBox } from '../geometry/mask-readout.ts';
 import { REPO_ROOT } from '../data/paths.ts';
 import { initBackend, type BackendName } from './backend/index.ts';
 import { forwardCascade, type Cascade } from './cascade.ts';
 import { loadCheckpoint, type ModelCard } from './checkpoint.ts';
 import type { ModelConfig, Readout } from './config.ts';
-import { decodeProposal, nhwcToMapStack } from './decode.ts';
+import { decodeProposal, nhwcToMapStack, orientLikeBox } from './decode.ts';
 import type { Measurer, Proposal } from './measurer-types.ts';
 
 export const DEFAULT_MODEL_DIR = resolve(REPO_ROOT, 'models', 'default');
@@ -33,7 +32,7 @@ export function cropInput(slice: CtSlice, box: Box): Crop {
 }
 
 /** A prepared crop; `box` (slice pixels) lets the mask read-out orient round lesions like the box (boxOrientationRatio). */
-export type Crop = { readonly input: Float32Array; readonly frame: CropFrame; readonly box?: Box };
+export type Crop = { readonly input: Float32Array; readonly frame: CropFrame; readonly box: Box };
 
 /** The cascade's θ, last-stack heatmaps and (mask read-out) pseudo-mask probabilities for a batch of crops, still on the device. */
 function runOnCrops(cascade: Cascade, crops: readonly Crop[]): { theta: tf.Tensor2D; heatmaps: tf.Tensor4D; mask: tf.Tensor4D | null } {
@@ -66,8 +65,7 @@ function decodeAll(crops: readonly Crop[], o: Outputs, config: ModelConfig, mode
     const heatmaps = nhwcToMapStack(o.maps.subarray(i * per, (i + 1) * per), o.hmSize, 4);
     const mask = o.masks ? { data: o.masks.subarray(i * perMask, (i + 1) * perMask), size: o.maskSize } : undefined;
     const d = decodeProposal(heatmaps, theta, c.frame, mask);
-    const ratio = config.boxOrientationRatio;
-    const recist = d.readout === 'mask' && ratio !== null && c.box ? orientByBox(d.recist, c.box, ratio) : d.recist;
+    const recist = orientLikeBox(d.readout, d.recist, c.box, config.boxOrientationRatio);
     const maskStack = mask && d.readout === 'mask' ? { width: mask.size, height: mask.size, channels: 1, data: Float32Array.from(mask.data) } : undefined;
     return {
       recist, readout: d.readout, entropy: d.entropy, entropies: d.entropies, heatmaps, ...(maskStack ? { mask: maskStack } : {}),

@@ -75,7 +75,7 @@ export function budgetedPlan(config: ModelConfig, minutes: number, base: Partial
 
 /** Mean errors (original-image px) of a cascade's proposals on samples with known marks. */
 export async function sampleMetrics(cascade: Cascade, samples: readonly Sample[]): Promise<AxisErrors> {
-  const props = await proposeFromCrops(cascade, samples.map((s) => ({ input: s.input, frame: s.frame })), 'eval', 'eval');
+  const props = await proposeFromCrops(cascade, samples.map((s) => ({ input: s.input, frame: s.frame, box: s.box })), 'eval', 'eval');
   return meanAxisErrors(props.map((p, i) => ({ predicted: p.recist, truth: mapRecist(samples[i].recistCrop, (q) => fromCrop(samples[i].frame, q)) })));
 }
 
