@@ -11,11 +11,13 @@ export const SHORT_AXIS_TOLERANCE_RAD = (3 * Math.PI) / 180;
 /**
  * Pixel quantization makes near-maximal chords ties: each end of a chord is only known to ±0.5 px, and on roundish
  * lesions diagonal chords across a flat pixel tip beat the true axis by a few percent. Long axis: pairs within
- * max(TIE_PX, LONG_TIE_FRACTION · farthest) of the farthest are ties, broken towards the mask's principal axis, then
- * the centroid. Short axis: runs within TIE_PX of the longest are ties, broken towards the long-axis midpoint, then
- * the perpendicular.
+ * max(LONG_TIE_PX, LONG_TIE_FRACTION · farthest) of the farthest are ties (a flat 9-pixel tip already makes a diagonal
+ * 1.1 px longer than the axis), broken by the smallest endpoint displacement from the mask's principal axis through
+ * its centroid (angle deviation · half length + midpoint offset, px). Short axis: runs within SHORT_TIE_PX of the
+ * longest are ties, broken towards the long-axis midpoint, then the perpendicular.
  */
-export const TIE_PX = 1;
+export const LONG_TIE_PX = 1.5;
+export const SHORT_TIE_PX = 1;
 export const LONG_TIE_FRACTION = 0.03;
 
 const STEP_ANGLE_RAD = Math.PI / 180;
@@ -88,15 +90,18 @@ export function recistFromMask(mask: Uint8Array, w: number, h: number): Recist |
   for (let i = 0; i < hull.length; i++) {
     for (let j = i + 1; j < hull.length; j++) max2 = Math.max(max2, (hull[i].x - hull[j].x) ** 2 + (hull[i].y - hull[j].y) ** 2);
   }
-  const minLen = Math.sqrt(max2) - Math.max(TIE_PX, LONG_TIE_FRACTION * Math.sqrt(max2));
-  let a = hull[0], b = hull[0], bestDev = Infinity, bestOff = Infinity;
+  const minLen = Math.sqrt(max2) - Math.max(LONG_TIE_PX, LONG_TIE_FRACTION * Math.sqrt(max2));
+  let a = hull[0], b = hull[0], bestScore = Infinity;
   for (let i = 0; i < hull.length; i++) {
     for (let j = i + 1; j < hull.length; j++) {
       const dx = hull[j].x - hull[i].x, dy = hull[j].y - hull[i].y;
-      if (Math.hypot(dx, dy) < minLen) continue;
+      const len = Math.hypot(dx, dy);
+      if (len < minLen) continue;
+      // How far the chord's endpoints sit from the principal axis through the centroid, px: rotation + shift.
       const dev = Math.abs(wrapHalf(Math.atan2(dy, dx) - principal.angle));
       const off = Math.hypot((hull[i].x + hull[j].x) / 2 - principal.centroid.x, (hull[i].y + hull[j].y) / 2 - principal.centroid.y);
-      if (dev < bestDev - 1e-9 || (dev <= bestDev + 1e-9 && off < bestOff)) { bestDev = dev; bestOff = off; a = hull[i]; b = hull[j]; }
+      const score = (dev * len) / 2 + off;
+      if (score < bestScore - 1e-9) { bestScore = score; a = hull[i]; b = hull[j]; }
     }
   }
   if (b.x < a.x || (b.x === a.x && b.y < a.y)) [a, b] = [b, a];
@@ -128,7 +133,7 @@ function shortAxis(inside: (x: number, y: number) => boolean, hull: readonly Poi
   const longest = Math.max(...candidates.map((c) => c.length));
   let best = candidates[0], bestKey = Infinity;
   for (const c of candidates) {
-    if (c.length < longest - TIE_PX) continue;
+    if (c.length < longest - SHORT_TIE_PX) continue;
     const key = Math.round(c.offset / OFFSET_STEP_PX) * 1000 + c.tilt;
     if (key < bestKey) { bestKey = key; best = c; }
   }

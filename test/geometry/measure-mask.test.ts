@@ -44,3 +44,12 @@ test('recistFromMask is fast on a 100×100 mask', () => {
   const ms = (performance.now() - t0) / 5;
   assert.ok(ms < 200, `${ms} ms per call`); // ~3 ms on an idle core
 });
+
+test('recistFromMask: flat pixel tips do not pull the long axis off the ellipse axis (former counterexamples)', () => {
+  for (const [cx, cy, angle, a, ratio] of [[45, 45, 0.010793516807494498, 38.03124999999997, 0.3], [45, 45, 0, 14.866068747318506, 0.8]]) {
+    const c = { x: cx, y: cy };
+    const r = recistFromMask(Uint8Array.from(drawEllipse(100, 100, c, a, a * ratio, angle)), 100, 100)!;
+    const truth = makeRecist(c, angle, 2 * a, 2 * a * ratio);
+    assert.ok(segmentLocationDistance(r.long, truth.long) < 1.5, `long axis ${segmentLocationDistance(r.long, truth.long).toFixed(2)} px off (a=${a}, ratio=${ratio})`);
+  }
+});
