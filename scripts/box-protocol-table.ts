@@ -1,7 +1,7 @@
 /**
  * One markdown table from several `recist eval` reports made on the same lesions under different rough-box protocols
- * (`--box-area`, `--box-shape`): per protocol and method, the long/short-axis location and length errors vs the
- * folder's marks (px) and the median signed relative long-length error.
+ * (`--box-area`, `--box-shape`): per protocol and method (and extra reader), the long/short-axis location and length
+ * errors vs the folder's marks (DL; px) and the median signed relative long-length error.
  *
  *   npx tsx scripts/box-protocol-table.ts NAME=reports/dir ... > table.md
  */
@@ -15,7 +15,8 @@ const out = ['| box protocol | method | long Loc. px | long Len. px | short Loc.
 for (const arg of args) {
   const [name, dir] = arg.split('=');
   if (!name || !dir) throw new Error(`${arg}: expected NAME=REPORT_DIR`);
-  const rows = parse(readFileSync(join(dir, 'summary.csv'), 'utf8'), { columns: true }) as Record<string, string>[];
+  // Every row against the folder's own marks (DL; the truth on synthetic folders).
+  const rows = (parse(readFileSync(join(dir, 'summary.csv'), 'utf8'), { columns: true }) as Record<string, string>[]).filter((r) => r.reference === 'DL');
   const methods = [...new Set(rows.map((r) => r.row))];
   for (const m of methods) {
     const get = (axis: string) => rows.find((r) => r.row === m && r.axis === axis);

@@ -20,7 +20,7 @@ const { cascade } = await loadCheckpoint(values.model!, { readout: 'mask' });
 const folder = openDeepLesionFolder(values.data!);
 const items = [0, 1, 2].flatMap((seed) => folder.records.map((r) => {
   const slice = folder.slice(r);
-  return { crop: cropInput(slice, roughBoxFor(r.recist, folder.lesionId(r), seed, slice.width, slice.height)), truth: r.recist };
+  return { crop: cropInput(slice, roughBoxFor(r.recist, folder.lesionId(r), seed, slice.width, slice.height), cascade.config), truth: r.recist };
 }));
 const rows: { ratio: number | null; long: number; short: number }[] = [];
 for (const ratio of [null, 0.9, 0.8, 0.75, 0.7, 0.65, 0.6]) {

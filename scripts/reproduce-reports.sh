@@ -15,9 +15,18 @@ npx tsx src/cli/main.ts train --preset default --out models/default --resume --p
 
 # 1b. How the default mask read-out's box-orientation ratio (0.75) was picked: synthetic lesions only (needs step 4's folder).
 # npx tsx scripts/pick-box-orientation.ts --data tmp/synth-eval --model models/default
+# 1c. The shipped read-out is mask+classical (card.json config.readout; same weights): the pseudo-mask measurement
+#     averaged with the classical segmentation, weight 0.75 picked on synthetic lesions under paper and square boxes.
+# npx tsx scripts/pick-classical-weight.ts --data tmp/synth-eval --model models/default
 
 # 2. Real dev lesions (24), paper rough-box protocol, seeds 0,1,2: model vs box-cross vs classical.
-npx tsx src/cli/main.ts eval --data "$DATA/deeplesion-dev" --model models/default --readouts mask,heatmaps --baselines --seeds 0,1,2 --out reports/dev-default
+npx tsx src/cli/main.ts eval --data "$DATA/deeplesion-dev" --model models/default --readouts mask+classical,mask,heatmaps --baselines --seeds 0,1,2 --out reports/dev-default
+
+# 2b. Robustness to how the box is drawn (not the paper's protocol): square boxes of the same area, and boxes whose
+#     sides are 2-2.5x the extent's (area 4-6.25x); one table in reports/dev-box-protocols/README.md.
+npx tsx src/cli/main.ts eval --data "$DATA/deeplesion-dev" --model models/default --readouts mask+classical,mask --baselines --seeds 0,1,2 --box-shape square --out reports/dev-box-protocols/square
+npx tsx src/cli/main.ts eval --data "$DATA/deeplesion-dev" --model models/default --readouts mask+classical,mask --baselines --seeds 0,1,2 --box-area 4,6.25 --out reports/dev-box-protocols/sides-2-2.5x
+npx tsx scripts/box-protocol-table.ts paper=reports/dev-default square=reports/dev-box-protocols/square "sides 2-2.5x=reports/dev-box-protocols/sides-2-2.5x" > reports/dev-box-protocols/table.md
 
 # 3. The same through the batch-prediction door (boxes CSV -> predictions CSV).
 npx tsx src/cli/main.ts boxes --data "$DATA/deeplesion-dev" --seed 0 --out tmp/dev-boxes.csv

@@ -78,6 +78,20 @@ export function segmentLocationDistance(a: Segment, b: Segment): number {
   return Math.min(straight, swapped);
 }
 
+/**
+ * Weighted average of two marks of the same lesion, axis by axis, each endpoint of `a` paired with the nearer-matching
+ * endpoint of `b` (the pairing of `segmentLocationDistance`): weightB = 0 gives `a`, 1 gives `b` (up to endpoint order).
+ */
+export function blendRecist(a: Recist, b: Recist, weightB: number): Recist {
+  if (!(weightB >= 0 && weightB <= 1)) throw new Error(`blendRecist: weightB=${weightB}, expected a number in [0, 1]`);
+  const mix = (p: Point, q: Point): Point => ({ x: (1 - weightB) * p.x + weightB * q.x, y: (1 - weightB) * p.y + weightB * q.y });
+  const seg = (s: Segment, t: Segment): [Point, Point] => {
+    const swap = distance(s[0], t[1]) + distance(s[1], t[0]) < distance(s[0], t[0]) + distance(s[1], t[1]);
+    return swap ? [mix(s[0], t[1]), mix(s[1], t[0])] : [mix(s[0], t[0]), mix(s[1], t[1])];
+  };
+  return normalizeRecist({ long: seg(a.long, b.long), short: seg(a.short, b.short) });
+}
+
 /** Returns the mark with `long` being the longer of the two segments (ties keep the input order). */
 export function normalizeRecist(r: Recist): Recist {
   return segmentLength(r.short) > segmentLength(r.long) ? { long: r.short, short: r.long } : r;

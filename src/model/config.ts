@@ -64,11 +64,15 @@ export interface LossSwitches {
 /**
  * Where the proposal is read from. `heatmaps` (the paper): SHN heatmap argmax mapped back through θ. `mask`: the
  * STN's LRP pseudo-mask measured like a segmented lesion (src/geometry/mask-readout.ts), with the heatmap read-out
- * as fallback when the mask is empty. Not in the paper: on a 2-core training budget the densely supervised
+ * as fallback when the mask is empty. `mask+classical`: the mask read-out averaged with a classical segmentation of the
+ * same box (src/segment/classical.ts), endpoint by endpoint, with `classicalWeight`. Not in the paper: on a 2-core training budget the densely supervised
  * pseudo-mask learns far faster than sparse keypoint heatmaps (README, "Results"). Needs the STN and L_LRP.
  */
-export type Readout = 'heatmaps' | 'mask';
-export const READOUTS: readonly Readout[] = ['heatmaps', 'mask'];
+export type Readout = 'heatmaps' | 'mask' | 'mask+classical';
+export const READOUTS: readonly Readout[] = ['heatmaps', 'mask', 'mask+classical'];
+
+/** Whether a read-out measures the STN's pseudo-mask (`mask`, `mask+classical`). */
+export const usesMask = (r: Readout): boolean => r !== 'heatmaps';
 
 export interface ModelConfig {
   readonly preset: PresetName;
@@ -79,6 +83,12 @@ export interface ModelConfig {
    * crop, so the box's aspect is information it does not have. Chosen on synthetic lesions, never on dev lesions.
    */
   readonly boxOrientationRatio: number | null;
+  /**
+   * `mask+classical` read-out only: the weight of the classical segmentation's marks (src/segment/classical.ts, when
+   * it finds a segment) in the endpoint-matched average with the network's (`blendRecist`); null otherwise. Chosen on
+   * synthetic lesions under the paper's and square boxes (scripts/pick-classical-weight.ts), never on dev lesions.
+   */
+  readonly classicalWeight: number | null;
   /** Side of the network's input crop (128). */
   readonly inputSize: 128;
   readonly stn: StnConfig;
@@ -90,6 +100,10 @@ export interface ModelConfig {
  * evaluation set (seeds 0–2; scripts/pick-box-orientation.ts), never tuned on dev lesions. */
 export const BOX_ORIENTATION_RATIO = 0.75;
 
+/** Weight of the classical segmentation in the default `mask+classical` read-out: the best of 0–1 (steps of 0.25) on
+ * the 80-lesion synthetic evaluation set, mean location error over both axes and the paper + square box protocols. */
+export const CLASSICAL_WEIGHT = 0.75;
+
 const FULL_LOSSES: LossSwitches = { lrp: true, tpp: true, cos: true, coord: true };
 const PAPER_LOSSES: LossSwitches = { lrp: true, tpp: true, cos: true, coord: false };
 
@@ -98,6 +112,7 @@ export const PRESETS: { readonly [K in PresetName]: ModelConfig } = {
     preset: 'paper',
     readout: 'heatmaps',
     boxOrientationRatio: null,
+    classicalWeight: null,
     inputSize: 128,
     stn: { blocks: [3, 4, 6, 3], baseWidth: 64, fpnWidth: 256, maskSize: 32, enabled: true },
     shn: { stacks: 2, width: 256, depth: 4, canonicalSize: 128, heatmapSize: 64 },
@@ -105,8 +120,9 @@ export const PRESETS: { readonly [K in PresetName]: ModelConfig } = {
   },
   default: {
     preset: 'default',
-    readout: 'mask',
+    readout: 'mask+classical',
     boxOrientationRatio: BOX_ORIENTATION_RATIO,
+    classicalWeight: CLASSICAL_WEIGHT,
     inputSize: 128,
     // ~0.3 GFLOP per lesion (paper: ~19), so it trains in about an hour on 2 CPU cores (wasm) and proposes
     // within the interactive budget; the STN only has to find the lesion's pose, so it is narrowed the most.
@@ -118,6 +134,7 @@ export const PRESETS: { readonly [K in PresetName]: ModelConfig } = {
     preset: 'tiny',
     readout: 'mask',
     boxOrientationRatio: BOX_ORIENTATION_RATIO,
+    classicalWeight: null,
     inputSize: 128,
     stn: { blocks: [1, 1, 1, 1], baseWidth: 8, fpnWidth: 16, maskSize: 32, enabled: true },
     shn: { stacks: 1, width: 16, depth: 2, canonicalSize: 128, heatmapSize: 64 },
@@ -132,6 +149,8 @@ export interface ModelConfigInput {
   readonly readout?: Readout;
   /** Default: the preset's with the mask read-out, else null. */
   readonly boxOrientationRatio?: number | null;
+  /** Default: the preset's (or CLASSICAL_WEIGHT) with the mask+classical read-out, else null. */
+  readonly classicalWeight?: number | null;
   readonly inputSize?: number;
   readonly stn?: Partial<{ [K in keyof StnConfig]: K extends 'blocks' ? readonly number[] : number | boolean }>;
   readonly shn?: Partial<{ [K in keyof ShnConfig]: number }>;
@@ -194,14 +213,20 @@ export function resolveConfig(partial: ModelConfigInput = {}): ModelConfig {
   const hasMask = stn.enabled && losses.lrp;
   const readout = partial.readout ?? (hasMask ? base.readout : 'heatmaps');
   if (!READOUTS.includes(readout)) fail('readout', readout, `one of ${READOUTS.join(', ')}`);
-  if (readout === 'mask' && !hasMask) fail('readout', readout, '"heatmaps" (the mask read-out needs the STN with L_LRP)');
-  const boxOrientationRatio = partial.boxOrientationRatio !== undefined ? partial.boxOrientationRatio : readout === 'mask' ? base.boxOrientationRatio : null;
+  if (usesMask(readout) && !hasMask) fail('readout', readout, '"heatmaps" (the mask read-outs need the STN with L_LRP)');
+  const boxOrientationRatio = partial.boxOrientationRatio !== undefined ? partial.boxOrientationRatio : usesMask(readout) ? base.boxOrientationRatio : null;
   if (boxOrientationRatio !== null && !(typeof boxOrientationRatio === 'number' && boxOrientationRatio > 0 && boxOrientationRatio <= 1)) {
     fail('boxOrientationRatio', boxOrientationRatio, 'null or a number in (0, 1]');
   }
-  if (boxOrientationRatio !== null && readout !== 'mask') fail('boxOrientationRatio', boxOrientationRatio, 'null (it only applies to the mask read-out)');
+  if (boxOrientationRatio !== null && !usesMask(readout)) fail('boxOrientationRatio', boxOrientationRatio, 'null (it only applies to the mask read-outs)');
+  const classicalWeight = partial.classicalWeight !== undefined ? partial.classicalWeight : readout === 'mask+classical' ? (base.classicalWeight ?? CLASSICAL_WEIGHT) : null;
+  if (classicalWeight !== null && !(typeof classicalWeight === 'number' && classicalWeight >= 0 && classicalWeight <= 1)) {
+    fail('classicalWeight', classicalWeight, 'null or a number in [0, 1]');
+  }
+  if (classicalWeight !== null && readout !== 'mask+classical') fail('classicalWeight', classicalWeight, 'null (it only applies to the mask+classical read-out)');
+  if (classicalWeight === null && readout === 'mask+classical') fail('classicalWeight', classicalWeight, 'a number in [0, 1] for the mask+classical read-out');
 
-  const config: ModelConfig = { preset: presetName, readout, boxOrientationRatio, inputSize: 128, stn, shn, losses };
+  const config: ModelConfig = { preset: presetName, readout, boxOrientationRatio, classicalWeight, inputSize: 128, stn, shn, losses };
   return partial.ablation === undefined ? config : applyAblation(config, partial.ablation);
 }
 
@@ -217,7 +242,7 @@ const ABLATION_SWITCHES: Record<AblationName, { readonly stn: boolean; readonly 
 export function applyAblation(config: ModelConfig, name: AblationName): ModelConfig {
   const sw = Object.hasOwn(ABLATION_SWITCHES, name) ? ABLATION_SWITCHES[name] : fail('ablation', name, `one of ${ABLATION_NAMES.join(', ')}`);
   return {
-    ...config, readout: 'heatmaps', boxOrientationRatio: null,
+    ...config, readout: 'heatmaps', boxOrientationRatio: null, classicalWeight: null,
     stn: { ...config.stn, enabled: sw.stn }, losses: { lrp: sw.lrp, tpp: sw.tpp, cos: sw.cos, coord: config.losses.coord },
   };
 }

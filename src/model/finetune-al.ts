@@ -16,6 +16,7 @@ import { disposeCascade, type Cascade } from './cascade.ts';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint.ts';
 import { fineTune, splitCorrections } from './finetune.ts';
 import { cropInput, proposeFromCrops } from './measurer.ts';
+import type { ModelConfig } from './config.ts';
 import { ttaProposals } from './finetune-tta.ts';
 
 export interface AlModelRef {
@@ -58,10 +59,10 @@ export function createAlAdapter(o: AlAdapterOptions) {
     if (!r) throw new Error(`al-sim: unknown lesion ${id}`);
     return r;
   };
-  const crop = (id: string, seed: number) => {
+  const crop = (id: string, seed: number, config?: ModelConfig) => {
     const r = rec(id);
     const slice = o.folder.slice(r);
-    return cropInput(slice, roughBoxFor(r.recist, id, seed, slice.width, slice.height));
+    return cropInput(slice, roughBoxFor(r.recist, id, seed, slice.width, slice.height), config);
   };
   const lesions = [...byId.entries()].map(([id, r]) => ({ id, patient: String(r.patientIndex) }));
   /** Mean errors vs the folder's marks over the evaluation seeds, for marks predicted 16 lesions at a time. */
@@ -120,7 +121,7 @@ export function createAlAdapter(o: AlAdapterOptions) {
       return { model: { dir, version, cascade: res.cascade }, promoted: true, reason: o.gate ? res.reason : `${train.length} corrections (no gate)`, seconds: res.seconds };
     },
     evaluate: (m: AlModelRef, ids: readonly string[]) => errorsOn(ids, async (part, seed) =>
-      (await proposeFromCrops(m.cascade, part.map((id) => crop(id, seed)), m.version, 'al-sim')).map((p) => p.recist)),
+      (await proposeFromCrops(m.cascade, part.map((id) => crop(id, seed, m.cascade.config)), m.version, 'al-sim')).map((p) => p.recist)),
     /** The box-cross baseline on the same test lesions and boxes (the reference line of the curves). */
     baseline: (ids: readonly string[]) => errorsOn(ids, (part, seed) => part.map((id) => {
       const r = rec(id);

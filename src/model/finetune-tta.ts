@@ -11,6 +11,7 @@ import type { Cascade } from './cascade.ts';
 import { forwardCascade } from './cascade.ts';
 import { decodeProposal, nhwcToMapStack, orientLikeBox } from './decode.ts';
 import type { Crop } from './measurer.ts';
+import { usesMask } from './config.ts';
 
 /** A crop-pixel permutation: where source pixel (x, y) goes, and its inverse; S = crop side. */
 export interface TtaTransform {
@@ -41,7 +42,7 @@ export function transformCrop(input: Float32Array, S: number, t: TtaTransform): 
 async function readOutputs(cascade: Cascade, batch: Float32Array, K: number, S: number): Promise<[Float32Array, Float32Array, Float32Array, number, number]> {
   const [theta, last, mask] = tf.tidy(() => {
     const o = forwardCascade(cascade, tf.tensor4d(batch, [K, S, S, 1]), { training: false });
-    const m = cascade.config.readout === 'mask' && o.maskLogits ? [tf.sigmoid(o.maskLogits)] : [];
+    const m = usesMask(cascade.config.readout) && o.maskLogits ? [tf.sigmoid(o.maskLogits)] : [];
     return [o.theta, o.heatmaps[o.heatmaps.length - 1], ...m];
   }) as [tf.Tensor, tf.Tensor4D, tf.Tensor?];
   const [t, m, k] = await Promise.all([theta.data(), last.data(), mask ? mask.data() : Promise.resolve(new Float32Array(0))]);

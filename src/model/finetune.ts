@@ -20,7 +20,7 @@ import { meanAxisErrors, type AxisErrors } from '../geometry/recist.ts';
 import type { Box, Recist } from '../geometry/types.ts';
 import { disposeCascade, type Cascade } from './cascade.ts';
 import { loadCheckpoint, type ModelCard } from './checkpoint.ts';
-import { resolveTrainConfig, type PhaseKind, type TrainConfig } from './config.ts';
+import { resolveTrainConfig, usesMask, type PhaseKind, type TrainConfig } from './config.ts';
 import { cropInput, proposeFromCrops } from './measurer.ts';
 import { trainCascade, type ProgressEvent, type TrainResult } from './train.ts';
 
@@ -140,7 +140,7 @@ export async function evaluateOnItems(cascade: Cascade, items: readonly Validati
   const pairs: { predicted: Recist; truth: Recist }[] = [];
   for (let i = 0; i < items.length; i += chunk) {
     const part = items.slice(i, i + chunk);
-    const props = await proposeFromCrops(cascade, part.map((it) => cropInput(it.slice, it.box)), 'eval', 'eval');
+    const props = await proposeFromCrops(cascade, part.map((it) => cropInput(it.slice, it.box, cascade.config)), 'eval', 'eval');
     props.forEach((p, j) => pairs.push({ predicted: p.recist, truth: part[j].recist }));
   }
   return meanAxisErrors(pairs);
@@ -191,7 +191,7 @@ export async function fineTune(o: FineTuneOptions): Promise<FineTuneResult> {
   try {
     progress({ stage: 'validate-before', elapsedS: elapsed() });
     const metricsBefore = await evaluateOnItems(cascade, o.validation);
-    const phase: FineTunePhase = o.phase ?? (cascade.config.readout === 'mask' ? 'stn' : 'joint');
+    const phase: FineTunePhase = o.phase ?? (usesMask(cascade.config.readout) ? 'stn' : 'joint');
     const batch = o.batch ?? 8;
     const plan: TrainConfig = resolveTrainConfig({
       optimizer: { kind: 'adam', momentum: 0.9, learningRate: o.learningRate ?? 1e-4 },

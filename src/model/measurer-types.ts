@@ -4,8 +4,9 @@ import type { CtSlice } from '../data/types.ts';
 /** What the cascade proposes for one rough box. All coordinates in the original slice's pixels. */
 export interface Proposal {
   readonly recist: Recist;
-  /** Which output the marks come from: the SHN heatmaps, the STN's pseudo-mask (ModelConfig.readout), or the classical fallback. */
-  readonly readout: 'heatmaps' | 'mask' | 'classical';
+  /** Which output the marks come from: the SHN heatmaps, the STN's pseudo-mask (ModelConfig.readout), the pseudo-mask
+   * averaged with the classical segmentation (`mask+classical`), or the classical method alone (the server's no-model fallback). */
+  readonly readout: 'heatmaps' | 'mask' | 'mask+classical' | 'classical';
   /**
    * Uncertainty in [0, 1] (higher = less certain) of the output the marks come from: the mean normalized Shannon
    * entropy of the 4 heatmaps, or for the mask read-out the pseudo-mask's mean binary entropy. Active learning ranks by it.

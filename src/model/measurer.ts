@@ -9,12 +9,14 @@ import { NETWORK_WINDOW } from '../data/types.ts';
 import { windowToUnit } from '../data/window.ts';
 import { validateBox } from '../geometry/box.ts';
 import { CROP_SIZE, cropFrameFromBox, cropImage, type CropFrame } from '../geometry/crop.ts';
-import type { Box, Theta } from '../geometry/types.ts';
+import type { Box, Recist, Theta } from '../geometry/types.ts';
 import { REPO_ROOT } from '../data/paths.ts';
 import { initBackend, type BackendName } from './backend/index.ts';
 import { forwardCascade, type Cascade } from './cascade.ts';
 import { loadCheckpoint, type ModelCard } from './checkpoint.ts';
-import type { ModelConfig, Readout } from './config.ts';
+import { usesMask, type ModelConfig, type Readout } from './config.ts';
+import { blendRecist } from '../geometry/recist.ts';
+import { classicalRecist } from '../segment/classical.ts';
 import { decodeProposal, nhwcToMapStack, orientLikeBox } from './decode.ts';
 import type { Measurer, Proposal } from './measurer-types.ts';
 
@@ -23,16 +25,23 @@ export const DEFAULT_MODEL_DIR = resolve(REPO_ROOT, 'models', 'default');
 /** HU outside the slice (air), so crops that overhang the image edge look like the scanner's surroundings. */
 const OUTSIDE_HU = -1024;
 
-/** The network input for one box: the square crop, resampled to 128², windowed to [0, 1] (and the box itself). */
-export function cropInput(slice: CtSlice, box: Box): Crop {
+/**
+ * The network input for one box: the square crop, resampled to 128², windowed to [0, 1] (and the box itself); for a
+ * `mask+classical` read-out (`config.classicalWeight` set) also the classical segmentation's marks in the same box.
+ */
+export function cropInput(slice: CtSlice, box: Box, config?: Pick<ModelConfig, 'classicalWeight'>): Crop {
   validateBox(box, slice.width, slice.height, `box on ${slice.source}`);
   const frame = cropFrameFromBox(box, CROP_SIZE);
   const hu = cropImage(slice.hu, slice.width, slice.height, frame, OUTSIDE_HU);
-  return { input: windowToUnit(hu, NETWORK_WINDOW), frame, box };
+  const classical = config?.classicalWeight != null ? classicalRecist(slice, box) : null;
+  return { input: windowToUnit(hu, NETWORK_WINDOW), frame, box, classical: classical?.source === 'segment' ? classical.recist : null };
 }
 
-/** A prepared crop; `box` (slice pixels) lets the mask read-out orient round lesions like the box (boxOrientationRatio). */
-export type Crop = { readonly input: Float32Array; readonly frame: CropFrame; readonly box: Box };
+/**
+ * A prepared crop; `box` (slice pixels) lets the mask read-out orient round lesions like the box (boxOrientationRatio);
+ * `classical` (slice pixels; null when not asked for or no segment was found) is blended in by the mask+classical read-out.
+ */
+export type Crop = { readonly input: Float32Array; readonly frame: CropFrame; readonly box: Box; readonly classical?: Recist | null };
 
 /** The cascade's θ, last-stack heatmaps and (mask read-out) pseudo-mask probabilities for a batch of crops, still on the device. */
 function runOnCrops(cascade: Cascade, crops: readonly Crop[]): { theta: tf.Tensor2D; heatmaps: tf.Tensor4D; mask: tf.Tensor4D | null } {
@@ -43,7 +52,7 @@ function runOnCrops(cascade: Cascade, crops: readonly Crop[]): { theta: tf.Tenso
   const input = tf.tensor4d(batch, [n, size, size, 1]);
   const out = forwardCascade(cascade, input, { training: false });
   const heatmaps = out.heatmaps[out.heatmaps.length - 1];
-  const mask = cascade.config.readout === 'mask' && out.maskLogits ? (tf.sigmoid(out.maskLogits) as tf.Tensor4D) : null;
+  const mask = usesMask(cascade.config.readout) && out.maskLogits ? (tf.sigmoid(out.maskLogits) as tf.Tensor4D) : null;
   tf.dispose([input, out.thetaUsed, out.canonical, ...out.heatmaps.slice(0, -1), ...(out.maskLogits ? [out.maskLogits] : [])]);
   return { theta: out.theta, heatmaps, mask };
 }
@@ -65,10 +74,12 @@ function decodeAll(crops: readonly Crop[], o: Outputs, config: ModelConfig, mode
     const heatmaps = nhwcToMapStack(o.maps.subarray(i * per, (i + 1) * per), o.hmSize, 4);
     const mask = o.masks ? { data: o.masks.subarray(i * perMask, (i + 1) * perMask), size: o.maskSize } : undefined;
     const d = decodeProposal(heatmaps, theta, c.frame, mask);
-    const recist = orientLikeBox(d.readout, d.recist, c.box, config.boxOrientationRatio);
+    const oriented = orientLikeBox(d.readout, d.recist, c.box, config.boxOrientationRatio);
+    const blend = d.readout === 'mask' && config.classicalWeight !== null && c.classical ? config.classicalWeight : null;
+    const recist = blend === null ? oriented : blendRecist(oriented, c.classical!, blend);
     const maskStack = mask && d.readout === 'mask' ? { width: mask.size, height: mask.size, channels: 1, data: Float32Array.from(mask.data) } : undefined;
     return {
-      recist, readout: d.readout, entropy: d.entropy, entropies: d.entropies, heatmaps, ...(maskStack ? { mask: maskStack } : {}),
+      recist, readout: blend === null ? d.readout : 'mask+classical', entropy: d.entropy, entropies: d.entropies, heatmaps, ...(maskStack ? { mask: maskStack } : {}),
       theta, crop: c.frame, modelVersion, backend, ms,
     };
   });
@@ -96,11 +107,11 @@ export function measurerFromCascade(cascade: Cascade, card: Pick<ModelCard, 'ver
     backend,
     async measure(slice, box) {
       const t0 = performance.now();
-      const [p] = await proposeFromCrops(cascade, [cropInput(slice, box)], card.version, backend);
+      const [p] = await proposeFromCrops(cascade, [cropInput(slice, box, cascade.config)], card.version, backend);
       return { ...p, ms: performance.now() - t0 };
     },
     async measureBatch(items) {
-      return proposeFromCrops(cascade, items.map((it) => cropInput(it.slice, it.box)), card.version, backend);
+      return proposeFromCrops(cascade, items.map((it) => cropInput(it.slice, it.box, cascade.config)), card.version, backend);
     },
     dispose() {
       cascade.stn?.dispose();

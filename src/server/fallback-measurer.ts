@@ -9,14 +9,14 @@ import { cropFrameFromBox, CROP_SIZE, toCrop } from '../geometry/crop.ts';
 import { mapRecist } from '../geometry/recist.ts';
 import { HEATMAP_SIZE, thetaFromRecist } from '../geometry/theta.ts';
 import type { Measurer, Proposal } from '../model/measurer-types.ts';
-import { classicalMethod } from '../eval/baselines/index.ts';
+import { classicalRecist } from '../segment/classical.ts';
 
 export const FALLBACK_VERSION = 'baseline-classical (no model)';
 
 export function fallbackMeasurer(): Measurer {
   const measure = async (slice: CtSlice, box: Box): Promise<Proposal> => {
     const t0 = performance.now();
-    const recist = await classicalMethod.predict(slice, box);
+    const recist = classicalRecist(slice, box).recist;
     const frame = cropFrameFromBox(box, CROP_SIZE);
     let theta = { tx: 0, ty: 0, alpha: 0, s: 1 };
     try { theta = thetaFromRecist(mapRecist(recist, (p) => toCrop(frame, p)), CROP_SIZE); } catch { /* degenerate mark */ }

@@ -4,7 +4,7 @@ import type { CtSlice } from '../../src/data/types.ts';
 import type { Recist } from '../../src/geometry/types.ts';
 import { createRng } from '../../src/geometry/random.ts';
 import { boxCross } from '../../src/geometry/box.ts';
-import { classicalRecist } from '../../src/eval/baselines/classical.ts';
+import { classicalRecist } from '../../src/segment/classical.ts';
 import { boxCrossMethod, classicalMethod, measurerMethod } from '../../src/eval/baselines/index.ts';
 import { compareRecist } from '../../src/eval/metrics.ts';
 import { roughBoxFor } from '../../src/geometry/box.ts';

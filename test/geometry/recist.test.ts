@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { axisLengthsMm, axisLengthsPx, normalizeRecist, recistCenter, recistExtent, recistFromNumbers, recistToNumbers, segmentLength, segmentLocationDistance } from '../../src/geometry/recist.ts';
+import { axisLengthsMm, axisLengthsPx, blendRecist, normalizeRecist, recistCenter, recistExtent, recistFromNumbers, recistToNumbers, segmentLength, segmentLocationDistance } from '../../src/geometry/recist.ts';
 import type { Segment } from '../../src/geometry/types.ts';
 import { coord, point } from './arbitraries.ts';
 
@@ -45,4 +45,28 @@ test('extent, centre, lengths in mm, normalize', () => {
   const swapped = normalizeRecist({ long: r.short, short: r.long });
   assert.deepEqual(swapped.long, r.long);
   assert.equal(normalizeRecist(r), r);
+});
+
+test('blendRecist: weight 0 and 1 give the two marks, 0.5 the matched midpoints, whatever the endpoint order', () => {
+  const a = { long: [{ x: 0, y: 0 }, { x: 10, y: 0 }], short: [{ x: 5, y: -2 }, { x: 5, y: 2 }] } as const;
+  const b = { long: [{ x: 12, y: 2 }, { x: 2, y: 2 }], short: [{ x: 7, y: 6 }, { x: 7, y: -2 }] } as const; // endpoints swapped
+  const dist = (p: { x: number; y: number }, q: { x: number; y: number }) => Math.hypot(p.x - q.x, p.y - q.y);
+  assert.deepEqual(blendRecist(a, b, 0), a);
+  const one = blendRecist(a, b, 1);
+  assert.ok(segmentLocationDistance(one.long, b.long) < 1e-12 && segmentLocationDistance(one.short, b.short) < 1e-12);
+  const half = blendRecist(a, b, 0.5);
+  assert.ok(dist(half.long[0], { x: 1, y: 1 }) < 1e-12 && dist(half.long[1], { x: 11, y: 1 }) < 1e-12, JSON.stringify(half.long));
+  assert.ok(dist(half.short[0], { x: 6, y: -2 }) < 1e-12 && dist(half.short[1], { x: 6, y: 4 }) < 1e-12, JSON.stringify(half.short));
+  assert.throws(() => blendRecist(a, b, 1.5), /blendRecist: weightB=1\.5, expected a number in \[0, 1\]/);
+});
+
+test('blendRecist: the blend lies between the marks (location to each ≤ the distance between them)', () => {
+  fc.assert(fc.property(point(-100, 100), point(-100, 100), point(-100, 100), point(-100, 100), point(-100, 100), point(-100, 100), point(-100, 100), point(-100, 100), fc.double({ min: 0, max: 1, noNaN: true }),
+    (p, q, r, s, t, u, v, w, k) => {
+      const a = { long: [p, q] as Segment, short: [r, s] as Segment }, b = { long: [t, u] as Segment, short: [v, w] as Segment };
+      const m = blendRecist(a, b, k);
+      const ab = segmentLocationDistance(a.long, b.long) + segmentLocationDistance(a.short, b.short);
+      const all = [m.long, m.short];
+      return all.every((seg) => Math.min(segmentLocationDistance(seg, a.long), segmentLocationDistance(seg, a.short)) <= ab + 1e-9);
+    }));
 });

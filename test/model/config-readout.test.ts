@@ -2,8 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { applyAblation, resolveConfig } from '../../src/model/config.ts';
 
-test('readout: default preset reads the pseudo-mask, paper and every Table 1 row read heatmaps, shn-only cannot read a mask', () => {
-  assert.equal(resolveConfig().readout, 'mask');
+test('readout: default preset reads the pseudo-mask blended with the classical segmentation, paper and every Table 1 row read heatmaps, shn-only cannot read a mask', () => {
+  assert.equal(resolveConfig().readout, 'mask+classical');
+  assert.equal(resolveConfig({ preset: 'tiny' }).readout, 'mask');
   assert.equal(resolveConfig({ preset: 'paper' }).readout, 'heatmaps');
   for (const a of ['shn-only', 'stn-tpp', 'stn-tpp-lrp', 'full'] as const) assert.equal(resolveConfig({ ablation: a }).readout, 'heatmaps', a);
   assert.equal(applyAblation(resolveConfig(), 'full').readout, 'heatmaps');
@@ -11,7 +12,7 @@ test('readout: default preset reads the pseudo-mask, paper and every Table 1 row
   // the preset's default silently yields to heatmaps when there is no mask to read …
   assert.equal(resolveConfig({ stn: { enabled: false }, losses: { lrp: false, tpp: false, cos: false } }).readout, 'heatmaps');
   // … but an explicit request is an error that names the field
-  assert.throws(() => resolveConfig({ readout: 'mask', losses: { lrp: false } }), /field readout is "mask", expected "heatmaps" \(the mask read-out needs the STN with L_LRP\)/);
+  assert.throws(() => resolveConfig({ readout: 'mask', losses: { lrp: false } }), /field readout is "mask", expected "heatmaps" \(the mask read-outs need the STN with L_LRP\)/);
   assert.throws(() => resolveConfig({ readout: 'box' as never }), /field readout is "box"/);
 });
 
@@ -23,5 +24,17 @@ test('boxOrientationRatio: the default mask read-out has it, heatmap read-outs n
   assert.equal(resolveConfig({ boxOrientationRatio: null }).boxOrientationRatio, null);
   assert.equal(resolveConfig({ boxOrientationRatio: 0.8 }).boxOrientationRatio, 0.8);
   assert.throws(() => resolveConfig({ boxOrientationRatio: 1.5 }), /field boxOrientationRatio is 1\.5, expected null or a number in \(0, 1\]/);
-  assert.throws(() => resolveConfig({ readout: 'heatmaps', boxOrientationRatio: 0.7 }), /only applies to the mask read-out/);
+  assert.throws(() => resolveConfig({ readout: 'heatmaps', boxOrientationRatio: 0.7 }), /only applies to the mask read-outs/);
+});
+
+test('classicalWeight: set for the mask+classical read-out only; bad values name the field', () => {
+  assert.equal(resolveConfig().classicalWeight, 0.75);
+  assert.equal(resolveConfig({ readout: 'mask' }).classicalWeight, null);
+  assert.equal(resolveConfig({ preset: 'paper' }).classicalWeight, null);
+  assert.equal(resolveConfig({ ablation: 'full' }).classicalWeight, null);
+  assert.equal(resolveConfig({ preset: 'tiny', readout: 'mask+classical' }).classicalWeight, 0.75);
+  assert.equal(resolveConfig({ classicalWeight: 0.25 }).classicalWeight, 0.25);
+  assert.throws(() => resolveConfig({ classicalWeight: 2 }), /field classicalWeight is 2, expected null or a number in \[0, 1\]/);
+  assert.throws(() => resolveConfig({ readout: 'mask', classicalWeight: 0.5 }), /only applies to the mask\+classical read-out/);
+  assert.throws(() => resolveConfig({ classicalWeight: null }), /field classicalWeight is null, expected a number in \[0, 1\] for the mask\+classical read-out/);
 });

@@ -196,7 +196,7 @@ export function register(program: Command): void {
     .option('--ablation <dir>', "add Table 1's four configurations from DIR/{shn-only,stn-tpp,stn-tpp-lrp,full}, training missing ones")
     .option('--ablation-preset <name>', 'preset for ablation models that must be trained', 'default')
     .option('--ablation-minutes <m>', 'training budget per ablation model (same for all four)', '5')
-    .option('--readouts <list>', 'evaluate each --model with these read-outs, comma-separated: heatmaps, mask (default: the model\'s own)')
+    .option('--readouts <list>', 'evaluate each --model with these read-outs, comma-separated: heatmaps, mask, mask+classical (default: the model\'s own)')
     .action(async (o: EvalFlags) => {
       await runEval(parseEvalOptions(o));
     });

@@ -7,7 +7,7 @@ import { boxCross } from '../../geometry/box.ts';
 import type { Box, Recist } from '../../geometry/types.ts';
 import type { CtSlice } from '../../data/types.ts';
 import type { Measurer } from '../../model/measurer-types.ts';
-import { type ClassicalOptions, classicalRecist } from './classical.ts';
+import { type ClassicalOptions, classicalRecist } from '../../segment/classical.ts';
 
 export interface Method {
   readonly name: string;

@@ -16,12 +16,12 @@
  *    √2); candidates whose extent is below 0.55 of a box side are rejected. The best candidate wins if its contrast is clear.
  * Only the slice and the rough box are used: nothing from DL_info.csv.
  */
-import { boxCross } from '../../geometry/box.ts';
-import { recistFromMask } from '../../geometry/measure-mask.ts';
-import { dilate, fillHoles, open3, pickComponent, smoothMask } from '../../geometry/morphology.ts';
-import { mapRecist } from '../../geometry/recist.ts';
-import type { Box, Recist } from '../../geometry/types.ts';
-import type { CtSlice } from '../../data/types.ts';
+import { boxCross } from '../geometry/box.ts';
+import { recistFromMask } from '../geometry/measure-mask.ts';
+import { dilate, fillHoles, open3, pickComponent, smoothMask } from '../geometry/morphology.ts';
+import { mapRecist } from '../geometry/recist.ts';
+import type { Box, Recist } from '../geometry/types.ts';
+import type { CtSlice } from '../data/types.ts';
 
 export interface ClassicalOptions {
   /** Expected lesion-extent / box-side ratio (protocol: 1/√k, k ∈ [2, 2.5] → ≈ 0.67). */
