@@ -27,11 +27,14 @@ export function register(program: Command): void {
       process.stderr.write(`model ${measurer.modelVersion} on ${measurer.backend}\n`);
       if (opts.boxes) {
         const { predictBoxesCsv } = await import('../predict-csv.ts');
+        // A live counter on a terminal; in logs (not a TTY) one line per 10 % so they stay readable.
+        const tty = process.stderr.isTTY;
         const { csv, failed, total } = await predictBoxesCsv(measurer, opts.boxes, (done, n, error) => {
-          if (error) process.stderr.write(`\n${error}\n`);
-          process.stderr.write(`\rpredicted ${done}/${n}`);
+          if (error) process.stderr.write(`${tty ? '\n' : ''}${error}\n`);
+          if (tty) process.stderr.write(`\rpredicted ${done}/${n}`);
+          else if (done === n || Math.floor((10 * done) / n) > Math.floor((10 * (done - 1)) / n)) process.stderr.write(`predicted ${done}/${n}\n`);
         });
-        process.stderr.write(`\n${total - failed} of ${total} rows predicted${failed ? `, ${failed} failed (see the error column)` : ''}\n`);
+        process.stderr.write(`${tty ? '\n' : ''}${total - failed} of ${total} rows predicted${failed ? `, ${failed} failed (see the error column)` : ''}\n`);
         if (opts.out) writeFileSync(opts.out, csv);
         else process.stdout.write(csv);
         if (failed === total && total > 0) process.exitCode = 1;
