@@ -115,7 +115,8 @@ export async function runAlSim<M>(start: M, ops: AlSimModel<M>, o: AlSimOptions)
       picked.forEach((id) => labeled.add(id));
       const ent = picked.map((id) => (uses === 'tta' ? scores.get(id)?.tta : scores.get(id)?.entropy)).filter((v): v is number => v !== undefined);
       const ft = await ops.fineTune(model, [...labeled], { strategy: name, round, seed: o.seed * 1000 + round });
-      if (ft.model !== model && model !== start) ops.release?.(model);
+      // Compared by version: a calibrated model shares its network (and version) with the model it came from.
+      if (ops.version(ft.model) !== ops.version(model) && ops.version(model) !== ops.version(start)) ops.release?.(model);
       model = ft.model;
       const metrics = await ops.evaluate(model, testIds);
       points.push({
@@ -124,7 +125,7 @@ export async function runAlSim<M>(start: M, ops: AlSimModel<M>, o: AlSimOptions)
       });
       say(`${name} round ${round}: ${labeled.size} corrections, test long-axis location ${metrics.longLocPx.toFixed(2)} px (${ft.reason}; fine-tune ${ft.seconds.toFixed(0)} s)`);
     }
-    if (model !== start) ops.release?.(model);
+    if (ops.version(model) !== ops.version(start)) ops.release?.(model);
     curves.push({ strategy: name, points });
   }
   return {

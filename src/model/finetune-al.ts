@@ -1,6 +1,7 @@
 /**
  * The model side of `recist al-sim` (src/active/al-sim.ts `AlSimModel`): scoring pool lesions (heatmap entropy, or
- * TTA proposals handed to an injected spread function), fine-tuning on revealed marks (`fineTune`), and evaluation
+ * TTA proposals handed to an injected spread function), fine-tuning on revealed marks (`fineTune`) and/or fitting a
+ * site calibration on them (injected `calibrate`), and evaluation
  * on the test lesions with rough boxes simulated per the paper protocol, seeded per (seed, lesion id) exactly as
  * src/eval/run.ts `roughBoxFor` does.
  */
@@ -23,7 +24,12 @@ export interface AlModelRef {
   readonly dir: string;
   readonly version: string;
   readonly cascade: Cascade;
+  /** Site calibration fitted on the revealed corrections, applied to every proposal (absent: none). */
+  readonly adjust?: (r: Recist) => Recist;
 }
+
+/** Fits a calibration on (raw proposal, revealed truth) pairs and returns it as a map on marks. */
+export type CalibrationFitter = (pairs: readonly { readonly proposal: Recist; readonly final: Recist }[]) => (r: Recist) => Recist;
 
 export interface AlAdapterOptions {
   readonly folder: DeepLesionFolder;
@@ -43,6 +49,12 @@ export interface AlAdapterOptions {
   readonly scoreSeed: number;
   /** TTA spread of K proposals (src/active/uncertainty.ts ttaSpread(..).relative), injected: model may not import active. */
   readonly ttaScore?: (proposals: Recist[]) => number;
+  /**
+   * Learn from corrections by calibration too: after each round, fit a site calibration (src/active/reader-bias.ts
+   * `fitReaderCalibration`, injected) on the round's model's proposals for all revealed lesions (the pool's scoring
+   * boxes) against their marks, and apply it to the test proposals. With steps 0 the network is not fine-tuned at all.
+   */
+  readonly calibrate?: CalibrationFitter;
   readonly log?: (line: string) => void;
 }
 
@@ -86,6 +98,30 @@ export function createAlAdapter(o: AlAdapterOptions) {
     return { longLocPx: loc / n, shortLocPx: shortLoc / n, longLenMm: lenMm / n, longLenPct: lenPct / n };
   };
 
+  /** Fine-tune the network on the revealed corrections (the gate keeps the old model when the held-out part got worse). */
+  const fineTuneNetwork = async (m: AlModelRef, ids: readonly string[], ctx: { strategy: string; round: number; seed: number }): Promise<{ model: AlModelRef; promoted: boolean; reason: string; seconds: number }> => {
+    const items = ids.map((id) => {
+      const r = rec(id);
+      return { lesionId: id, slice: o.folder.slice(r), recist: r.recist, box: null };
+    });
+    const { train, validation } = o.gate ? splitCorrections(items) : { train: items, validation: [] };
+    if (train.length === 0) return { model: m, promoted: false, reason: `all ${items.length} corrections are in the validation split: nothing to train on`, seconds: 0 };
+    const res = await fineTune({
+      baseModelDir: m.dir, corrections: train, replay: o.replay, replayFraction: o.replayFraction, validation,
+      steps: o.steps, minutes: o.minutes, seed: ctx.seed, learningRate: o.learningRate, batch: o.batch,
+      command: `al-sim ${ctx.strategy} round ${ctx.round}`,
+    });
+    const accept = o.gate ? res.promoted : true;
+    if (!accept) {
+      disposeCascade(res.cascade);
+      return { model: m, promoted: false, reason: res.reason, seconds: res.seconds };
+    }
+    const dir = join(o.workDir, `${ctx.strategy}-r${String(ctx.round).padStart(2, '0')}`);
+    const version = `${res.card.version}-${ctx.strategy}-r${ctx.round}`;
+    await saveCheckpoint(res.cascade, { ...res.card, version }, dir);
+    return { model: { dir, version, cascade: res.cascade }, promoted: true, reason: o.gate ? res.reason : `${train.length} corrections (no gate)`, seconds: res.seconds };
+  };
+
   const ops = {
     async score(m: AlModelRef, ids: readonly string[], kind: 'entropy' | 'tta') {
       const out = new Map<string, { entropy?: number; tta?: number }>();
@@ -99,29 +135,15 @@ export function createAlAdapter(o: AlAdapterOptions) {
       return out;
     },
     async fineTune(m: AlModelRef, ids: readonly string[], ctx: { strategy: string; round: number; seed: number }) {
-      const items = ids.map((id) => {
-        const r = rec(id);
-        return { lesionId: id, slice: o.folder.slice(r), recist: r.recist, box: null };
-      });
-      const { train, validation } = o.gate ? splitCorrections(items) : { train: items, validation: [] };
-      if (train.length === 0) return { model: m, promoted: false, reason: `all ${items.length} corrections are in the validation split: nothing to train on`, seconds: 0 };
-      const res = await fineTune({
-        baseModelDir: m.dir, corrections: train, replay: o.replay, replayFraction: o.replayFraction, validation,
-        steps: o.steps, minutes: o.minutes, seed: ctx.seed, learningRate: o.learningRate, batch: o.batch,
-        command: `al-sim ${ctx.strategy} round ${ctx.round}`,
-      });
-      const accept = o.gate ? res.promoted : true;
-      if (!accept) {
-        disposeCascade(res.cascade);
-        return { model: m, promoted: false, reason: res.reason, seconds: res.seconds };
-      }
-      const dir = join(o.workDir, `${ctx.strategy}-r${String(ctx.round).padStart(2, '0')}`);
-      const version = `${res.card.version}-${ctx.strategy}-r${ctx.round}`;
-      await saveCheckpoint(res.cascade, { ...res.card, version }, dir);
-      return { model: { dir, version, cascade: res.cascade }, promoted: true, reason: o.gate ? res.reason : `${train.length} corrections (no gate)`, seconds: res.seconds };
+      const r = o.steps === 0 ? { model: m, promoted: true, reason: `${ids.length} corrections (calibration only)`, seconds: 0 } : await fineTuneNetwork(m, ids, ctx);
+      if (!o.calibrate) return r;
+      const t0 = performance.now();
+      const props = await proposeFromCrops(r.model.cascade, ids.map((id) => crop(id, o.scoreSeed, r.model.cascade.config)), r.model.version, 'al-sim');
+      const adjust = o.calibrate(props.map((p, i) => ({ proposal: p.recist, final: rec(ids[i]).recist })));
+      return { ...r, model: { ...r.model, adjust }, reason: `${r.reason}; site calibration on ${ids.length}`, seconds: r.seconds + (performance.now() - t0) / 1000 };
     },
     evaluate: (m: AlModelRef, ids: readonly string[]) => errorsOn(ids, async (part, seed) =>
-      (await proposeFromCrops(m.cascade, part.map((id) => crop(id, seed, m.cascade.config)), m.version, 'al-sim')).map((p) => p.recist)),
+      (await proposeFromCrops(m.cascade, part.map((id) => crop(id, seed, m.cascade.config)), m.version, 'al-sim')).map((p) => (m.adjust ? m.adjust(p.recist) : p.recist))),
     /** The box-cross baseline on the same test lesions and boxes (the reference line of the curves). */
     baseline: (ids: readonly string[]) => errorsOn(ids, (part, seed) => part.map((id) => {
       const r = rec(id);

@@ -2,6 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runAlSim, splitByPatient, type AlSimModel } from '../../src/active/al-sim.ts';
 import { alSimMarkdown, alSimSvg } from '../../src/active/al-sim-report.ts';
+import { join } from 'node:path';
+import { requireSharedData } from '../helpers/shared-data.ts';
 
 /** A fake "model" is its own test error; fine-tuning lowers it by 0.5 px per uncertain (odd-numbered) lesion revealed. */
 const lesions = Array.from({ length: 20 }, (_, i) => ({ id: `L${i}`, patient: `P${i % 7}` }));
@@ -29,4 +31,37 @@ test('al-sim: patient-disjoint split; entropy picks the uncertain lesions and be
   assert.match(md, /box-cross baseline on the same test lesions and boxes: 4\.00 px/);
   assert.match(md, /entropy: after 6 corrections 3\.00 px vs start 6\.00 px \(fine-tuned model beats the start model\)/);
   assert.match(alSimSvg(r, 'fake'), />box-cross</);
+});
+
+test('al-sim adapter, calibration only (steps 0): the network is kept, a site calibration fitted on the revealed marks changes the test proposals', async (t) => {
+  const shared = requireSharedData(t);
+  if (!shared) return;
+  const { openDeepLesionFolder } = await import('../../src/data/deeplesion.ts');
+  const { createAlAdapter, loadAlModel } = await import('../../src/model/finetune-al.ts');
+  const { fitReaderCalibration, applyCalibration } = await import('../../src/active/reader-bias.ts');
+  const { initBackend } = await import('../../src/model/backend/index.ts');
+  const { DEFAULT_MODEL_DIR } = await import('../../src/model/measurer.ts');
+  await initBackend('wasm');
+  const folder = openDeepLesionFolder(join(shared, 'deeplesion-dev'));
+  const fitted: number[] = [];
+  const { ops, lesions } = createAlAdapter({
+    folder, workDir: '/nonexistent', steps: 0, replay: null, replayFraction: 0, gate: false, evalSeeds: [1], scoreSeed: 1,
+    calibrate: (pairs) => {
+      const cal = fitReaderCalibration('site', pairs, { minPairs: 1, prior: 0 });
+      fitted.push(cal.scale);
+      return (r) => applyCalibration(r, cal);
+    },
+  });
+  const start = await loadAlModel(DEFAULT_MODEL_DIR);
+  const ids = lesions.map((l) => l.id);
+  const [reveal, testIds] = [ids.slice(0, 6), ids.slice(6, 10)];
+  const before = await ops.evaluate(start, testIds);
+  const ft = await ops.fineTune(start, reveal, { strategy: 'first', round: 1, seed: 1 });
+  assert.equal(ft.model.cascade, start.cascade, 'steps 0: the network is the start model\'s');
+  assert.equal(ft.model.version, start.version);
+  assert.equal(fitted.length, 1);
+  assert.ok(fitted[0] > 1, `the shipped model measures dev lesions short (DL/proposal length scale ${fitted[0]})`);
+  const after = await ops.evaluate(ft.model, testIds);
+  assert.notEqual(after.longLenMm, before.longLenMm, 'the calibration changed the test proposals');
+  ops.release(start);
 });

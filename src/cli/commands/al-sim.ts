@@ -10,6 +10,7 @@ import { basename, join, resolve } from 'node:path';
 import { runAlSim } from '../../active/al-sim.ts';
 import { alSimCsv, alSimMarkdown, alSimSvg } from '../../active/al-sim-report.ts';
 import { ttaSpread } from '../../active/uncertainty.ts';
+import { applyCalibration, fitReaderCalibration } from '../../active/reader-bias.ts';
 import { openDeepLesionFolder } from '../../data/deeplesion.ts';
 import { REPO_ROOT } from '../../data/paths.ts';
 import { createTrainingSource } from '../../data/training-source.ts';
@@ -19,7 +20,7 @@ import { DEFAULT_MODEL_DIR } from '../../model/measurer.ts';
 
 interface AlSimFlags {
   data: string; model?: string; name?: string; out?: string; strategies: string; k: string; rounds: string; steps: string;
-  minutes?: string; lr: string; batch: string; replayFraction: string; replay: boolean; gate: boolean; testFraction: string;
+  minutes?: string; lr: string; batch: string; replayFraction: string; replay: boolean; gate: boolean; calibrate: boolean; testFraction: string;
   seed: string; evalSeeds: string; backend: string; note?: string;
 }
 
@@ -39,12 +40,13 @@ export function register(program: Command): void {
     .option('--strategies <list>', 'comma-separated: entropy, tta, random, first', 'entropy,random')
     .option('--k <n>', 'lesions revealed per round', '4')
     .option('--rounds <n>', 'rounds per strategy', '4')
-    .option('--steps <n>', 'fine-tune steps per round', '20')
+    .option('--steps <n>', 'fine-tune steps per round (0 with --calibrate: calibration only, the network unchanged)', '20')
     .option('--minutes <m>', 'fine-tune wall-time cap per round (minutes)')
     .option('--lr <x>', 'fine-tune Adam learning rate', '1e-4')
     .option('--batch <n>', 'fine-tune batch', '8')
     .option('--replay-fraction <x>', 'share of each batch replayed from synthetic lesions', '0.5')
     .option('--no-replay', 'no synthetic replay (corrections only)')
+    .option('--calibrate', 'after each round also fit a site calibration (length scale + rotation, as per-reader calibration does) on the revealed corrections and apply it to the test proposals', false)
     .option('--gate', 'hold out the fixed validation split of the revealed corrections and keep the old model when worse (as the server does)', false)
     .option('--test-fraction <x>', 'share of patients in the test part', '0.3333')
     .option('--seed <n>', 'split / random-strategy / fine-tune seed', '1')
@@ -59,9 +61,9 @@ export function register(program: Command): void {
       const modelDir = resolve(f.model ?? DEFAULT_MODEL_DIR);
       const strategies = f.strategies.split(',').map((s) => s.trim()).filter(Boolean);
       const settings = {
-        k: num(f.k, 'k', 1), rounds: num(f.rounds, 'rounds', 1), steps: num(f.steps, 'steps', 1), minutes: f.minutes ? num(f.minutes, 'minutes', 0.01, false) : null,
+        k: num(f.k, 'k', 1), rounds: num(f.rounds, 'rounds', 1), steps: num(f.steps, 'steps', f.calibrate ? 0 : 1), minutes: f.minutes ? num(f.minutes, 'minutes', 0.01, false) : null,
         lr: num(f.lr, 'lr', 1e-9, false), batch: num(f.batch, 'batch', 1), replay: f.replay, replayFraction: f.replay ? num(f.replayFraction, 'replay-fraction', 0, false) : 0,
-        gate: f.gate, testFraction: num(f.testFraction, 'test-fraction', 0.01, false), seed: num(f.seed, 'seed', 0),
+        gate: f.gate, calibrate: f.calibrate, testFraction: num(f.testFraction, 'test-fraction', 0.01, false), seed: num(f.seed, 'seed', 0),
         evalSeeds: f.evalSeeds.split(',').map((s) => num(s.trim(), 'eval-seeds', 0)), strategies,
       };
       const log = (line: string): void => { process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${line}\n`); };
@@ -74,6 +76,7 @@ export function register(program: Command): void {
           folder, workDir, steps: settings.steps, minutes: settings.minutes ?? undefined, learningRate: settings.lr, batch: settings.batch,
           replay, replayFraction: settings.replayFraction, gate: settings.gate, evalSeeds: settings.evalSeeds, scoreSeed: settings.seed,
           ttaScore: (p) => ttaSpread(p).relative, log,
+          ...(f.calibrate ? { calibrate: (pairs) => { const cal = fitReaderCalibration('site', pairs); return (r) => applyCalibration(r, cal); } } : {}),
         });
         const start = await loadAlModel(modelDir);
         const result = await runAlSim(start, ops, { lesions, testFraction: settings.testFraction, strategies, k: settings.k, rounds: settings.rounds, seed: settings.seed, onEvent: log });
