@@ -92,6 +92,16 @@ export function blendRecist(a: Recist, b: Recist, weightB: number): Recist {
   return normalizeRecist({ long: seg(a.long, b.long), short: seg(a.short, b.short) });
 }
 
+/** Each axis scaled by `factor` about its own midpoint (a length calibration; the centre and the angles are kept). */
+export function scaleAxes(r: Recist, factor: number): Recist {
+  if (!(factor > 0)) throw new Error(`scaleAxes: factor=${factor}, expected a positive number`);
+  const seg = (s: Segment): [Point, Point] => {
+    const c = segmentMidpoint(s);
+    return [{ x: c.x + factor * (s[0].x - c.x), y: c.y + factor * (s[0].y - c.y) }, { x: c.x + factor * (s[1].x - c.x), y: c.y + factor * (s[1].y - c.y) }];
+  };
+  return { long: seg(r.long), short: seg(r.short) };
+}
+
 /** Returns the mark with `long` being the longer of the two segments (ties keep the input order). */
 export function normalizeRecist(r: Recist): Recist {
   return segmentLength(r.short) > segmentLength(r.long) ? { long: r.short, short: r.long } : r;

@@ -15,7 +15,7 @@ import { initBackend, type BackendName } from './backend/index.ts';
 import { forwardCascade, type Cascade } from './cascade.ts';
 import { loadCheckpoint, type ModelCard } from './checkpoint.ts';
 import { usesMask, type ModelConfig, type Readout } from './config.ts';
-import { blendRecist } from '../geometry/recist.ts';
+import { blendRecist, scaleAxes } from '../geometry/recist.ts';
 import { classicalRecist } from '../segment/classical.ts';
 import { decodeProposal, nhwcToMapStack, orientLikeBox } from './decode.ts';
 import type { Measurer, Proposal } from './measurer-types.ts';
@@ -76,7 +76,8 @@ function decodeAll(crops: readonly Crop[], o: Outputs, config: ModelConfig, mode
     const d = decodeProposal(heatmaps, theta, c.frame, mask);
     const oriented = orientLikeBox(d.readout, d.recist, c.box, config.boxOrientationRatio);
     const blend = d.readout === 'mask' && config.classicalWeight !== null && c.classical ? config.classicalWeight : null;
-    const recist = blend === null ? oriented : blendRecist(oriented, c.classical!, blend);
+    const blended = blend === null ? oriented : blendRecist(oriented, c.classical!, blend);
+    const recist = d.readout === 'mask' && config.lengthScale !== 1 ? scaleAxes(blended, config.lengthScale) : blended;
     const maskStack = mask && d.readout === 'mask' ? { width: mask.size, height: mask.size, channels: 1, data: Float32Array.from(mask.data) } : undefined;
     return {
       recist, readout: blend === null ? d.readout : 'mask+classical', entropy: d.entropy, entropies: d.entropies, heatmaps, ...(maskStack ? { mask: maskStack } : {}),

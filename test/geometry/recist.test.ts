@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { axisLengthsMm, axisLengthsPx, blendRecist, normalizeRecist, recistCenter, recistExtent, recistFromNumbers, recistToNumbers, segmentLength, segmentLocationDistance } from '../../src/geometry/recist.ts';
+import { axisLengthsMm, axisLengthsPx, blendRecist, normalizeRecist, scaleAxes, recistCenter, recistExtent, recistFromNumbers, recistToNumbers, segmentLength, segmentLocationDistance } from '../../src/geometry/recist.ts';
 import type { Segment } from '../../src/geometry/types.ts';
 import { coord, point } from './arbitraries.ts';
 
@@ -69,4 +69,13 @@ test('blendRecist: the blend lies between the marks (location to each ≤ the di
       const all = [m.long, m.short];
       return all.every((seg) => Math.min(segmentLocationDistance(seg, a.long), segmentLocationDistance(seg, a.short)) <= ab + 1e-9);
     }));
+});
+
+test('scaleAxes: each axis scaled about its own midpoint; centre and angles kept; bad factor named', () => {
+  const r = { long: [{ x: 0, y: 0 }, { x: 10, y: 0 }], short: [{ x: 4, y: -2 }, { x: 4, y: 4 }] } as const;
+  const s = scaleAxes(r, 1.1);
+  assert.deepEqual(s.long.map((p) => [+p.x.toFixed(9), +p.y.toFixed(9)]), [[-0.5, 0], [10.5, 0]]);
+  assert.deepEqual(s.short.map((p) => [+p.x.toFixed(9), +p.y.toFixed(9)]), [[4, -2.3], [4, 4.3]]);
+  assert.ok(Math.abs(segmentLength(s.long) - 11) < 1e-9 && Math.abs(segmentLength(s.short) - 6.6) < 1e-9);
+  assert.throws(() => scaleAxes(r, 0), /scaleAxes: factor=0, expected a positive number/);
 });

@@ -38,3 +38,14 @@ test('classicalWeight: set for the mask+classical read-out only; bad values name
   assert.throws(() => resolveConfig({ readout: 'mask', classicalWeight: 0.5 }), /only applies to the mask\+classical read-out/);
   assert.throws(() => resolveConfig({ classicalWeight: null }), /field classicalWeight is null, expected a number in \[0, 1\] for the mask\+classical read-out/);
 });
+
+test('lengthScale: the default read-out calibrates lengths, heatmap read-outs never; bad values name the field', () => {
+  assert.equal(resolveConfig().lengthScale, 1.1);
+  assert.equal(resolveConfig({ readout: 'mask' }).lengthScale, 1.1);
+  assert.equal(resolveConfig({ preset: 'tiny' }).lengthScale, 1);
+  assert.equal(resolveConfig({ preset: 'paper' }).lengthScale, 1);
+  assert.equal(resolveConfig({ readout: 'heatmaps' }).lengthScale, 1);
+  assert.equal(resolveConfig({ ablation: 'full' }).lengthScale, 1);
+  assert.throws(() => resolveConfig({ lengthScale: 3 }), /field lengthScale is 3, expected a number in \[0\.5, 2\]/);
+  assert.throws(() => resolveConfig({ readout: 'heatmaps', lengthScale: 1.1 }), /only applies to the mask read-outs/);
+});

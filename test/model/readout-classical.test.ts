@@ -4,16 +4,17 @@ import { listBackgrounds } from '../../src/data/synth/placement.ts';
 import { generateCase } from '../../src/data/synth/generate.ts';
 import { roughBoxFor } from '../../src/geometry/box.ts';
 import { createRng } from '../../src/geometry/random.ts';
-import { blendRecist, segmentLocationDistance } from '../../src/geometry/recist.ts';
+import { blendRecist, scaleAxes, segmentLocationDistance } from '../../src/geometry/recist.ts';
 import { createMeasurer, DEFAULT_MODEL_DIR } from '../../src/model/measurer.ts';
 import { classicalRecist } from '../../src/segment/classical.ts';
 
-test('mask+classical read-out (the shipped model): the proposal is the mask read-out blended with the classical segment', async () => {
+test('mask+classical read-out (the shipped model): the mask read-out blended with the classical segment, then length-scaled', async () => {
   const blended = await createMeasurer({ modelDir: DEFAULT_MODEL_DIR, backend: 'wasm' });
   const maskOnly = await createMeasurer({ modelDir: DEFAULT_MODEL_DIR, backend: 'wasm', readout: 'mask' });
   try {
     assert.equal(blended.card.config.readout, 'mask+classical');
-    const w = blended.card.config.classicalWeight!;
+    const w = blended.card.config.classicalWeight!, ls = blended.card.config.lengthScale;
+    assert.equal(maskOnly.card.config.lengthScale, ls, 'both read-outs calibrate lengths the same way');
     assert.ok(w > 0 && w < 1, `classicalWeight ${w}`);
     const bgs = listBackgrounds({ sharedDir: null });
     const rng = createRng(11);
@@ -28,7 +29,8 @@ test('mask+classical read-out (the shipped model): the proposal is the mask read
         continue;
       }
       assert.equal(p.readout, 'mask+classical');
-      const want = blendRecist(q.recist, seg.recist, w);
+      // the mask read-out's marks before its length scale (scaling about each axis' midpoint is undone exactly)
+      const want = scaleAxes(blendRecist(scaleAxes(q.recist, 1 / ls), seg.recist, w), ls);
       assert.ok(segmentLocationDistance(p.recist.long, want.long) < 1e-6 && segmentLocationDistance(p.recist.short, want.short) < 1e-6);
       assert.equal(p.entropy, q.entropy, 'uncertainty is the pseudo-mask\'s');
       checked++;

@@ -1,0 +1,43 @@
+/**
+ * How the default read-out's constants (src/model/config.ts) were picked, on the SYNTHETIC evaluation folder only
+ * (never the dev lesions), under the paper's rough boxes and square boxes of the same area (seeds 0–2), with the model's
+ * `mask+classical` read-out and every other constant at its default:
+ *   --param classicalWeight (CLASSICAL_WEIGHT): candidates 0–1, score = mean location error (both axes, both protocols);
+ *   --param lengthScale (LENGTH_SCALE): candidates 1–1.15, score = mean of the location and length errors.
+ * Prints each candidate's errors and the best.
+ *
+ *   npx tsx scripts/pick-readout-constant.ts --param classicalWeight|lengthScale [--data tmp/synth-eval] [--model models/default]
+ */
+import { parseArgs } from 'node:util';
+import { findSummary, evaluateFolder } from '../src/eval/run.ts';
+import { initBackend } from '../src/model/backend/index.ts';
+import { loadCheckpoint } from '../src/model/checkpoint.ts';
+import { measurerFromCascade } from '../src/model/measurer.ts';
+import { measurerMethod } from '../src/eval/baselines/index.ts';
+import type { BoxProtocol } from '../src/geometry/box.ts';
+
+const PARAMS = {
+  classicalWeight: { candidates: [0, 0.25, 0.5, 0.75, 1], withLength: false },
+  lengthScale: { candidates: [1, 1.05, 1.1, 1.15], withLength: true },
+} as const;
+const { values } = parseArgs({ options: { param: { type: 'string' }, data: { type: 'string', default: 'tmp/synth-eval' }, model: { type: 'string', default: 'models/default' } } });
+const param = values.param as keyof typeof PARAMS;
+if (!Object.hasOwn(PARAMS, param)) throw new Error(`--param ${values.param}: expected one of ${Object.keys(PARAMS).join(', ')}`);
+const backend = await initBackend('wasm');
+const { cascade, card } = await loadCheckpoint(values.model!, { readout: 'mask+classical' });
+const protocols: Record<string, BoxProtocol> = { paper: { areaRatio: [2, 2.5], shape: 'extent' }, square: { areaRatio: [2, 2.5], shape: 'square' } };
+const rows: { value: number; score: number }[] = [];
+for (const value of PARAMS[param].candidates) {
+  const m = measurerFromCascade({ ...cascade, config: { ...cascade.config, [param]: value } }, card, backend.detail);
+  const errs: number[] = [];
+  for (const [name, protocol] of Object.entries(protocols)) {
+    const r = await evaluateFolder({ dir: values.data!, methods: [measurerMethod(m, 'model')], seeds: [0, 1, 2], readersCsv: null, boxProtocol: protocol });
+    const s = findSummary(r, 'model')!.axes;
+    errs.push(s.long.locPx.mean, s.short.locPx.mean, ...(PARAMS[param].withLength ? [s.long.lenPx.mean, s.short.lenPx.mean] : []));
+    console.log(`${param} ${value}, ${name} boxes: location long ${s.long.locPx.mean.toFixed(2)} / short ${s.short.locPx.mean.toFixed(2)} px, length long ${s.long.lenPx.mean.toFixed(2)} / short ${s.short.lenPx.mean.toFixed(2)} px`);
+  }
+  rows.push({ value, score: errs.reduce((a, b) => a + b, 0) / errs.length });
+}
+const best = rows.reduce((a, b) => (b.score < a.score ? b : a));
+console.log(`best ${param}: ${best.value} (mean ${PARAMS[param].withLength ? 'location and length' : 'location'} error ${best.score.toFixed(3)} px over both axes and both protocols; ${values.data})`);
+process.exit(0);
