@@ -137,8 +137,15 @@ test('app hook: /api/finetune routes behind the reader check (status, versions, 
     assert.equal(rb.status, 409);
     const start = await fetch(`${url}/api/finetune/start`, { method: 'POST', headers: auth });
     assert.equal(start.status, 202, 'accepted; the job then fails (no base model) and reports it');
-    const st = await (await fetch(`${url}/api/finetune/status`, { headers: auth })).json() as { data: { running: unknown } };
-    assert.ok(st.data.running !== undefined);
+    // The job fails (no base model) and says so; wait for it, so nothing still writes into the folder removed below.
+    let st = { data: { running: {} as unknown, last: null as { ok: boolean; error?: string } | null } };
+    for (let i = 0; i < 150 && (st.data.running !== null || !st.data.last); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      st = await (await fetch(`${url}/api/finetune/status`, { headers: auth })).json() as typeof st;
+    }
+    assert.equal(st.data.running, null, 'the job ended');
+    assert.equal(st.data.last?.ok, false, 'and reported its failure');
+    assert.ok(st.data.last?.error, 'with a reason');
   } finally {
     await service.close();
     await app.close();
