@@ -6,9 +6,10 @@
 import { fromCrop, type CropFrame } from '../geometry/crop.ts';
 import { decodeHeatmaps, heatmapEntropies } from '../geometry/heatmap.ts';
 import { maskEntropy, orientByBox, recistFromProbabilityMap } from '../geometry/mask-readout.ts';
-import { mapRecist, normalizeRecist } from '../geometry/recist.ts';
+import { blendRecist, mapRecist, normalizeRecist, scaleAxes } from '../geometry/recist.ts';
 import { canonicalToCrop, recistFromKeypoints } from '../geometry/theta.ts';
 import type { Box, MapStack, Recist, Theta } from '../geometry/types.ts';
+import type { ModelConfig } from './config.ts';
 
 /** NHWC heatmaps of one sample ([H, W, C] flattened) → channel-major MapStack. */
 export function nhwcToMapStack(data: ArrayLike<number>, size: number, channels: number): MapStack {
@@ -57,4 +58,20 @@ export function decodeProposal(heatmaps: MapStack, theta: Theta, frame: CropFram
  */
 export function orientLikeBox(readout: Decoded['readout'], recist: Recist, box: Box, ratio: number | null): Recist {
   return readout === 'mask' && ratio !== null ? orientByBox(recist, box, ratio) : recist;
+}
+
+/**
+ * The read-out's steps after decoding, on marks in slice pixels, in order: `orientLikeBox`; for a pseudo-mask
+ * measurement with `classicalWeight` set and a classical segment found, the endpoint-matched average with it
+ * (`blendRecist`; read-out `mask+classical`); for pseudo-mask measurements, both axes scaled by `lengthScale`.
+ */
+export function finishReadout(
+  readout: Decoded['readout'], recist: Recist, box: Box, classical: Recist | null | undefined,
+  config: Pick<ModelConfig, 'boxOrientationRatio' | 'classicalWeight' | 'lengthScale'>,
+): { readonly recist: Recist; readonly readout: Decoded['readout'] | 'mask+classical' } {
+  const oriented = orientLikeBox(readout, recist, box, config.boxOrientationRatio);
+  const weight = readout === 'mask' && config.classicalWeight !== null && classical ? config.classicalWeight : null;
+  const blended = weight === null || !classical ? oriented : blendRecist(oriented, classical, weight);
+  const scaled = readout === 'mask' && config.lengthScale !== 1 ? scaleAxes(blended, config.lengthScale) : blended;
+  return { recist: scaled, readout: weight === null ? readout : 'mask+classical' };
 }

@@ -11,13 +11,12 @@ import { validateBox } from '../geometry/box.ts';
 import { CROP_SIZE, cropFrameFromBox, cropImage, type CropFrame } from '../geometry/crop.ts';
 import type { Box, Recist, Theta } from '../geometry/types.ts';
 import { REPO_ROOT } from '../data/paths.ts';
+import { classicalRecist } from '../segment/classical.ts';
 import { initBackend, type BackendName } from './backend/index.ts';
 import { forwardCascade, type Cascade } from './cascade.ts';
 import { loadCheckpoint, type ModelCard } from './checkpoint.ts';
 import { usesMask, type ModelConfig, type Readout } from './config.ts';
-import { blendRecist, scaleAxes } from '../geometry/recist.ts';
-import { classicalRecist } from '../segment/classical.ts';
-import { decodeProposal, nhwcToMapStack, orientLikeBox } from './decode.ts';
+import { decodeProposal, finishReadout, nhwcToMapStack } from './decode.ts';
 import type { Measurer, Proposal } from './measurer-types.ts';
 
 export const DEFAULT_MODEL_DIR = resolve(REPO_ROOT, 'models', 'default');
@@ -74,13 +73,10 @@ function decodeAll(crops: readonly Crop[], o: Outputs, config: ModelConfig, mode
     const heatmaps = nhwcToMapStack(o.maps.subarray(i * per, (i + 1) * per), o.hmSize, 4);
     const mask = o.masks ? { data: o.masks.subarray(i * perMask, (i + 1) * perMask), size: o.maskSize } : undefined;
     const d = decodeProposal(heatmaps, theta, c.frame, mask);
-    const oriented = orientLikeBox(d.readout, d.recist, c.box, config.boxOrientationRatio);
-    const blend = d.readout === 'mask' && config.classicalWeight !== null && c.classical ? config.classicalWeight : null;
-    const blended = blend === null ? oriented : blendRecist(oriented, c.classical!, blend);
-    const recist = d.readout === 'mask' && config.lengthScale !== 1 ? scaleAxes(blended, config.lengthScale) : blended;
+    const { recist, readout } = finishReadout(d.readout, d.recist, c.box, c.classical, config);
     const maskStack = mask && d.readout === 'mask' ? { width: mask.size, height: mask.size, channels: 1, data: Float32Array.from(mask.data) } : undefined;
     return {
-      recist, readout: blend === null ? d.readout : 'mask+classical', entropy: d.entropy, entropies: d.entropies, heatmaps, ...(maskStack ? { mask: maskStack } : {}),
+      recist, readout, entropy: d.entropy, entropies: d.entropies, heatmaps, ...(maskStack ? { mask: maskStack } : {}),
       theta, crop: c.frame, modelVersion, backend, ms,
     };
   });
