@@ -110,6 +110,8 @@ test('stack wheel, zoom, window/level, lock toggle, undo, skip', { skip, timeout
   assert.equal(saved.length, 1);
   assert.equal(saved[0].status, 'skipped');
   assert.equal(saved[0].final, null);
+  // the next lesion loads after the save is acknowledged: wait for it (fails after the timeout if it never moves on)
+  await page.waitForFunction((id) => (window as any).recist.current() !== id, first.id, { timeout: 10_000 });
   assert.notEqual(await page.evaluate(() => (window as any).recist.current()), first.id, 'moved on to the next lesion');
   assert.deepEqual(errors, []);
 });
