@@ -9,14 +9,14 @@ import { NETWORK_WINDOW } from '../data/types.ts';
 import { windowToUnit } from '../data/window.ts';
 import { validateBox } from '../geometry/box.ts';
 import { CROP_SIZE, cropFrameFromBox, cropImage, type CropFrame } from '../geometry/crop.ts';
-import type { Box, Recist, Theta } from '../geometry/types.ts';
+import type { Box, MapStack, Recist, Theta } from '../geometry/types.ts';
 import { REPO_ROOT } from '../data/paths.ts';
 import { classicalRecist } from '../segment/classical.ts';
 import { initBackend, type BackendName } from './backend/index.ts';
 import { forwardCascade, type Cascade } from './cascade.ts';
 import { loadCheckpoint, type ModelCard } from './checkpoint.ts';
 import { usesMask, type ModelConfig, type Readout } from './config.ts';
-import { decodeProposal, finishReadout, nhwcToMapStack } from './decode.ts';
+import { decodeProposal, finishReadout, nhwcToMapStack, type ProbabilityMap } from './decode.ts';
 import type { Measurer, Proposal } from './measurer-types.ts';
 
 export const DEFAULT_MODEL_DIR = resolve(REPO_ROOT, 'models', 'default');
@@ -42,36 +42,44 @@ export function cropInput(slice: CtSlice, box: Box, config?: Pick<ModelConfig, '
  */
 export type Crop = { readonly input: Float32Array; readonly frame: CropFrame; readonly box: Box; readonly classical?: Recist | null };
 
-/** The cascade's θ, last-stack heatmaps and (mask read-out) pseudo-mask probabilities for a batch of crops, still on the device. */
-function runOnCrops(cascade: Cascade, crops: readonly Crop[]): { theta: tf.Tensor2D; heatmaps: tf.Tensor4D; mask: tf.Tensor4D | null } {
-  const n = crops.length;
-  const size = CROP_SIZE;
-  const batch = new Float32Array(n * size * size);
-  crops.forEach((c, i) => batch.set(c.input, i * size * size));
-  const input = tf.tensor4d(batch, [n, size, size, 1]);
-  const out = forwardCascade(cascade, input, { training: false });
-  const heatmaps = out.heatmaps[out.heatmaps.length - 1];
-  const mask = usesMask(cascade.config.readout) && out.maskLogits ? (tf.sigmoid(out.maskLogits) as tf.Tensor4D) : null;
-  tf.dispose([input, out.thetaUsed, out.canonical, ...out.heatmaps.slice(0, -1), ...(out.maskLogits ? [out.maskLogits] : [])]);
-  return { theta: out.theta, heatmaps, mask };
-}
-
-interface Outputs {
+/** The cascade's outputs for a batch, on the CPU: θ [B, 4], last-stack heatmaps [B, h, h, 4], pseudo-mask probabilities. */
+export interface CascadeOutputs {
   readonly thetas: Float32Array;
   readonly maps: Float32Array;
   readonly hmSize: number;
-  /** Pseudo-mask probabilities [B, m, m, 1] (mask read-out) or null. */
+  /** Pseudo-mask probabilities [B, m, m, 1] (mask read-outs) or null. */
   readonly masks: Float32Array | null;
   readonly maskSize: number;
 }
 
-function decodeAll(crops: readonly Crop[], o: Outputs, config: ModelConfig, modelVersion: string, backend: string, ms: number): Proposal[] {
-  const per = o.hmSize * o.hmSize * 4;
-  const perMask = o.maskSize * o.maskSize;
+/**
+ * Run the cascade on `n` inputs of CROP_SIZE² packed in `batch` and read the outputs back asynchronously, so it works
+ * on every backend (WebGPU in Node has no synchronous read-back).
+ */
+export async function runCascade(cascade: Cascade, batch: Float32Array, n: number): Promise<CascadeOutputs> {
+  const [theta, heatmaps, mask] = tf.tidy(() => {
+    const out = forwardCascade(cascade, tf.tensor4d(batch, [n, CROP_SIZE, CROP_SIZE, 1]), { training: false });
+    const m = usesMask(cascade.config.readout) && out.maskLogits ? [tf.sigmoid(out.maskLogits)] : [];
+    return [out.theta, out.heatmaps[out.heatmaps.length - 1], ...m];
+  }) as [tf.Tensor2D, tf.Tensor4D, tf.Tensor4D?];
+  const [thetas, maps, masks] = await Promise.all([
+    theta.data() as Promise<Float32Array>, heatmaps.data() as Promise<Float32Array>, mask ? (mask.data() as Promise<Float32Array>) : null,
+  ]);
+  tf.dispose([theta, heatmaps, ...(mask ? [mask] : [])]);
+  return { thetas, maps, hmSize: heatmaps.shape[1], masks, maskSize: mask?.shape[1] ?? 0 };
+}
+
+/** Sample i of a batch's outputs: θ, its heatmaps (channel-major) and its pseudo-mask when there is one. */
+export function sampleOutputs(o: CascadeOutputs, i: number): { theta: Theta; heatmaps: MapStack; mask?: ProbabilityMap } {
+  const per = o.hmSize * o.hmSize * 4, perMask = o.maskSize * o.maskSize;
+  const theta: Theta = { tx: o.thetas[i * 4], ty: o.thetas[i * 4 + 1], alpha: o.thetas[i * 4 + 2], s: o.thetas[i * 4 + 3] };
+  const heatmaps = nhwcToMapStack(o.maps.subarray(i * per, (i + 1) * per), o.hmSize, 4);
+  return o.masks ? { theta, heatmaps, mask: { data: o.masks.subarray(i * perMask, (i + 1) * perMask), size: o.maskSize } } : { theta, heatmaps };
+}
+
+function decodeAll(crops: readonly Crop[], o: CascadeOutputs, config: ModelConfig, modelVersion: string, backend: string, ms: number): Proposal[] {
   return crops.map((c, i) => {
-    const theta: Theta = { tx: o.thetas[i * 4], ty: o.thetas[i * 4 + 1], alpha: o.thetas[i * 4 + 2], s: o.thetas[i * 4 + 3] };
-    const heatmaps = nhwcToMapStack(o.maps.subarray(i * per, (i + 1) * per), o.hmSize, 4);
-    const mask = o.masks ? { data: o.masks.subarray(i * perMask, (i + 1) * perMask), size: o.maskSize } : undefined;
+    const { theta, heatmaps, mask } = sampleOutputs(o, i);
     const d = decodeProposal(heatmaps, theta, c.frame, mask);
     const { recist, readout } = finishReadout(d.readout, d.recist, c.box, c.classical, config);
     const maskStack = mask && d.readout === 'mask' ? { width: mask.size, height: mask.size, channels: 1, data: Float32Array.from(mask.data) } : undefined;
@@ -82,18 +90,12 @@ function decodeAll(crops: readonly Crop[], o: Outputs, config: ModelConfig, mode
   });
 }
 
-/**
- * Run the cascade on prepared crops and decode each into a Proposal. Reads back asynchronously, so it works
- * on every backend (WebGPU in Node has no synchronous read-back).
- */
+/** Run the cascade on prepared crops and decode each into a Proposal. */
 export async function proposeFromCrops(cascade: Cascade, crops: readonly Crop[], modelVersion: string, backend: string): Promise<Proposal[]> {
   const t0 = performance.now();
-  const { theta, heatmaps, mask } = runOnCrops(cascade, crops);
-  const [thetas, maps, masks] = await Promise.all([
-    theta.data() as Promise<Float32Array>, heatmaps.data() as Promise<Float32Array>, mask ? (mask.data() as Promise<Float32Array>) : null,
-  ]);
-  tf.dispose([theta, heatmaps, ...(mask ? [mask] : [])]);
-  const outputs = { thetas, maps, hmSize: heatmaps.shape[1], masks, maskSize: mask?.shape[1] ?? 0 };
+  const batch = new Float32Array(crops.length * CROP_SIZE * CROP_SIZE);
+  crops.forEach((c, i) => batch.set(c.input, i * CROP_SIZE * CROP_SIZE));
+  const outputs = await runCascade(cascade, batch, crops.length);
   return decodeAll(crops, outputs, cascade.config, modelVersion, backend, (performance.now() - t0) / Math.max(1, crops.length));
 }
 
