@@ -73,9 +73,13 @@ export function recistCenter(r: Recist): Point {
  * endpoint matching, so it does not depend on endpoint order. Paper Table 1 "Loc.".
  */
 export function segmentLocationDistance(a: Segment, b: Segment): number {
-  const straight = (distance(a[0], b[0]) + distance(a[1], b[1])) / 2;
-  const swapped = (distance(a[0], b[1]) + distance(a[1], b[0])) / 2;
-  return Math.min(straight, swapped);
+  const m = matchEndpoints(a, b);
+  return (distance(a[0], m[0]) + distance(a[1], m[1])) / 2;
+}
+
+/** `b`'s endpoints in the order that pairs them best with `a`'s (smaller summed distance; ties keep `b`'s order). */
+export function matchEndpoints(a: Segment, b: Segment): Segment {
+  return distance(a[0], b[1]) + distance(a[1], b[0]) < distance(a[0], b[0]) + distance(a[1], b[1]) ? [b[1], b[0]] : b;
 }
 
 /**
@@ -86,8 +90,8 @@ export function blendRecist(a: Recist, b: Recist, weightB: number): Recist {
   if (!(weightB >= 0 && weightB <= 1)) throw new Error(`blendRecist: weightB=${weightB}, expected a number in [0, 1]`);
   const mix = (p: Point, q: Point): Point => ({ x: (1 - weightB) * p.x + weightB * q.x, y: (1 - weightB) * p.y + weightB * q.y });
   const seg = (s: Segment, t: Segment): [Point, Point] => {
-    const swap = distance(s[0], t[1]) + distance(s[1], t[0]) < distance(s[0], t[0]) + distance(s[1], t[1]);
-    return swap ? [mix(s[0], t[1]), mix(s[1], t[0])] : [mix(s[0], t[0]), mix(s[1], t[1])];
+    const m = matchEndpoints(s, t);
+    return [mix(s[0], m[0]), mix(s[1], m[1])];
   };
   return normalizeRecist({ long: seg(a.long, b.long), short: seg(a.short, b.short) });
 }
