@@ -8,7 +8,8 @@
  * The model is injected (`AlSimModel`): this module never calls tfjs (src/active imports geometry only); the
  * adapter lives in src/model/finetune-al.ts and the command in src/cli/commands/al-sim.ts.
  */
-import { getStrategy, hash32 } from './strategies.ts';
+import { getStrategy } from './strategies.ts';
+import { hash32 } from '../geometry/random.ts';
 import type { LesionScore } from './scores.ts';
 
 export interface AlLesion {

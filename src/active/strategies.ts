@@ -7,6 +7,7 @@
  * two readers asking at the same time are sent different lesions (`serveNext` records each hand-out).
  */
 import type { LesionScore } from './scores.ts';
+import { hash32 } from '../geometry/random.ts';
 
 export interface RankRequest {
   /** Candidate lesion ids in dataset order. */
@@ -40,18 +41,6 @@ function defineStrategy(info: StrategyInfo, fn: (request: RankRequest, scores: R
 }
 
 const candidates = (r: RankRequest): string[] => r.items.filter((id) => !r.labeled?.has(id));
-
-/** FNV-1a 32-bit of a string. */
-export function hash32(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  // final avalanche (murmur3 fmix32) so nearby strings spread over [0, 2^32)
-  h ^= h >>> 16; h = Math.imul(h, 0x85ebca6b); h ^= h >>> 13; h = Math.imul(h, 0xc2b2ae35); h ^= h >>> 16;
-  return h >>> 0;
-}
 
 /** Sort by descending score; unscored lesions (NaN) last in dataset order; ties keep dataset order. */
 function byScore(ids: readonly string[], score: (id: string) => number | undefined): Ranking {

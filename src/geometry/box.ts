@@ -4,7 +4,7 @@
  * W × H pixels covers [−0.5, W − 0.5] × [−0.5, H − 0.5].
  */
 import type { Box, Recist } from './types.ts';
-import { createRng, type Rng } from './random.ts';
+import { createRng, fnv1a32, type Rng } from './random.ts';
 import { recistExtent } from './recist.ts';
 
 /** Smallest accepted box side in pixels (`validateBox`). */
@@ -132,22 +132,12 @@ export function simulateRoughBox(recist: Recist, rng: Rng, opts: RoughBoxOptions
   return clipBox(roughBoxUnclipped(recist, rng, opts.protocol), opts.imageWidth, opts.imageHeight);
 }
 
-/** FNV-1a 32-bit hash of a string (seed derivation). */
-export function hashString(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
-}
-
 /**
  * The rough box of one lesion for one seed: `simulateRoughBox` with an Rng seeded by (seed, lesion id), so every
  * method, command and report that names the same seed sees the same box. `protocol` defaults to the paper's.
  */
 export function roughBoxFor(recist: Recist, lesionId: string, seed: number, imageWidth: number, imageHeight: number, protocol?: BoxProtocol): Box {
-  return simulateRoughBox(recist, createRng(hashString(`${seed}:${lesionId}`)), { imageWidth, imageHeight, protocol });
+  return simulateRoughBox(recist, createRng(fnv1a32(`${seed}:${lesionId}`)), { imageWidth, imageHeight, protocol });
 }
 
 /** Fraction of the box-side given to each arm of the box-cross baseline. */

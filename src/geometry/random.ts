@@ -34,3 +34,20 @@ export function createRng(seed: number): Rng {
   };
   return rng;
 }
+
+/** FNV-1a 32-bit hash of a string (seed derivation: the rough box of a (seed, lesion id)). */
+export function fnv1a32(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+/** `fnv1a32` followed by the murmur3 fmix32 avalanche, so nearby strings spread over [0, 2^32) (splits, orderings). */
+export function hash32(s: string): number {
+  let h = fnv1a32(s);
+  h ^= h >>> 16; h = Math.imul(h, 0x85ebca6b); h ^= h >>> 13; h = Math.imul(h, 0xc2b2ae35); h ^= h >>> 16;
+  return h >>> 0;
+}

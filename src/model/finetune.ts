@@ -15,7 +15,7 @@ import type { CtSlice } from '../data/types.ts';
 import { buildSample, type Sample } from '../data/samples.ts';
 import type { TrainingSource } from '../data/training-source.ts';
 import { simulateRoughBox } from '../geometry/box.ts';
-import { createRng, type Rng } from '../geometry/random.ts';
+import { createRng, hash32, type Rng } from '../geometry/random.ts';
 import { meanAxisErrors, type AxisErrors } from '../geometry/recist.ts';
 import type { Box, Recist } from '../geometry/types.ts';
 import { disposeCascade, type Cascade } from './cascade.ts';
@@ -99,14 +99,6 @@ export interface FineTuneResult {
 }
 
 // ------------------------------------------------------------------------------------------- the fixed split
-
-/** FNV-1a 32 + murmur finalizer (same as src/active/strategies.ts hash32; model may not import active). */
-function hash32(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) { h ^= s.charCodeAt(i); h = Math.imul(h, 0x01000193); }
-  h ^= h >>> 16; h = Math.imul(h, 0x85ebca6b); h ^= h >>> 13; h = Math.imul(h, 0xc2b2ae35); h ^= h >>> 16;
-  return h >>> 0;
-}
 
 /** Share of a site's lesions held out for validation. */
 export const VALIDATION_FRACTION = 0.2;
