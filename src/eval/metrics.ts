@@ -11,7 +11,7 @@
  *
  * Summaries: {@link summarize} (mean, sample std, median, n) and {@link blandAltman} (bias ± 1.96 sd).
  */
-import { segmentLocationDistance } from '../geometry/recist.ts';
+import { segmentLocationDistance, segmentMidpoint } from '../geometry/recist.ts';
 import type { Point, Recist, Segment, Spacing } from '../geometry/types.ts';
 
 export const AXES = ['long', 'short'] as const;
@@ -66,7 +66,7 @@ const scale = (p: Point, s: Spacing): Point => ({ x: p.x * s.x, y: p.y * s.y });
 
 /** Distance between the midpoints of two segments (px). */
 export function midpointDistance(a: Segment, b: Segment): number {
-  return dist({ x: (a[0].x + a[1].x) / 2, y: (a[0].y + a[1].y) / 2 }, { x: (b[0].x + b[1].x) / 2, y: (b[0].y + b[1].y) / 2 });
+  return dist(segmentMidpoint(a), segmentMidpoint(b));
 }
 
 /** Angle between the lines of two segments in degrees, in [0, 90] (endpoint order ignored); 0 when either is a point. */

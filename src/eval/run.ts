@@ -11,7 +11,6 @@ import { join } from 'node:path';
 import { openDeepLesionFolder } from '../data/deeplesion.ts';
 import { LESION_TYPE_NAMES, type LesionRecord } from '../data/types.ts';
 import { describeBoxProtocol, roughBoxFor, type BoxProtocol } from '../geometry/box.ts';
-import { createRng } from '../geometry/random.ts';
 import { axisLengthsPx } from '../geometry/recist.ts';
 import type { Box, Recist, Spacing } from '../geometry/types.ts';
 import type { Method } from './baselines/index.ts';
