@@ -15,8 +15,7 @@ import { getStrategy, rankWorklist, type Strategy } from '../active/strategies.t
 import { ScoreCache, type LesionScore } from '../active/scores.ts';
 import { ttaSpread } from '../active/uncertainty.ts';
 import type { CtSlice } from '../data/types.ts';
-import { roughBoxFor } from '../geometry/box.ts';
-import { clipBox, validateBox } from '../geometry/box.ts';
+import { clipBox, roughBoxFor, validateBox } from '../geometry/box.ts';
 import { mapRecist } from '../geometry/recist.ts';
 import type { Box, Point, Recist } from '../geometry/types.ts';
 import type { Measurer } from '../model/measurer-types.ts';
