@@ -4,7 +4,8 @@
  * is rewritten after every part, so a run cut short still reports what it measured; GPU_ONLY=name,… runs only those parts.
  *   1. read-back floor: one tiny op + `data()`;
  *   2. forward of the default preset at batch 1 and 8 under tfjs-webgpu flag variants (submit batching, CPU
- *      forwarding), with the JS enqueue time (until forwardCascade returns) apart from the wall time;
+ *      forwarding), with the JS enqueue time (until forwardCascade returns) apart from the wall time; then, under the
+ *      best flags, the folded cascade and the folded STN alone (what a mask read-out proposal runs);
  *   3. the paper preset's forward and training steps (default b8/b32, paper b8) under the best flags;
  *   4. one proposal end to end (models/default, crop → cascade → decode) p50/p95;
  *   5. fine-tune on 32 corrections (bench/parts/finetune-timing.ts, models/default).
@@ -30,15 +31,17 @@ import { timeFineTune } from './parts/finetune-timing.ts';
 
 type Flags = Record<string, number | boolean>;
 
-async function timeForward(preset: PresetName, batch: number, reps: number): Promise<{ wallMs: number; enqueueMs: number; kernels: number }> {
+type ForwardVariant = { readonly folded?: boolean; readonly skipShn?: boolean };
+
+async function timeForward(preset: PresetName, batch: number, reps: number, v: ForwardVariant = {}): Promise<{ wallMs: number; enqueueMs: number; kernels: number }> {
   const c = buildCascade(resolveConfig({ preset }), { seed: 1 });
   const x = tf.randomUniform([batch, 128, 128, 1]) as tf.Tensor4D;
   let enqueue = 0;
   const run = async () => {
     const t0 = performance.now();
-    const out = forwardCascade(c, x, { training: false });
+    const out = forwardCascade(c, x, { training: false, ...v });
     enqueue = performance.now() - t0;
-    await out.heatmaps[out.heatmaps.length - 1].data();
+    await (out.heatmaps.at(-1) ?? out.maskLogits!).data();
     tf.dispose([out.theta, out.thetaUsed, out.canonical, ...out.heatmaps]);
     out.maskLogits?.dispose();
   };
@@ -51,8 +54,8 @@ async function timeForward(preset: PresetName, batch: number, reps: number): Pro
     enq.push(enqueue);
   }
   const prof = await tf.profile(() => {
-    const out = forwardCascade(c, x, { training: false });
-    return out.heatmaps[out.heatmaps.length - 1];
+    const out = forwardCascade(c, x, { training: false, ...v });
+    return out.heatmaps.at(-1) ?? out.maskLogits!;
   });
   x.dispose();
   disposeCascade(c);
@@ -167,6 +170,14 @@ async function main(): Promise<void> {
   }
   setFlags(best.flags);
   results.bestFlags = best.flags;
+  // What a mask read-out proposal runs now: the STN alone, batchnorm folded (src/model/nets/folded.ts).
+  await part('forwardFolded', 30, async () => {
+    const out: Record<string, unknown> = {};
+    for (const [name, v] of [['cascade folded', { folded: true }], ['STN only folded', { folded: true, skipShn: true }]] as const) {
+      out[name] = { batch1: await timeForward('default', 1, 15, v), batch8: await timeForward('default', 8, 15, v) };
+    }
+    return out;
+  });
   await part('forwardPaperPreset', 40, async () => ({ batch1: await timeForward('paper', 1, 15), batch8: await timeForward('paper', 8, 15) }));
   await part('proposalShippedModel', 40, () => timeProposals(backend.name, 24));
   await part('fineTune32', 120, () => timeFineTune({ n: 32, steps: 40, backend: backend.name, modelDir: MODEL_DIR }));

@@ -2,9 +2,12 @@
  * Proposal latency and throughput on one backend: `tsx bench/parts/proposal.ts <wasm|cpu|webgpu> [--reps N]
  * [--batches 8,64]`. A proposal is what the server's `propose` event costs in the model: crop + window on the
  * slice, cascade forward, read-back, decode (src/model/measurer.ts). Lesions: the demo worklist (synthetic lesions
- * on a real CT slice), boxes 1.5× the reference extent. Writes bench/results/proposal-<backend>.json.
+ * on a real CT slice), boxes 1.5× the reference extent. Then the forward pass alone in four variants (whole cascade or
+ * STN only, layers models or batchnorm folded), medians and kernel counts. Writes bench/results/proposal-<backend>.json.
  */
 import { parseArgs } from 'node:util';
+import * as tf from '@tensorflow/tfjs';
+import { forwardCascade } from '../../src/model/cascade.ts';
 import { demoDataset } from '../../src/server/datasets.ts';
 import { initBackend, type BackendName } from '../../src/model/backend/index.ts';
 import { measurerFromCascade } from '../../src/model/measurer.ts';
@@ -63,11 +66,37 @@ for (const b of batches) {
   console.log(`batch ${b}: ${med.toFixed(0)} ms → ${((b * 1000) / med).toFixed(1)} lesions/s`);
 }
 
+// The forward pass behind a proposal, variant by variant (same weights, same random crops, one run): the whole
+// cascade with the layers models (every read-out before 2026-11-27, and the heatmap read-out now), the STN alone (what a
+// mask read-out needs), and both with batchnorm folded into the convolutions (src/model/nets/folded.ts).
+const variants: Record<string, unknown> = {};
+for (const b of slow ? [1] : [1, 8]) {
+  const x = tf.randomUniform([b, 128, 128, 1], 0, 1, 'float32', b) as tf.Tensor4D;
+  for (const [name, opts] of [['cascade', {}], ['cascade folded', { folded: true }], ['STN only', { skipShn: true }], ['STN only folded', { skipShn: true, folded: true }]] as const) {
+    const run = async () => {
+      const o = forwardCascade(cascade, x, { training: false, ...opts });
+      await Promise.all([o.theta.data(), o.maskLogits?.data(), ...o.heatmaps.slice(-1).map((h) => h.data())]);
+      tf.dispose([o.theta, o.thetaUsed, o.canonical, ...(o.maskLogits ? [o.maskLogits] : []), ...o.heatmaps]);
+    };
+    await run(); // warm-up (and the folding itself)
+    const kernels = (await tf.profile(run)).kernels.filter((k) => !k.name.endsWith('__op')).length;
+    const times: number[] = [];
+    for (let i = 0; i < (slow ? 2 : 9); i++) {
+      const t0 = performance.now();
+      await run();
+      times.push(performance.now() - t0);
+    }
+    variants[`${name}, batch ${b}`] = { medianMs: round(quantile(times, 0.5)), kernels };
+    console.log(`forward ${name}, batch ${b}: ${quantile(times, 0.5).toFixed(1)} ms median, ${kernels} kernels`);
+  }
+  x.dispose();
+}
+
 const stats = cascadeStats(cascade);
 writeResult(`proposal-${backend.name}`, {
   backend: backend.detail, model: source, preset: cascade.config.preset, gflopPerLesion: round(stats.flopsPerSample / 1e9, 3),
   latencyBatch1: { p50Ms: round(quantile(lat, 0.5)), p95Ms: round(quantile(lat, 0.95)), n: reps, runsMs: lat.map((t) => round(t)) },
-  throughput,
+  throughput, forwardVariants: variants,
 });
 measurer.dispose();
 process.exit(0);

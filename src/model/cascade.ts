@@ -10,6 +10,7 @@ import type { ModelConfig } from './config.ts';
 import { buildStn, THETA_IDENTITY } from './nets/stn.ts';
 import { buildShn } from './nets/shn.ts';
 import { transformImage } from './sampler.ts';
+import { disposeFolded, foldedModel } from './nets/folded.ts';
 
 export interface Cascade {
   readonly config: ModelConfig;
@@ -28,6 +29,9 @@ export interface ForwardOptions {
   readonly skipStn?: boolean;
   /** Do not run the SHN (STN phases): heatmaps is then []. */
   readonly skipShn?: boolean;
+  /** Inference only (no gradients reach the weights): run the nets with batchnorm folded into their convolutions and
+   * ReLUs fused (`foldedModel`). Requires training: false. */
+  readonly folded?: boolean;
 }
 
 export interface CascadeOutput {
@@ -71,13 +75,15 @@ export function forwardCascade(c: Cascade, input: tf.Tensor4D, opts: ForwardOpti
     throw new Error(`forwardCascade: opts.theta [${opts.theta.shape}], expected [${B}, 4]`);
   }
   if (opts.skipStn && !opts.theta) throw new Error('forwardCascade: skipStn needs opts.theta');
+  if (opts.folded && opts.training) throw new Error('forwardCascade: folded is for inference (training: false)');
   const kwargs = { training: opts.training };
+  const apply = (m: tf.LayersModel, x: tf.Tensor): tf.Tensor[] => (opts.folded ? foldedModel(m)(x) : asList(m.apply(x, kwargs) as tf.Tensor | tf.Tensor[]));
   const canonicalSize = c.config.shn.canonicalSize;
   const [maskLogits, theta, thetaUsed, canonical, ...heatmaps] = tf.tidy(() => {
     let mask: tf.Tensor = tf.zeros([0]); // placeholder when absent (a tidy cannot return null)
     let th: tf.Tensor2D;
     if (c.stn && !opts.skipStn) {
-      const [m, t] = asList(c.stn.apply(input, kwargs) as tf.Tensor | tf.Tensor[]);
+      const [m, t] = apply(c.stn, input);
       mask = m; // [B, 32, 32, 1]
       th = t as tf.Tensor2D; // [B, 4]
     } else {
@@ -86,7 +92,7 @@ export function forwardCascade(c: Cascade, input: tf.Tensor4D, opts: ForwardOpti
     const used = opts.theta ? opts.theta.clone() : th.clone();
     // No STN and no given θ: the canonical image is the crop itself (exact; identity sampling equals it).
     const canon = !c.stn && !opts.theta ? input.clone() : transformImage(input, used, canonicalSize, canonicalSize); // [B, 128, 128, 1]
-    const hms = opts.skipShn ? [] : asList(c.shn.apply(canon, kwargs) as tf.Tensor | tf.Tensor[]); // stacks × [B, 64, 64, 4]
+    const hms = opts.skipShn ? [] : apply(c.shn, canon); // stacks × [B, 64, 64, 4]
     return [mask, th, used, canon, ...hms];
   });
   return {
@@ -114,6 +120,7 @@ export function trainableWeights(c: Cascade, part: 'stn' | 'shn' | 'all'): tf.Va
 }
 
 export function disposeCascade(c: Cascade): void {
+  for (const m of [c.stn, c.shn]) if (m) disposeFolded(m);
   c.stn?.dispose();
   c.shn.dispose();
 }

@@ -26,8 +26,8 @@ export interface Decoded {
   readonly recistCrop: Recist;
   /** Marks in original slice pixels (long = the longer axis). */
   readonly recist: Recist;
-  /** The 4 heatmaps' normalized entropies. */
-  readonly entropies: [number, number, number, number];
+  /** The 4 heatmaps' normalized entropies; null when the heatmaps were not computed (mask read-outs skip the SHN). */
+  readonly entropies: [number, number, number, number] | null;
   /** Uncertainty of the read-out used: the mean heatmap entropy, or the pseudo-mask's (`maskEntropy`). */
   readonly entropy: number;
 }
@@ -40,15 +40,17 @@ export interface ProbabilityMap {
 
 /**
  * Decode one sample under its θ and crop frame: from `mask` when given (the mask read-out) and it holds a lesion,
- * else from the heatmaps. `entropies` are always the heatmaps'; `entropy` belongs to the read-out used.
+ * else from the heatmaps; null when the pseudo-mask holds no lesion and there are no heatmaps (the caller runs the
+ * SHN for that sample). `entropies` are the heatmaps' (null without them); `entropy` belongs to the read-out used.
  */
-export function decodeProposal(heatmaps: MapStack, theta: Theta, frame: CropFrame, mask?: ProbabilityMap): Decoded {
+export function decodeProposal(heatmaps: MapStack | null, theta: Theta, frame: CropFrame, mask?: ProbabilityMap): Decoded | null {
   const fromMask = mask ? recistFromProbabilityMap(mask.data, mask.size, frame.size) : null;
-  const recistCrop = fromMask ?? recistFromKeypoints(canonicalToCrop(decodeHeatmaps(heatmaps).points, theta, heatmaps.width, frame.size));
+  if (!fromMask && !heatmaps) return null;
+  const recistCrop = fromMask ?? recistFromKeypoints(canonicalToCrop(decodeHeatmaps(heatmaps!).points, theta, heatmaps!.width, frame.size));
   const recist = normalizeRecist(mapRecist(recistCrop, (p) => fromCrop(frame, p)));
-  const e = heatmapEntropies(heatmaps);
-  const entropies: [number, number, number, number] = [e[0], e[1], e[2], e[3]];
-  const entropy = fromMask && mask ? maskEntropy(mask.data) : (e[0] + e[1] + e[2] + e[3]) / 4;
+  const e = heatmaps ? heatmapEntropies(heatmaps) : null;
+  const entropies: Decoded['entropies'] = e ? [e[0], e[1], e[2], e[3]] : null;
+  const entropy = fromMask && mask ? maskEntropy(mask.data) : (e![0] + e![1] + e![2] + e![3]) / 4;
   return { readout: fromMask ? 'mask' : 'heatmaps', recistCrop, recist, entropies, entropy };
 }
 

@@ -7,8 +7,8 @@ import { fromCrop } from '../geometry/crop.ts';
 import { mapRecist, normalizeRecist } from '../geometry/recist.ts';
 import type { Point, Recist } from '../geometry/types.ts';
 import type { Cascade } from './cascade.ts';
-import { decodeProposal, orientLikeBox } from './decode.ts';
-import { runCascade, sampleOutputs, type Crop } from './measurer.ts';
+import { orientLikeBox } from './decode.ts';
+import { decodeBatch, type Crop } from './measurer.ts';
 
 /** A crop-pixel permutation: where source pixel (x, y) goes, and its inverse; S = crop side. */
 export interface TtaTransform {
@@ -45,10 +45,9 @@ export async function ttaProposals(
   for (const c of crops) {
     const batch = new Float32Array(K * S * S);
     transforms.forEach((t, k) => batch.set(transformCrop(c.input, S, t), k * S * S));
-    const o = await runCascade(cascade, batch, K);
+    const samples = await decodeBatch(cascade, batch, transforms.map(() => c.frame));
     out.push(transforms.map((t, k) => {
-      const { theta, heatmaps, mask } = sampleOutputs(o, k);
-      const d = decodeProposal(heatmaps, theta, c.frame, mask);
+      const d = samples[k].decoded;
       return orientLikeBox(d.readout, normalizeRecist(mapRecist(d.recistCrop, (p) => fromCrop(c.frame, t.inverse(p, S)))), c.box, cascade.config.boxOrientationRatio);
     }));
   }

@@ -12,10 +12,11 @@ export interface Proposal {
    * entropy of the 4 heatmaps, or for the mask read-out the pseudo-mask's mean binary entropy. Active learning ranks by it.
    */
   readonly entropy: number;
-  /** Per-keypoint entropy, order long-left, long-right, short-top, short-bottom. */
-  readonly entropies: readonly [number, number, number, number];
-  /** The last stack's 4 heatmaps (canonical space, HEATMAP_SIZE²), channel-major. */
-  readonly heatmaps: MapStack;
+  /** Per-keypoint heatmap entropy, order long-left, long-right, short-top, short-bottom; null when the marks were read
+   * from the pseudo-mask (mask read-outs run the SHN only for samples whose pseudo-mask holds no lesion). */
+  readonly entropies: readonly [number, number, number, number] | null;
+  /** The last stack's 4 heatmaps (canonical space, HEATMAP_SIZE²), channel-major; absent when the SHN was not run. */
+  readonly heatmaps?: MapStack;
   /** Mask read-out: the STN's pseudo-mask probabilities (1 channel, covering the 128² crop) the marks were measured on. */
   readonly mask?: MapStack;
   /** Predicted θ (normalized crop coordinates). */

@@ -13,10 +13,10 @@ import type { Box, MapStack, Recist, Theta } from '../geometry/types.ts';
 import { REPO_ROOT } from '../data/paths.ts';
 import { classicalRecist } from '../segment/classical.ts';
 import { initBackend, type BackendName } from './backend/index.ts';
-import { forwardCascade, type Cascade } from './cascade.ts';
+import { disposeCascade, forwardCascade, type Cascade } from './cascade.ts';
 import { loadCheckpoint, type ModelCard } from './checkpoint.ts';
 import { usesMask, type ModelConfig, type Readout } from './config.ts';
-import { decodeProposal, finishReadout, nhwcToMapStack, type ProbabilityMap } from './decode.ts';
+import { decodeProposal, finishReadout, nhwcToMapStack, type Decoded, type ProbabilityMap } from './decode.ts';
 import type { Measurer, Proposal } from './measurer-types.ts';
 
 export const DEFAULT_MODEL_DIR = resolve(REPO_ROOT, 'models', 'default');
@@ -42,10 +42,11 @@ export function cropInput(slice: CtSlice, box: Box, config?: Pick<ModelConfig, '
  */
 export type Crop = { readonly input: Float32Array; readonly frame: CropFrame; readonly box: Box; readonly classical?: Recist | null };
 
-/** The cascade's outputs for a batch, on the CPU: θ [B, 4], last-stack heatmaps [B, h, h, 4], pseudo-mask probabilities. */
+/** The cascade's outputs for a batch, on the CPU: θ [B, 4], last-stack heatmaps [B, h, h, 4] (null when the SHN was not
+ * run), pseudo-mask probabilities. */
 export interface CascadeOutputs {
   readonly thetas: Float32Array;
-  readonly maps: Float32Array;
+  readonly maps: Float32Array | null;
   readonly hmSize: number;
   /** Pseudo-mask probabilities [B, m, m, 1] (mask read-outs) or null. */
   readonly masks: Float32Array | null;
@@ -54,40 +55,68 @@ export interface CascadeOutputs {
 
 /**
  * Run the cascade on `n` inputs of CROP_SIZE² packed in `batch` and read the outputs back asynchronously, so it works
- * on every backend (WebGPU in Node has no synchronous read-back).
+ * on every backend (WebGPU in Node has no synchronous read-back). `heatmaps` (default: unless the read-out uses the
+ * pseudo-mask) runs the SHN; the STN alone is about a fifth of the forward pass (bench: proposal latency).
  */
-export async function runCascade(cascade: Cascade, batch: Float32Array, n: number): Promise<CascadeOutputs> {
-  const [theta, heatmaps, mask] = tf.tidy(() => {
-    const out = forwardCascade(cascade, tf.tensor4d(batch, [n, CROP_SIZE, CROP_SIZE, 1]), { training: false });
-    const m = usesMask(cascade.config.readout) && out.maskLogits ? [tf.sigmoid(out.maskLogits)] : [];
-    return [out.theta, out.heatmaps[out.heatmaps.length - 1], ...m];
-  }) as [tf.Tensor2D, tf.Tensor4D, tf.Tensor4D?];
+export async function runCascade(cascade: Cascade, batch: Float32Array, n: number, opts: { heatmaps?: boolean } = {}): Promise<CascadeOutputs> {
+  const mask = usesMask(cascade.config.readout) && cascade.stn !== null;
+  const heatmaps = opts.heatmaps ?? !mask;
+  const [theta, ...rest] = tf.tidy(() => {
+    const out = forwardCascade(cascade, tf.tensor4d(batch, [n, CROP_SIZE, CROP_SIZE, 1]), { training: false, skipShn: !heatmaps, folded: true });
+    const hm = heatmaps ? [out.heatmaps[out.heatmaps.length - 1]] : [];
+    return [out.theta, ...hm, ...(mask && out.maskLogits ? [tf.sigmoid(out.maskLogits)] : [])];
+  }) as tf.Tensor[];
+  const hmT = heatmaps ? rest[0] : null;
+  const maskT = rest[heatmaps ? 1 : 0] ?? null;
   const [thetas, maps, masks] = await Promise.all([
-    theta.data() as Promise<Float32Array>, heatmaps.data() as Promise<Float32Array>, mask ? (mask.data() as Promise<Float32Array>) : null,
+    theta.data() as Promise<Float32Array>, hmT ? (hmT.data() as Promise<Float32Array>) : null, maskT ? (maskT.data() as Promise<Float32Array>) : null,
   ]);
-  tf.dispose([theta, heatmaps, ...(mask ? [mask] : [])]);
-  return { thetas, maps, hmSize: heatmaps.shape[1], masks, maskSize: mask?.shape[1] ?? 0 };
+  tf.dispose([theta, ...rest]);
+  return { thetas, maps, hmSize: hmT?.shape[1] ?? 0, masks, maskSize: maskT?.shape[1] ?? 0 };
 }
 
-/** Sample i of a batch's outputs: θ, its heatmaps (channel-major) and its pseudo-mask when there is one. */
-export function sampleOutputs(o: CascadeOutputs, i: number): { theta: Theta; heatmaps: MapStack; mask?: ProbabilityMap } {
+/** Sample i of a batch's outputs: θ, its heatmaps (channel-major; null when not run) and its pseudo-mask when there is one. */
+export function sampleOutputs(o: CascadeOutputs, i: number): { theta: Theta; heatmaps: MapStack | null; mask?: ProbabilityMap } {
   const per = o.hmSize * o.hmSize * 4, perMask = o.maskSize * o.maskSize;
   const theta: Theta = { tx: o.thetas[i * 4], ty: o.thetas[i * 4 + 1], alpha: o.thetas[i * 4 + 2], s: o.thetas[i * 4 + 3] };
-  const heatmaps = nhwcToMapStack(o.maps.subarray(i * per, (i + 1) * per), o.hmSize, 4);
+  const heatmaps = o.maps ? nhwcToMapStack(o.maps.subarray(i * per, (i + 1) * per), o.hmSize, 4) : null;
   return o.masks ? { theta, heatmaps, mask: { data: o.masks.subarray(i * perMask, (i + 1) * perMask), size: o.maskSize } } : { theta, heatmaps };
 }
 
-function decodeAll(crops: readonly Crop[], o: CascadeOutputs, config: ModelConfig, modelVersion: string, backend: string, ms: number): Proposal[] {
-  return crops.map((c, i) => {
-    const { theta, heatmaps, mask } = sampleOutputs(o, i);
-    const d = decodeProposal(heatmaps, theta, c.frame, mask);
-    const { recist, readout } = finishReadout(d.readout, d.recist, c.box, c.classical, config);
-    const maskStack = mask && d.readout === 'mask' ? { width: mask.size, height: mask.size, channels: 1, data: Float32Array.from(mask.data) } : undefined;
-    return {
-      recist, readout, entropy: d.entropy, entropies: d.entropies, heatmaps, ...(maskStack ? { mask: maskStack } : {}),
-      theta, crop: c.frame, modelVersion, backend, ms,
-    };
-  });
+/** One decoded sample with the outputs it was read from. */
+export type DecodedSample = ReturnType<typeof sampleOutputs> & { readonly decoded: Decoded };
+
+/**
+ * Run the cascade on a batch (one crop frame per input) and decode every sample. Mask read-outs run the STN only, then
+ * the SHN for just the samples whose pseudo-mask holds no lesion (their heatmap fallback).
+ */
+export async function decodeBatch(cascade: Cascade, batch: Float32Array, frames: readonly CropFrame[]): Promise<DecodedSample[]> {
+  const per = CROP_SIZE * CROP_SIZE;
+  const decode = (o: CascadeOutputs, j: number, i: number) => {
+    const s = sampleOutputs(o, j);
+    const decoded = decodeProposal(s.heatmaps, s.theta, frames[i], s.mask);
+    return decoded ? { ...s, decoded } : null;
+  };
+  const first = await runCascade(cascade, batch, frames.length);
+  const out = frames.map((_, i) => decode(first, i, i));
+  const missing = out.flatMap((d, i) => (d ? [] : [i]));
+  if (missing.length > 0) {
+    const sub = new Float32Array(missing.length * per);
+    missing.forEach((i, j) => sub.set(batch.subarray(i * per, (i + 1) * per), j * per));
+    const again = await runCascade(cascade, sub, missing.length, { heatmaps: true });
+    missing.forEach((i, j) => (out[i] = decode(again, j, i)));
+  }
+  return out as DecodedSample[];
+}
+
+function toProposal(c: Crop, s: DecodedSample, config: ModelConfig, modelVersion: string, backend: string, ms: number): Proposal {
+  const { theta, heatmaps, mask, decoded: d } = s;
+  const { recist, readout } = finishReadout(d.readout, d.recist, c.box, c.classical, config);
+  const maskStack = mask && d.readout === 'mask' ? { width: mask.size, height: mask.size, channels: 1, data: Float32Array.from(mask.data) } : undefined;
+  return {
+    recist, readout, entropy: d.entropy, entropies: d.entropies, ...(heatmaps ? { heatmaps } : {}), ...(maskStack ? { mask: maskStack } : {}),
+    theta, crop: c.frame, modelVersion, backend, ms,
+  };
 }
 
 /** Run the cascade on prepared crops and decode each into a Proposal. */
@@ -95,8 +124,9 @@ export async function proposeFromCrops(cascade: Cascade, crops: readonly Crop[],
   const t0 = performance.now();
   const batch = new Float32Array(crops.length * CROP_SIZE * CROP_SIZE);
   crops.forEach((c, i) => batch.set(c.input, i * CROP_SIZE * CROP_SIZE));
-  const outputs = await runCascade(cascade, batch, crops.length);
-  return decodeAll(crops, outputs, cascade.config, modelVersion, backend, (performance.now() - t0) / Math.max(1, crops.length));
+  const samples = await decodeBatch(cascade, batch, crops.map((c) => c.frame));
+  const ms = (performance.now() - t0) / Math.max(1, crops.length);
+  return crops.map((c, i) => toProposal(c, samples[i], cascade.config, modelVersion, backend, ms));
 }
 
 /** A Measurer over an already loaded cascade (used by fine-tuning and evaluation as well). */
@@ -113,8 +143,7 @@ export function measurerFromCascade(cascade: Cascade, card: Pick<ModelCard, 'ver
       return proposeFromCrops(cascade, items.map((it) => cropInput(it.slice, it.box, cascade.config)), card.version, backend);
     },
     dispose() {
-      cascade.stn?.dispose();
-      cascade.shn.dispose();
+      disposeCascade(cascade);
     },
   };
 }

@@ -157,7 +157,9 @@ export function clientMessage(err: unknown, event: string, log: (line: string) =
  * for mask read-out proposals (its pixels cover the crop), else the 4 heatmaps (canonical space, mapped through θ).
  */
 export function packHeatmaps(p: Proposal): PackedHeatmaps {
-  const { width, height, channels, data } = p.mask ?? p.heatmaps;
+  const maps = p.mask ?? p.heatmaps;
+  if (!maps) throw new Error(`proposal by ${p.modelVersion} carries neither a pseudo-mask nor heatmaps`);
+  const { width, height, channels, data } = maps;
   const n = width * height;
   const bytes = new Uint8Array(n * channels);
   const scale: number[] = [];
@@ -465,7 +467,7 @@ export function createApplication(deps: AppDeps): Application {
         serverMs: performance.now() - t0, ...(calibration ? { calibration } : {}),
       };
       proposals.get(socket)?.set(lesion.id, {
-        recist: plainRecist(proposal.recist), entropy: proposal.entropy, entropies: [...proposal.entropies], modelVersion: proposal.modelVersion, source: 'server',
+        recist: plainRecist(proposal.recist), entropy: proposal.entropy, entropies: proposal.entropies ? [...proposal.entropies] : null, modelVersion: proposal.modelVersion, source: 'server',
         calibrated: calibration !== undefined,
       });
       return { data: dto };

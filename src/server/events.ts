@@ -83,7 +83,8 @@ export interface ProposalDto {
   readonly box: Box;
   readonly recist: Recist;
   readonly entropy: number;
-  readonly entropies: readonly [number, number, number, number];
+  /** Per-keypoint heatmap entropies; null for marks read from the pseudo-mask (no heatmaps computed). */
+  readonly entropies: readonly [number, number, number, number] | null;
   readonly heatmaps: PackedHeatmaps;
   readonly modelVersion: string;
   readonly backend: string;

@@ -202,7 +202,7 @@ export function createRanker(o: RankerOptions): Ranker {
     const items = batch.map((l) => ({ lesion: l, slice: dataset.slice(l.sliceRef), box: boxOf(l)! }));
     const props = await m.measureBatch(items.map((i) => ({ slice: i.slice, box: i.box })));
     items.forEach((it, j) => out.set(it.lesion.id, {
-      lesionId: it.lesion.id, modelVersion: props[j].modelVersion, entropy: props[j].entropy, entropies: [...props[j].entropies],
+      lesionId: it.lesion.id, modelVersion: props[j].modelVersion, entropy: props[j].entropy, entropies: props[j].entropies ? [...props[j].entropies] : undefined,
     }));
     if (uses === 'tta') {
       for (const it of items) {

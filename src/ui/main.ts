@@ -419,7 +419,7 @@ function renderStatus(): void {
   const ent = $('entropy');
   ent.replaceChildren();
   if (p) {
-    for (const e of p.entropies) {
+    for (const e of p.entropies ?? []) {
       const bar = document.createElement('i');
       bar.style.height = `${Math.max(2, Math.round(e * 18))}px`;
       bar.style.opacity = String(0.45 + 0.55 * e);
@@ -429,7 +429,7 @@ function renderStatus(): void {
     const fromMask = p.heatmaps.kind === 'mask';
     b.textContent = `entropy ${p.entropy.toFixed(2)}${fromMask ? ' (pseudo-mask)' : ''}`;
     b.title = fromMask
-      ? 'marks measured on the lesion pseudo-mask; entropy = its mean binary entropy; H shows the mask (bars: keypoint heatmaps)'
+      ? 'marks measured on the lesion pseudo-mask; entropy = its mean binary entropy; H shows the mask'
       : 'mean normalized entropy of the 4 keypoint heatmaps (bars); H shows them';
     ent.append(b);
   }

@@ -32,7 +32,7 @@ test('perfect heatmaps under the true θ decode back to the true marks in slice 
   for (let seed = 0; seed < 20; seed++) {
     const { slice, recist, rng } = ellipseSlice(seed);
     const s = buildSample(slice, recist, rng, { augment: false });
-    const d = decodeProposal(s.heatmaps, s.theta, s.frame);
+    const d = decodeProposal(s.heatmaps, s.theta, s.frame)!;
     const truth = mapRecist(s.recistCrop, (p) => fromCrop(s.frame, p));
     assert.ok(segmentLocationDistance(d.recist.long, truth.long) < 0.1, `seed ${seed}: long off by ${segmentLocationDistance(d.recist.long, truth.long)}`);
     assert.ok(segmentLocationDistance(d.recist.short, truth.short) < 0.1, `seed ${seed}: short`);
@@ -44,7 +44,7 @@ test('mask read-out: the perfect pseudo-mask (the LRP target) decodes to the tru
   for (let seed = 0; seed < 20; seed++) {
     const { slice, recist, rng } = ellipseSlice(seed);
     const s = buildSample(slice, recist, rng, { augment: false });
-    const d = decodeProposal(s.heatmaps, s.theta, s.frame, { data: s.mask32, size: 32 });
+    const d = decodeProposal(s.heatmaps, s.theta, s.frame, { data: s.mask32, size: 32 })!;
     assert.equal(d.readout, 'mask');
     // one mask pixel = 4 crop pixels = 4·side/128 slice pixels
     const tol = 2.2 * 4 * (s.frame.side / s.frame.size);
@@ -56,7 +56,7 @@ test('mask read-out: the perfect pseudo-mask (the LRP target) decodes to the tru
   // an empty mask falls back to the heatmaps
   const { slice, recist, rng } = ellipseSlice(0);
   const s = buildSample(slice, recist, rng, { augment: false });
-  const d = decodeProposal(s.heatmaps, s.theta, s.frame, { data: new Float32Array(1024), size: 32 });
+  const d = decodeProposal(s.heatmaps, s.theta, s.frame, { data: new Float32Array(1024), size: 32 })!;
   assert.equal(d.readout, 'heatmaps');
   assert.ok(segmentLocationDistance(d.recist.long, recist.long) < 0.1);
 });

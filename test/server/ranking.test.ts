@@ -176,7 +176,7 @@ test('reader calibration: the reader sees calibrated marks, the store keeps the 
     const p = await m.measure(ds.slice(l.sliceRef), { x1: 20, y1: 25, x2: 60, y2: 55 });
     await store.addLabel({
       lesionId: l.id, dataset: ds.id, reader: 'alice', modelVersion: 'v1', status: 'accepted', spacing: null, box: null,
-      original: { recist: plain(p.recist), entropy: p.entropy, entropies: [...p.entropies], modelVersion: 'v1', source: 'server' },
+      original: { recist: plain(p.recist), entropy: p.entropy, entropies: p.entropies ? [...p.entropies] : null, modelVersion: 'v1', source: 'server' },
       final: plain(scaled(p.recist, 1.3)),
     });
   }
