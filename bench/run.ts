@@ -86,7 +86,7 @@ const run = read('run');
 const pw = read('proposal-wasm'), pc = read('proposal-cpu'), td = read('train-default-wasm'), tp = read('train-paper-wasm'), tb = read('train-default-wasm-baseline');
 const torch = read('torch'), ft = read('finetune-wasm'), load = read('load'), ui = read('ui'), prof = read('profile-forward-wasm'), gpu = read('webgpu-h200');
 lines.push('# Benchmarks', '');
-lines.push(`- date: ${new Date().toISOString()} (parts: ${[pw, pc, td, tp, torch, ft, load].filter(Boolean).map((r: any) => `${r.name} ${String(r.date).slice(0, 16)}`).join(', ')})`);
+lines.push(`- date: ${new Date().toISOString()} (parts: ${[pw, pc, td, tp, torch, ft, load].filter((r: any) => r?.name && r?.date).map((r: any) => `${r.name} ${String(r.date).slice(0, 16)}`).join(', ')})`);
 lines.push(`- machine: ${m.cpu} × ${m.cores} logical cores, ${m.memGiB} GiB, Node ${m.node}; load average at start ${run?.loadAverageAtStart?.join(' / ') ?? '—'}`);
 lines.push(`- backend: ${pw?.backend ?? td?.backend ?? '—'}${pc ? `; cpu backend: ${pc.backend}` : ''}`);
 lines.push(`- model: ${pw?.model ?? td?.model ?? '—'}; ${pw ? `${pw.gflopPerLesion} GFLOP per lesion (convs + dense)` : ''}`);
@@ -101,6 +101,13 @@ for (const r of [pw, pc]) {
   lines.push(`| ${r.backend} | ${f(r.latencyBatch1?.p50Ms)} ms | ${f(r.latencyBatch1?.p95Ms)} ms | ${thr(t.batch8)} | ${thr(t.batch64)} | ${mib(r)} |`);
 }
 lines.push('');
+if (pw?.forwardVariants) {
+  lines.push('Forward pass alone, same weights and inputs, one run (median ms, kernels per forward): the whole cascade or the STN alone',
+    '(what a mask read-out proposal runs), with the layers models or batchnorm folded into the convolutions (`folded.ts`).', '');
+  lines.push('| variant | median | kernels |', '|---|---|---|');
+  for (const [name, v] of Object.entries(pw.forwardVariants as Record<string, { medianMs: number; kernels: number }>)) lines.push(`| ${name} | ${f(v.medianMs)} ms | ${v.kernels} |`);
+  lines.push('');
+}
 
 lines.push('## Training step (batch 8, joint phase: all losses, all weights, Adam, clip)', '');
 lines.push('| preset | params | forward GFLOP/sample | GFLOP/step (3× fwd × 8) | step | achieved | micro-batch | peak RSS |', '|---|---|---|---|---|---|---|---|');

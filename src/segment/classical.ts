@@ -16,6 +16,7 @@
  *    √2); candidates whose extent is below 0.55 of a box side are rejected. The best candidate wins if its contrast is clear.
  * Only the slice and the rough box are used: nothing from DL_info.csv.
  */
+import { gaussianBlur } from '../geometry/blur.ts';
 import { boxCross } from '../geometry/box.ts';
 import { recistFromMask } from '../geometry/measure-mask.ts';
 import { dilate, fillHoles, open3, pickComponent, smoothMask } from '../geometry/morphology.ts';
@@ -72,7 +73,7 @@ export function classicalRecist(slice: CtSlice, box: Box, opts: ClassicalOptions
     }
   }
   const sigma = Math.min(2.5, Math.max(1.6, Math.min(bw, bh) / 12));
-  const s = gaussianBlur(raw, W, H, sigma);
+  const s = gaussianBlur(raw, W, H, sigma, 2.5);
 
   // Pixels inside the box (pixel centres), and the box-edge pixels.
   const inBox = new Uint8Array(W * H);
@@ -181,32 +182,6 @@ function scoreMask(mask: Uint8Array, v: Float32Array, W: number, H: number, c: S
   const touchFrac = touch / Math.max(1, c.nEdge);
   const score = Math.min(contrast, 6) - 4 * extentPenalty - 8 * touchFrac;
   return { score, contrast, meanIn: sIn / nIn, meanOut: sOut / nOut };
-}
-
-/** Separable Gaussian blur with edge clamping. */
-export function gaussianBlur(src: Float32Array, W: number, H: number, sigma: number): Float32Array {
-  const r = Math.max(1, Math.ceil(2.5 * sigma));
-  const k = new Float32Array(2 * r + 1);
-  let sum = 0;
-  for (let i = -r; i <= r; i++) sum += k[i + r] = Math.exp(-(i * i) / (2 * sigma * sigma));
-  for (let i = 0; i < k.length; i++) k[i] /= sum;
-  const tmp = new Float32Array(W * H);
-  const out = new Float32Array(W * H);
-  for (let y = 0; y < H; y++) {
-    for (let x = 0; x < W; x++) {
-      let acc = 0;
-      for (let i = -r; i <= r; i++) acc += k[i + r] * src[y * W + Math.min(W - 1, Math.max(0, x + i))];
-      tmp[y * W + x] = acc;
-    }
-  }
-  for (let y = 0; y < H; y++) {
-    for (let x = 0; x < W; x++) {
-      let acc = 0;
-      for (let i = -r; i <= r; i++) acc += k[i + r] * tmp[Math.min(H - 1, Math.max(0, y + i)) * W + x];
-      out[y * W + x] = acc;
-    }
-  }
-  return out;
 }
 
 function quantile(values: number[], q: number): number {

@@ -14,7 +14,8 @@
  */
 import type { Rng } from '../../geometry/random.ts';
 import { perturbationAt, type CoverageMap, type LesionShape } from './shape.ts';
-import { clamp, gaussianBlur, highPassNoise, smoothNoise } from './util.ts';
+import { gaussianBlur } from '../../geometry/blur.ts';
+import { clamp, highPassNoise, smoothNoise } from './util.ts';
 
 /** Appearance families. */
 export const LESION_KINDS = ['hypo', 'cyst', 'hyper', 'rim', 'hetero', 'lung-nodule', 'node'] as const;

@@ -1,39 +1,6 @@
 /** Small numeric helpers for the synthetic-lesion generator (patch-sized arrays; no I/O). */
 import type { Rng } from '../../geometry/random.ts';
-
-/** Separable Gaussian blur of a w×h patch (edge-clamped). σ ≤ 0.05 returns a copy. */
-export function gaussianBlur(src: Float32Array, w: number, h: number, sigma: number): Float32Array {
-  if (!(sigma > 0.05)) return src.slice();
-  const r = Math.max(1, Math.ceil(3 * sigma));
-  const k = new Float32Array(2 * r + 1);
-  let sum = 0;
-  for (let i = -r; i <= r; i++) sum += k[i + r] = Math.exp((-i * i) / (2 * sigma * sigma));
-  for (let i = 0; i < k.length; i++) k[i] /= sum;
-  const tmp = new Float32Array(w * h);
-  const out = new Float32Array(w * h);
-  for (let y = 0; y < h; y++) {
-    const row = y * w;
-    for (let x = 0; x < w; x++) {
-      let acc = 0;
-      for (let i = -r; i <= r; i++) {
-        const xx = x + i < 0 ? 0 : x + i >= w ? w - 1 : x + i;
-        acc += k[i + r] * src[row + xx];
-      }
-      tmp[row + x] = acc;
-    }
-  }
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      let acc = 0;
-      for (let i = -r; i <= r; i++) {
-        const yy = y + i < 0 ? 0 : y + i >= h ? h - 1 : y + i;
-        acc += k[i + r] * tmp[yy * w + x];
-      }
-      out[y * w + x] = acc;
-    }
-  }
-  return out;
-}
+import { gaussianBlur } from '../../geometry/blur.ts';
 
 /** White Gaussian noise blurred with σ `corr` and normalized to unit standard deviation. */
 export function smoothNoise(w: number, h: number, rng: Rng, corr: number): Float32Array {
