@@ -28,6 +28,7 @@ import { createMeasurer } from '../src/model/measurer.ts';
 import { trainCascade } from '../src/model/train.ts';
 import { median, quantile, round, MODEL_DIR } from './parts/common.ts';
 import { timeFineTune } from './parts/finetune-timing.ts';
+import { batchThroughput, proposalLatencies } from './parts/proposal-timing.ts';
 
 type Flags = Record<string, number | boolean>;
 
@@ -87,21 +88,10 @@ async function timeProposals(backend: BackendName, n: number): Promise<{ p50Ms: 
     const c = generateCase(bgs[rng.int(bgs.length)], rng);
     return { slice: c.slice, box: simulateRoughBox(c.recist, rng, { imageWidth: c.slice.width, imageHeight: c.slice.height }) };
   });
-  for (const c of cases.slice(0, 3)) await m.measure(c.slice, c.box);
-  const ts: number[] = [];
-  for (const c of cases) {
-    const t0 = performance.now();
-    await m.measure(c.slice, c.box);
-    ts.push(performance.now() - t0);
-  }
-  const b8: number[] = [];
-  for (let i = 0; i + 8 <= cases.length; i += 8) {
-    const t0 = performance.now();
-    await m.measureBatch(cases.slice(i, i + 8));
-    b8.push(performance.now() - t0);
-  }
+  const ts = await proposalLatencies(m, cases, cases.length);
+  const b8 = await batchThroughput(m, cases, 8, Math.floor(cases.length / 8));
   m.dispose();
-  return { p50Ms: round(median(ts), 1), p95Ms: round(quantile(ts, 0.95), 1), batch8Ms: round(median(b8), 1) };
+  return { p50Ms: round(median(ts), 1), p95Ms: round(quantile(ts, 0.95), 1), batch8Ms: b8.medianMs };
 }
 
 function setFlags(flags: Flags): void {

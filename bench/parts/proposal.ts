@@ -11,9 +11,8 @@ import { forwardCascade } from '../../src/model/cascade.ts';
 import { demoDataset } from '../../src/server/datasets.ts';
 import { initBackend, type BackendName } from '../../src/model/backend/index.ts';
 import { measurerFromCascade } from '../../src/model/measurer.ts';
-import type { Box } from '../../src/geometry/types.ts';
-import type { CtSlice } from '../../src/data/types.ts';
 import { benchModel, cascadeStats, quantile, round, writeResult } from './common.ts';
+import { batchThroughput, proposalLatencies, type ProposalItem } from './proposal-timing.ts';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -29,7 +28,7 @@ const batches = (values.batches ?? (slow ? '' : '8,64')).split(',').filter(Boole
 const { cascade, source } = await benchModel('default');
 const measurer = measurerFromCascade(cascade, { version: 'bench' }, backend.name);
 const ds = demoDataset();
-const items: { slice: CtSlice; box: Box }[] = ds.lesions.map((l) => {
+const items: ProposalItem[] = ds.lesions.map((l) => {
   const r = l.reference!;
   const xs = [r.long[0].x, r.long[1].x, r.short[0].x, r.short[1].x];
   const ys = [r.long[0].y, r.long[1].y, r.short[0].y, r.short[1].y];
@@ -38,32 +37,14 @@ const items: { slice: CtSlice; box: Box }[] = ds.lesions.map((l) => {
   return { slice: ds.slice(l.sliceRef), box: { x1: cx - half, y1: cy - half, x2: cx + half, y2: cy + half } };
 });
 
-// Latency, one lesion at a time (warm-up first: kernel set-up, weight upload).
-for (let i = 0; i < (slow ? 1 : 3); i++) await measurer.measure(items[i % items.length].slice, items[i % items.length].box);
-const lat: number[] = [];
-for (let i = 0; i < reps; i++) {
-  const it = items[i % items.length];
-  const t0 = performance.now();
-  const p = await measurer.measure(it.slice, it.box);
-  lat.push(performance.now() - t0);
-  if (!Number.isFinite(p.recist.long[0].x)) throw new Error('proposal has NaN marks');
-}
+const lat = await proposalLatencies(measurer, items, reps, slow ? 1 : 3);
 console.log(`latency batch 1: p50 ${quantile(lat, 0.5).toFixed(0)} ms, p95 ${quantile(lat, 0.95).toFixed(0)} ms (${reps} proposals)`);
 
 const throughput: Record<string, unknown> = {};
 for (const b of batches) {
-  const batch = Array.from({ length: b }, (_, i) => items[i % items.length]);
-  await measurer.measureBatch(batch); // warm-up at this batch size
-  const times: number[] = [];
-  const n = b >= 64 ? 3 : 5;
-  for (let i = 0; i < n; i++) {
-    const t0 = performance.now();
-    await measurer.measureBatch(batch);
-    times.push(performance.now() - t0);
-  }
-  const med = quantile(times, 0.5);
-  throughput[`batch${b}`] = { medianMs: round(med), lesionsPerS: round((b * 1000) / med, 2), runsMs: times.map((t) => round(t)) };
-  console.log(`batch ${b}: ${med.toFixed(0)} ms → ${((b * 1000) / med).toFixed(1)} lesions/s`);
+  const t = await batchThroughput(measurer, items, b, b >= 64 ? 3 : 5);
+  throughput[`batch${b}`] = t;
+  console.log(`batch ${b}: ${t.medianMs.toFixed(0)} ms → ${t.lesionsPerS.toFixed(1)} lesions/s`);
 }
 
 // The forward pass behind a proposal, variant by variant (same weights, same random crops, one run): the whole

@@ -165,12 +165,22 @@ export interface CalibrationLabel {
  */
 export function readerCalibrationFromLabels(labels: readonly CalibrationLabel[], dataset: string, reader: string, modelVersion?: string): ReaderCalibration {
   const pairs: { proposal: Recist; final: Recist }[] = [];
-  for (const l of labels) {
-    if (l.reader !== reader || l.dataset !== dataset || l.status !== 'accepted' || !l.final || !l.original?.recist) continue;
+  for (const l of acceptedLabels(labels, dataset)) {
+    if (l.reader !== reader || !l.original?.recist) continue;
     if (modelVersion !== undefined && l.original.modelVersion !== modelVersion) continue;
     pairs.push({ proposal: l.original.recist, final: l.final });
   }
   return fitReaderCalibration(reader, pairs);
+}
+
+/** The labels calibrations and bias reports are fitted on: accepted, with final marks, in `dataset`. */
+export function acceptedLabels<L extends CalibrationLabel>(labels: readonly L[], dataset: string): (L & { readonly final: Recist })[] {
+  return labels.filter((l): l is L & { readonly final: Recist } => l.dataset === dataset && l.status === 'accepted' && l.final !== null);
+}
+
+/** `readerBias` over the accepted labels of `dataset`. */
+export function readerBiasFromLabels(labels: readonly (CalibrationLabel & { readonly lesionId: string; readonly spacing?: Spacing | null })[], dataset: string): ReaderBias[] {
+  return readerBias(acceptedLabels(labels, dataset).map((l) => ({ lesionId: l.lesionId, reader: l.reader, recist: l.final, spacing: l.spacing ?? null })));
 }
 
 /** A proposal as shown to the calibrated reader: scaled and rotated about its long-axis midpoint. */

@@ -20,7 +20,7 @@ import { appendFile, mkdir, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { type Request, type Response, type Router } from 'express';
-import { readerBias, readerCalibrationFromLabels, type ReaderBias, type ReaderCalibration } from '../../active/reader-bias.ts';
+import { readerBiasFromLabels, readerCalibrationFromLabels, type ReaderBias, type ReaderCalibration } from '../../active/reader-bias.ts';
 import type { CtSlice } from '../../data/types.ts';
 import type { Measurer } from '../../model/measurer-types.ts';
 import type { Recist, Box } from '../../geometry/types.ts';
@@ -298,9 +298,7 @@ export function createFineTuneService(o: FineTuneServiceOptions): FineTuneServic
     },
     readerCalibration: (reader, modelVersion) => readerCalibrationFromLabels(o.store.labels(), o.dataset.id, reader, modelVersion),
     readerBias() {
-      return readerBias(o.store.labels()
-        .filter((l) => l.dataset === o.dataset.id && l.status === 'accepted' && l.final)
-        .map((l) => ({ lesionId: l.lesionId, reader: l.reader, recist: l.final!, spacing: l.spacing ?? null })));
+      return readerBiasFromLabels(o.store.labels(), o.dataset.id);
     },
     workerPid: () => running?.child?.pid ?? null,
     attach(app) {
