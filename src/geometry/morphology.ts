@@ -3,33 +3,21 @@
  * hole filling, and the choice of the lesion's connected component. Pure; shared by the classical baseline and the
  * model's pseudo-mask read-out.
  */
-const N4 = [[1, 0], [-1, 0], [0, 1], [0, -1]] as const;
-
 function erode3(m: Uint8Array, W: number, H: number): Uint8Array {
   const o = new Uint8Array(W * H);
-  for (let y = 0; y < H; y++) {
-    for (let x = 0; x < W; x++) {
-      if (!m[y * W + x]) continue;
-      let keep = 1;
-      for (const [dx, dy] of N4) {
-        const u = x + dx, w = y + dy;
-        if (u < 0 || w < 0 || u >= W || w >= H || !m[w * W + u]) { keep = 0; break; }
-      }
-      o[y * W + x] = keep;
+  for (let y = 1; y < H - 1; y++) {
+    for (let x = 1, i = y * W + 1; x < W - 1; x++, i++) {
+      o[i] = (m[i] !== 0 && m[i - 1] !== 0 && m[i + 1] !== 0 && m[i - W] !== 0 && m[i + W] !== 0) ? 1 : 0;
     }
   }
-  return o;
+  return o; // pixels on the region border have a neighbour outside: eroded
 }
 
 function dilate3(m: Uint8Array, W: number, H: number): Uint8Array {
   const o = new Uint8Array(W * H);
   for (let y = 0; y < H; y++) {
-    for (let x = 0; x < W; x++) {
-      if (m[y * W + x]) { o[y * W + x] = 1; continue; }
-      for (const [dx, dy] of N4) {
-        const u = x + dx, w = y + dy;
-        if (u >= 0 && w >= 0 && u < W && w < H && m[w * W + u]) { o[y * W + x] = 1; break; }
-      }
+    for (let x = 0, i = y * W; x < W; x++, i++) {
+      o[i] = (m[i] !== 0 || (x > 0 && m[i - 1] !== 0) || (x < W - 1 && m[i + 1] !== 0) || (y > 0 && m[i - W] !== 0) || (y < H - 1 && m[i + W] !== 0)) ? 1 : 0;
     }
   }
   return o;
@@ -63,12 +51,10 @@ export function pickComponent(m: Uint8Array, W: number, H: number, cx: number, c
       const x = i % W, y = (i - x) / W;
       area++; sx += x; sy += y;
       if (Math.abs(x - cx) <= bw / 4 && Math.abs(y - cy) <= bh / 4) central++;
-      for (const [dx, dy] of N4) {
-        const u = x + dx, w = y + dy;
-        if (u < 0 || w < 0 || u >= W || w >= H) continue;
-        const j = w * W + u;
-        if (m[j] && label[j] < 0) { label[j] = n; stack.push(j); }
-      }
+      if (x > 0 && m[i - 1] && label[i - 1] < 0) { label[i - 1] = n; stack.push(i - 1); }
+      if (x < W - 1 && m[i + 1] && label[i + 1] < 0) { label[i + 1] = n; stack.push(i + 1); }
+      if (y > 0 && m[i - W] && label[i - W] < 0) { label[i - W] = n; stack.push(i - W); }
+      if (y < H - 1 && m[i + W] && label[i + W] < 0) { label[i + W] = n; stack.push(i + W); }
     }
     if (central > 0) {
       const dx = (sx / area - cx) / (bw / 2), dy = (sy / area - cy) / (bh / 2);
@@ -91,17 +77,18 @@ export function smoothMask(m: Uint8Array, W: number, H: number): Uint8Array {
 /** Fills the holes of a mask: background not 4-connected to the region border becomes foreground. */
 export function fillHoles(m: Uint8Array, W: number, H: number): Uint8Array {
   const outside = new Uint8Array(W * H);
-  const stack: number[] = [];
-  const seed = (i: number): void => { if (!m[i] && !outside[i]) { outside[i] = 1; stack.push(i); } };
+  const stack = new Int32Array(W * H);
+  let top = 0;
+  const seed = (i: number): void => { if (!m[i] && !outside[i]) { outside[i] = 1; stack[top++] = i; } };
   for (let x = 0; x < W; x++) { seed(x); seed((H - 1) * W + x); }
   for (let y = 0; y < H; y++) { seed(y * W); seed(y * W + W - 1); }
-  while (stack.length) {
-    const i = stack.pop() as number;
-    const x = i % W, y = (i - x) / W;
-    for (const [dx, dy] of N4) {
-      const u = x + dx, w = y + dy;
-      if (u >= 0 && w >= 0 && u < W && w < H) seed(w * W + u);
-    }
+  while (top > 0) {
+    const i = stack[--top];
+    const x = i % W;
+    if (x > 0 && !m[i - 1] && !outside[i - 1]) { outside[i - 1] = 1; stack[top++] = i - 1; }
+    if (x < W - 1 && !m[i + 1] && !outside[i + 1]) { outside[i + 1] = 1; stack[top++] = i + 1; }
+    if (i >= W && !m[i - W] && !outside[i - W]) { outside[i - W] = 1; stack[top++] = i - W; }
+    if (i < W * (H - 1) && !m[i + W] && !outside[i + W]) { outside[i + W] = 1; stack[top++] = i + W; }
   }
   const out = new Uint8Array(W * H);
   for (let i = 0; i < W * H; i++) out[i] = outside[i] ? 0 : 1;
