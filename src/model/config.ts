@@ -308,6 +308,9 @@ export interface TrainConfig {
   readonly evalEvery: number;
   readonly phases: readonly TrainPhase[];
   readonly seed: number;
+  /** Batchnorm in inference mode while training (moving statistics used, never updated; γ and β still learn): for
+   * fine-tuning on a handful of corrections, whose batch statistics are not the population's. */
+  readonly freezeBatchnorm: boolean;
 }
 
 /** Paper 2.3: SGD, momentum 0.9, lr 5e-4 ÷10 twice on plateaus; STN and SHN separately, then jointly. */
@@ -324,6 +327,7 @@ export const DEFAULT_TRAIN: TrainConfig = {
     { kind: 'joint', maxSteps: 2000 },
   ],
   seed: 1,
+  freezeBatchnorm: false,
 };
 
 /** Validate a TrainConfig (names the bad field). */
@@ -340,6 +344,7 @@ export function resolveTrainConfig(partial: Partial<TrainConfig> = {}): TrainCon
   posInt('train.lrDecay.patience', c.lrDecay.patience, 1e6);
   if (!Number.isInteger(c.lrDecay.times) || c.lrDecay.times < 0) fail('train.lrDecay.times', c.lrDecay.times, 'an integer ≥ 0');
   posInt('train.evalEvery', c.evalEvery, 1e9);
+  if (typeof c.freezeBatchnorm !== 'boolean') fail('train.freezeBatchnorm', c.freezeBatchnorm, 'true or false');
   if (!Array.isArray(c.phases) || c.phases.length === 0) fail('train.phases', c.phases, 'a non-empty list');
   c.phases.forEach((p, i) => {
     if (!['stn-lrp-first', 'stn-tpp-first', 'shn', 'joint'].includes(p.kind)) fail(`train.phases[${i}].kind`, p.kind, 'stn-lrp-first, stn-tpp-first, shn or joint');

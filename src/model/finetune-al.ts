@@ -40,6 +40,8 @@ export interface AlAdapterOptions {
   readonly batch?: number;
   readonly replay: TrainingSource | null;
   readonly replayFraction: number;
+  /** Batchnorm frozen while fine-tuning (fineTune's default: false). */
+  readonly freezeBatchnorm?: boolean;
   /** true: hold out the fixed validation split of the revealed corrections and keep the old model when worse. */
   readonly gate: boolean;
   /** Rough-box seeds for the test evaluation (results averaged). */
@@ -107,7 +109,7 @@ export function createAlAdapter(o: AlAdapterOptions) {
     if (train.length === 0) return { model: m, promoted: false, reason: `all ${items.length} corrections are in the validation split: nothing to train on`, seconds: 0 };
     const res = await fineTune({
       baseModelDir: m.dir, corrections: train, replay: o.replay, replayFraction: o.replayFraction, validation,
-      steps: o.steps, minutes: o.minutes, seed: ctx.seed, learningRate: o.learningRate, batch: o.batch,
+      steps: o.steps, minutes: o.minutes, seed: ctx.seed, learningRate: o.learningRate, batch: o.batch, freezeBatchnorm: o.freezeBatchnorm,
       command: `al-sim ${ctx.strategy} round ${ctx.round}`,
     });
     const accept = o.gate ? res.promoted : true;

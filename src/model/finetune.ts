@@ -4,7 +4,8 @@
  * Starts from the active model, trains a short phase (joint; the STN for mask read-out models) (`trainCascade`, src/model/train.ts) on batches that mix
  * the new corrections (each drawn with fresh augmentation and a fresh simulated rough box, `buildSample`) with a
  * replay sample of the original training distribution (synthetic lesions, `TrainingSource`), so old skills are not
- * forgotten. Then it validates on a FIXED held-out part of the site's corrections — chosen by a hash of the lesion
+ * forgotten (`freezeBatchnorm` keeps the base model's batchnorm statistics; measured on the dev lesions it did not help,
+ * reports/al-sim/README.md). Then it validates on a FIXED held-out part of the site's corrections — chosen by a hash of the lesion
  * id (`isValidationLesion`), so the split never reshuffles between rounds and a validation lesion is never trained
  * on — with the boxes the readers drew (or a rough box seeded by the lesion id), and recommends promotion only if
  * the long-axis location error (original px) is not worse than the starting model's.
@@ -75,6 +76,9 @@ export interface FineTuneOptions {
    * 'joint' otherwise.
    */
   readonly phase?: FineTunePhase;
+  /** Batchnorm frozen at the base model's statistics while fine-tuning (γ and β still learn). Default false: the
+   * statistics follow the fine-tune batches (the site's corrections and the replay), as in training. */
+  readonly freezeBatchnorm?: boolean;
   /** Promote when after ≤ before + tolerancePx (default 0: not worse). */
   readonly tolerancePx?: number;
   /** Fewer validation lesions than this → never promoted (default 1). */
@@ -192,6 +196,7 @@ export async function fineTune(o: FineTuneOptions): Promise<FineTuneResult> {
       evalEvery: 1e9, // no plateau schedule: a fixed short budget
       phases: [{ kind: PHASE_KIND[phase], maxSteps: o.steps ?? (o.minutes === undefined ? 30 : 1e9), ...(o.minutes !== undefined ? { maxSeconds: o.minutes * 60 } : {}) }],
       seed: o.seed,
+      freezeBatchnorm: o.freezeBatchnorm ?? false,
     });
     const rng = createRng(o.seed);
     const draw = mixedSampler(o.corrections, o.replay, o.replayFraction ?? 0.5);

@@ -142,7 +142,7 @@ export async function trainCascade(
       if ((Date.now() - phaseStart) / 1000 > budgetS) break;
       const stepStart = Date.now();
       const samples = await nextSamples(plan.batch);
-      const { loss, parts } = await accumulateStep(c, phase, stnPhase, samples, plan.microBatch, vars, optimizer, rng);
+      const { loss, parts } = await accumulateStep(c, phase, stnPhase, samples, plan, vars, optimizer, rng);
       steps[phase] += 1;
       samplesSeen += samples.length;
       let note: string | undefined;
@@ -198,18 +198,18 @@ export function clipByGlobalNorm(grads: tf.NamedTensorMap, maxNorm: number): tf.
 
 /** One optimizer step: gradients summed over micro-batches, then applied once. Returns the batch loss. */
 async function accumulateStep(
-  c: Cascade, phase: PhaseName, stnPhase: 'lrp-first' | 'tpp-first', samples: readonly Sample[], microBatch: number,
-  vars: tf.Variable[], optimizer: tf.Optimizer, rng: Rng,
+  c: Cascade, phase: PhaseName, stnPhase: 'lrp-first' | 'tpp-first', samples: readonly Sample[],
+  plan: Pick<TrainConfig, 'microBatch' | 'freezeBatchnorm'>, vars: tf.Variable[], optimizer: tf.Optimizer, rng: Rng,
 ): Promise<{ loss: number; parts: Record<string, number> }> {
   let accumulated: tf.NamedTensorMap | null = null;
   // Loss parts stay on the device until one read at the end of the step (weighted by micro-batch share).
   const partTensors: Record<string, tf.Scalar>[] = [];
-  for (const chunk of microBatches(samples, microBatch)) {
+  for (const chunk of microBatches(samples, plan.microBatch)) {
     const b = samplesToBatch(chunk);
     const thetaJ = phase === 'shn' && c.stn ? jitterTheta(chunk, rng, THETA_JITTER) : null;
     const share = chunk.length / samples.length;
     const { value, grads } = tf.variableGrads(() => {
-      const { total, parts } = phaseLoss(c, phase, b, stnPhase, thetaJ, true);
+      const { total, parts } = phaseLoss(c, phase, b, stnPhase, thetaJ, !plan.freezeBatchnorm);
       partTensors.push(Object.fromEntries(Object.entries(parts).map(([k, v]) => [k, tf.keep(v.mul(share) as tf.Scalar)])));
       return total.mul(share) as tf.Scalar;
     }, vars);

@@ -4,7 +4,8 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, mkdirSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initBackend } from '../../src/model/backend/index.ts';
-import { isValidationLesion, promotionDecision, splitCorrections, VALIDATION_FRACTION } from '../../src/model/finetune.ts';
+import { fineTune, isValidationLesion, promotionDecision, splitCorrections, VALIDATION_FRACTION } from '../../src/model/finetune.ts';
+import { disposeCascade } from '../../src/model/cascade.ts';
 import { exportCorrections, importCorrections, runFineTuneJob } from '../../src/model/finetune-job.ts';
 import {
   ACTIVE_FILE, activeVersion, cleanStale, ensureBaseVersion, listVersions, promote, readActive, rollback, saveVersion,
@@ -117,6 +118,34 @@ test('a fine-tune on wrong corrections (90° rotated, 2.5× long) is caught by t
     assert.equal(readFileSync(join(root, ACTIVE_FILE), 'utf8'), pointerBefore, 'active pointer unchanged');
     assert.deepEqual((await listVersions(root)).map((v) => v.name), ['v0001'], 'no new version written');
     assert.ok(existsSync(join(root, 'v0001', 'card.json')));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('fine-tuning updates batchnorm statistics by default; freezeBatchnorm keeps them (γ, β and the convolutions still learn)', async () => {
+  await initBackend('wasm');
+  const dir = tmp();
+  try {
+    await saveTinyModel(join(dir, 'base'), 'base-bn');
+    const corrections = [1, 2, 3].map((s) => ({ lesionId: `bn-${s}`, ...ellipseLesion(s, 120) }));
+    const { cascade: base } = await loadCheckpoint(join(dir, 'base'));
+    const weights = (m: NonNullable<typeof base.stn>, part: RegExp) =>
+      m.weights.filter((w) => part.test(w.originalName)).map((w) => Array.from(w.read().dataSync()));
+    const moving = /moving_(mean|variance)$/, learned = /(kernel|gamma)$/;
+    const before = { moving: weights(base.stn!, moving), learned: weights(base.stn!, learned) };
+    for (const freeze of [true, false]) {
+      const res = await fineTune({
+        baseModelDir: join(dir, 'base'), corrections, replay: null, validation: [], steps: 2, seed: 1, batch: 2, learningRate: 1e-2,
+        ...(freeze ? { freezeBatchnorm: true } : {}),
+      });
+      const after = { moving: weights(res.cascade.stn!, moving), learned: weights(res.cascade.stn!, learned) };
+      assert.equal(res.card.training.plan && (res.card.training.plan as { freezeBatchnorm: boolean }).freezeBatchnorm, freeze);
+      assert.equal(JSON.stringify(after.moving) === JSON.stringify(before.moving), freeze, `moving statistics ${freeze ? 'changed although frozen' : 'did not change'}`);
+      assert.notDeepEqual(after.learned, before.learned, 'the weights did not learn');
+      disposeCascade(res.cascade);
+    }
+    disposeCascade(base);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

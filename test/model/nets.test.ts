@@ -117,6 +117,8 @@ test('resolveConfig fills defaults, applies ablations and names a bad field', ()
   assert.throws(() => resolveTrainConfig({ batch: 8, microBatch: 3 }), /field train\.microBatch is 3/);
   assert.equal(resolveTrainConfig().optimizer.momentum, 0.9);
   assert.equal(resolveTrainConfig().optimizer.learningRate, 5e-4);
+  assert.equal(resolveTrainConfig().freezeBatchnorm, false);
+  assert.throws(() => resolveTrainConfig({ freezeBatchnorm: 'yes' as never }), /field train\.freezeBatchnorm is "yes"/);
 });
 
 test('STN and SHN round-trip through tfjs layers format (built-in layers only)', async () => {

@@ -20,7 +20,7 @@ import { DEFAULT_MODEL_DIR } from '../../model/measurer.ts';
 
 interface AlSimFlags {
   data: string; model?: string; name?: string; out?: string; strategies: string; k: string; rounds: string; steps: string;
-  minutes?: string; lr: string; batch: string; replayFraction: string; replay: boolean; gate: boolean; calibrate: boolean; testFraction: string;
+  minutes?: string; lr: string; batch: string; replayFraction: string; replay: boolean; freezeBatchnorm: boolean; gate: boolean; calibrate: boolean; testFraction: string;
   seed: string; evalSeeds: string; backend: string; note?: string;
 }
 
@@ -46,6 +46,7 @@ export function register(program: Command): void {
     .option('--batch <n>', 'fine-tune batch', '8')
     .option('--replay-fraction <x>', 'share of each batch replayed from synthetic lesions', '0.5')
     .option('--no-replay', 'no synthetic replay (corrections only)')
+    .option('--freeze-batchnorm', 'keep the start model\'s batchnorm statistics while fine-tuning (γ and β still learn)', false)
     .option('--calibrate', 'after each round also fit a site calibration (length scale + rotation, as per-reader calibration does) on the revealed corrections and apply it to the test proposals', false)
     .option('--gate', 'hold out the fixed validation split of the revealed corrections and keep the old model when worse (as the server does)', false)
     .option('--test-fraction <x>', 'share of patients in the test part', '0.3333')
@@ -63,7 +64,7 @@ export function register(program: Command): void {
       const settings = {
         k: num(f.k, 'k', 1), rounds: num(f.rounds, 'rounds', 1), steps: num(f.steps, 'steps', f.calibrate ? 0 : 1), minutes: f.minutes ? num(f.minutes, 'minutes', 0.01, false) : null,
         lr: num(f.lr, 'lr', 1e-9, false), batch: num(f.batch, 'batch', 1), replay: f.replay, replayFraction: f.replay ? num(f.replayFraction, 'replay-fraction', 0, false) : 0,
-        gate: f.gate, calibrate: f.calibrate, testFraction: num(f.testFraction, 'test-fraction', 0.01, false), seed: num(f.seed, 'seed', 0),
+        freezeBatchnorm: f.freezeBatchnorm, gate: f.gate, calibrate: f.calibrate, testFraction: num(f.testFraction, 'test-fraction', 0.01, false), seed: num(f.seed, 'seed', 0),
         evalSeeds: f.evalSeeds.split(',').map((s) => num(s.trim(), 'eval-seeds', 0)), strategies,
       };
       const log = (line: string): void => { process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${line}\n`); };
@@ -74,7 +75,7 @@ export function register(program: Command): void {
         const replay = settings.replay ? await createTrainingSource({ synthetic: true, dataDirs: [], realFraction: 0, excludePatients: [] }) : null;
         const { ops, lesions } = createAlAdapter({
           folder, workDir, steps: settings.steps, minutes: settings.minutes ?? undefined, learningRate: settings.lr, batch: settings.batch,
-          replay, replayFraction: settings.replayFraction, gate: settings.gate, evalSeeds: settings.evalSeeds, scoreSeed: settings.seed,
+          replay, replayFraction: settings.replayFraction, freezeBatchnorm: settings.freezeBatchnorm, gate: settings.gate, evalSeeds: settings.evalSeeds, scoreSeed: settings.seed,
           ttaScore: (p) => ttaSpread(p).relative, log,
           ...(f.calibrate ? { calibrate: (pairs) => { const cal = fitReaderCalibration('site', pairs); return (r) => applyCalibration(r, cal); } } : {}),
         });
