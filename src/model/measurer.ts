@@ -44,7 +44,7 @@ export type Crop = { readonly input: Float32Array; readonly frame: CropFrame; re
 
 /** The cascade's outputs for a batch, on the CPU: θ [B, 4], last-stack heatmaps [B, h, h, 4] (null when the SHN was not
  * run), pseudo-mask probabilities. */
-export interface CascadeOutputs {
+interface CascadeOutputs {
   readonly thetas: Float32Array;
   readonly maps: Float32Array | null;
   readonly hmSize: number;
@@ -54,11 +54,12 @@ export interface CascadeOutputs {
 }
 
 /**
- * Run the cascade on `n` inputs of CROP_SIZE² packed in `batch` and read the outputs back asynchronously, so it works
- * on every backend (WebGPU in Node has no synchronous read-back). `heatmaps` (default: unless the read-out uses the
- * pseudo-mask) runs the SHN; the STN alone is about a fifth of the forward pass (bench: proposal latency).
+ * Run the cascade on `n` inputs of CROP_SIZE² packed in `batch` (batchnorm folded) and read the outputs back
+ * asynchronously, so it works on every backend (WebGPU in Node has no synchronous read-back). `heatmaps` (default: unless
+ * the read-out uses the pseudo-mask) runs the SHN; the STN alone costs about a third of the folded cascade's forward
+ * (bench/results/SUMMARY.md).
  */
-export async function runCascade(cascade: Cascade, batch: Float32Array, n: number, opts: { heatmaps?: boolean } = {}): Promise<CascadeOutputs> {
+async function runCascade(cascade: Cascade, batch: Float32Array, n: number, opts: { heatmaps?: boolean } = {}): Promise<CascadeOutputs> {
   const mask = usesMask(cascade.config.readout) && cascade.stn !== null;
   const heatmaps = opts.heatmaps ?? !mask;
   const [theta, ...rest] = tf.tidy(() => {
@@ -76,7 +77,7 @@ export async function runCascade(cascade: Cascade, batch: Float32Array, n: numbe
 }
 
 /** Sample i of a batch's outputs: θ, its heatmaps (channel-major; null when not run) and its pseudo-mask when there is one. */
-export function sampleOutputs(o: CascadeOutputs, i: number): { theta: Theta; heatmaps: MapStack | null; mask?: ProbabilityMap } {
+function sampleOutputs(o: CascadeOutputs, i: number): { theta: Theta; heatmaps: MapStack | null; mask?: ProbabilityMap } {
   const per = o.hmSize * o.hmSize * 4, perMask = o.maskSize * o.maskSize;
   const theta: Theta = { tx: o.thetas[i * 4], ty: o.thetas[i * 4 + 1], alpha: o.thetas[i * 4 + 2], s: o.thetas[i * 4 + 3] };
   const heatmaps = o.maps ? nhwcToMapStack(o.maps.subarray(i * per, (i + 1) * per), o.hmSize, 4) : null;

@@ -78,3 +78,13 @@ test('folded forward issues fewer kernels, and sees new weights after training a
   tf.dispose([x, ...before, ...after, ...ref]);
   disposeCascade(c);
 });
+
+test('a layer the folder does not handle is named in the error', () => {
+  const input = tf.input({ shape: [8, 8, 1] });
+  const y = tf.layers.conv2d({ name: 'conv_with_tanh', filters: 2, kernelSize: 3, activation: 'tanh' }).apply(input) as tf.SymbolicTensor;
+  const m = tf.model({ inputs: input, outputs: y });
+  assert.throws(() => foldedModel(m), /conv_with_tanh has activation tanh/);
+  const y2 = tf.layers.dropout({ name: 'drop', rate: 0.5 }).apply(input) as tf.SymbolicTensor;
+  assert.throws(() => foldedModel(tf.model({ inputs: input, outputs: y2 })), /layer drop of class Dropout is not supported/);
+  m.dispose();
+});

@@ -25,8 +25,8 @@ function weightDataIds(model: tf.LayersModel): unknown[] {
 }
 
 /**
- * The folded inference function of `model` (single input, outputs in the model's order); throws for layer types it
- * does not know (the callers then use the layers model). Tensors it returns are new; dispose them.
+ * The folded inference function of `model` (single input, outputs in the model's order); throws, naming the layer, for
+ * layer types or settings it does not handle (none in this project's nets). Tensors it returns are new; dispose them.
  */
 export function foldedModel(model: tf.LayersModel): (x: tf.Tensor) => tf.Tensor[] {
   const ids = weightDataIds(model);
@@ -79,7 +79,14 @@ function compile(model: tf.LayersModel, dataIds: unknown[]): Compiled {
   const ops = new Map<string, { fn: Fn; inputs: readonly string[] }>();
   const skipped = new Set<string>();
 
-  tf.tidy(() => {
+  try {
+    tf.tidy(() => compileLayers());
+  } catch (e) {
+    tf.dispose(owned);
+    throw e;
+  }
+
+  function compileLayers(): void {
     for (const [name, node] of nodes) {
       if (skipped.has(name)) continue;
       const layer = node.layer;
@@ -158,7 +165,7 @@ function compile(model: tf.LayersModel, dataIds: unknown[]): Compiled {
           throw new Error(`foldedModel: layer ${name} of class ${cls} is not supported`);
       }
     }
-  });
+  }
 
   const inputName = model.inputLayers[0].name;
   const outputNames = model.outputLayers.map((l) => l.name);
