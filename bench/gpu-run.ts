@@ -22,7 +22,7 @@ import { createRng } from '../src/geometry/random.ts';
 import { simulateRoughBox } from '../src/geometry/box.ts';
 import { createTrainingSource } from '../src/data/training-source.ts';
 import { initBackend, type BackendName } from '../src/model/backend/index.ts';
-import { buildCascade, disposeCascade, forwardCascade } from '../src/model/cascade.ts';
+import { buildCascade, disposeCascade, disposeOutput, forwardCascade } from '../src/model/cascade.ts';
 import { resolveConfig, resolveTrainConfig, type PresetName } from '../src/model/config.ts';
 import { createMeasurer } from '../src/model/measurer.ts';
 import { trainCascade } from '../src/model/train.ts';
@@ -43,8 +43,7 @@ async function timeForward(preset: PresetName, batch: number, reps: number, v: F
     const out = forwardCascade(c, x, { training: false, ...v });
     enqueue = performance.now() - t0;
     await (out.heatmaps.at(-1) ?? out.maskLogits!).data();
-    tf.dispose([out.theta, out.thetaUsed, out.canonical, ...out.heatmaps]);
-    out.maskLogits?.dispose();
+    disposeOutput(out);
   };
   for (let i = 0; i < 3; i++) await run();
   const walls: number[] = [], enq: number[] = [];

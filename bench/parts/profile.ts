@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { parseArgs } from 'node:util';
 import { initBackend, type BackendName } from '../../src/model/backend/index.ts';
-import { forwardCascade } from '../../src/model/cascade.ts';
+import { disposeOutput, forwardCascade } from '../../src/model/cascade.ts';
 import { benchModel, writeResult } from './common.ts';
 import { topKernels } from './profile-util.ts';
 
@@ -20,7 +20,7 @@ for (const b of [1, 8]) {
   const run = async () => {
     const o = forwardCascade(cascade, x, { training: false });
     await o.heatmaps[o.heatmaps.length - 1].data();
-    tf.dispose([o.theta, o.thetaUsed, o.canonical, ...o.heatmaps, ...(o.maskLogits ? [o.maskLogits] : [])]);
+    disposeOutput(o);
   };
   for (let i = 0; i < 3; i++) await run();
   const prof = await tf.profile(run);

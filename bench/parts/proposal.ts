@@ -7,7 +7,7 @@
  */
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
-import { forwardCascade } from '../../src/model/cascade.ts';
+import { disposeOutput, forwardCascade } from '../../src/model/cascade.ts';
 import { demoDataset } from '../../src/server/datasets.ts';
 import { initBackend, type BackendName } from '../../src/model/backend/index.ts';
 import { measurerFromCascade } from '../../src/model/measurer.ts';
@@ -48,8 +48,8 @@ for (const b of batches) {
 }
 
 // The forward pass behind a proposal, variant by variant (same weights, same random crops, one run): the whole
-// cascade with the layers models (every read-out before 2026-11-27, and the heatmap read-out now), the STN alone (what a
-// mask read-out needs), and both with batchnorm folded into the convolutions (src/model/nets/folded.ts).
+// cascade with the layers models (every read-out before 2026-11-27, and the heatmap read-out now), the STN alone without
+// sampler or SHN (what a mask read-out needs), and both with batchnorm folded into the convolutions (src/model/nets/folded.ts).
 const variants: Record<string, unknown> = {};
 for (const b of slow ? [1] : [1, 8]) {
   const x = tf.randomUniform([b, 128, 128, 1], 0, 1, 'float32', b) as tf.Tensor4D;
@@ -57,7 +57,7 @@ for (const b of slow ? [1] : [1, 8]) {
     const run = async () => {
       const o = forwardCascade(cascade, x, { training: false, ...opts });
       await Promise.all([o.theta.data(), o.maskLogits?.data(), ...o.heatmaps.slice(-1).map((h) => h.data())]);
-      tf.dispose([o.theta, o.thetaUsed, o.canonical, ...(o.maskLogits ? [o.maskLogits] : []), ...o.heatmaps]);
+      disposeOutput(o);
     };
     await run(); // warm-up (and the folding itself)
     const kernels = (await tf.profile(run)).kernels.filter((k) => !k.name.endsWith('__op')).length;

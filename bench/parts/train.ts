@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util';
 import { createTrainingSource } from '../../src/data/training-source.ts';
 import { createRng } from '../../src/geometry/random.ts';
 import { initBackend, type BackendName } from '../../src/model/backend/index.ts';
-import { disposeCascade, forwardCascade } from '../../src/model/cascade.ts';
+import { disposeCascade, disposeOutput, forwardCascade } from '../../src/model/cascade.ts';
 import { resolveTrainConfig, type PresetName } from '../../src/model/config.ts';
 import { trainCascade } from '../../src/model/train.ts';
 import { benchModel, cascadeStats, median, round, writeResult } from './common.ts';
@@ -45,7 +45,7 @@ async function forwardMs(b: number, reps: number): Promise<{ medianMs: number; r
   const run = async () => {
     const o = forwardCascade(cascade, x, { training: false });
     await o.heatmaps[o.heatmaps.length - 1].data();
-    tf.dispose([o.theta, o.thetaUsed, o.canonical, ...o.heatmaps, ...(o.maskLogits ? [o.maskLogits] : [])]);
+    disposeOutput(o);
   };
   await run();
   const ts: number[] = [];

@@ -27,7 +27,7 @@ export interface ForwardOptions {
   /** With `theta`: do not run the STN at all (SHN phase: saves time and leaves the STN's batchnorm
    * statistics untouched). maskLogits is then null and theta is a copy of opts.theta. */
   readonly skipStn?: boolean;
-  /** Do not run the SHN (STN phases): heatmaps is then []. */
+  /** Do not run the SHN (STN phases, mask read-outs): heatmaps is then [] and canonical null (the sampler is skipped). */
   readonly skipShn?: boolean;
   /** Inference only (no gradients reach the weights): run the nets with batchnorm folded into their convolutions and
    * ReLUs fused (`foldedModel`). Requires training: false. */
@@ -41,8 +41,8 @@ export interface CascadeOutput {
   readonly theta: tf.Tensor2D;
   /** The θ the sampler used [B, 4] (opts.theta when given, else `theta`). */
   readonly thetaUsed: tf.Tensor2D;
-  /** Canonical image [B, 128, 128, 1]. */
-  readonly canonical: tf.Tensor4D;
+  /** Canonical image [B, 128, 128, 1]; null with skipShn. */
+  readonly canonical: tf.Tensor4D | null;
   /** Heatmaps of every stack, each [B, 64, 64, 4]; the last is the prediction. */
   readonly heatmaps: tf.Tensor4D[];
 }
@@ -91,17 +91,23 @@ export function forwardCascade(c: Cascade, input: tf.Tensor4D, opts: ForwardOpti
     }
     const used = opts.theta ? opts.theta.clone() : th.clone();
     // No STN and no given θ: the canonical image is the crop itself (exact; identity sampling equals it).
+    if (opts.skipShn) return [mask, th, used, tf.zeros([0])];
     const canon = !c.stn && !opts.theta ? input.clone() : transformImage(input, used, canonicalSize, canonicalSize); // [B, 128, 128, 1]
-    const hms = opts.skipShn ? [] : apply(c.shn, canon); // stacks × [B, 64, 64, 4]
+    const hms = apply(c.shn, canon); // stacks × [B, 64, 64, 4]
     return [mask, th, used, canon, ...hms];
   });
   return {
     maskLogits: maskLogits.size === 0 ? (maskLogits.dispose(), null) : (maskLogits as tf.Tensor4D),
     theta: theta as tf.Tensor2D,
     thetaUsed: thetaUsed as tf.Tensor2D,
-    canonical: canonical as tf.Tensor4D,
+    canonical: canonical.size === 0 ? (canonical.dispose(), null) : (canonical as tf.Tensor4D),
     heatmaps: heatmaps as tf.Tensor4D[],
   };
+}
+
+/** Disposes every tensor of a forward's output. */
+export function disposeOutput(o: CascadeOutput): void {
+  tf.dispose([o.theta, o.thetaUsed, ...o.heatmaps, ...(o.maskLogits ? [o.maskLogits] : []), ...(o.canonical ? [o.canonical] : [])]);
 }
 
 /** The trainable variables of one part (batchnorm moving statistics excluded). */

@@ -56,7 +56,7 @@ interface CascadeOutputs {
 /**
  * Run the cascade on `n` inputs of CROP_SIZE² packed in `batch` (batchnorm folded) and read the outputs back
  * asynchronously, so it works on every backend (WebGPU in Node has no synchronous read-back). `heatmaps` (default: unless
- * the read-out uses the pseudo-mask) runs the SHN; the STN alone costs about a third of the folded cascade's forward
+ * the read-out uses the pseudo-mask) runs the SHN; without it (and the sampler) the folded forward costs about a seventh
  * (bench/results/SUMMARY.md).
  */
 async function runCascade(cascade: Cascade, batch: Float32Array, n: number, opts: { heatmaps?: boolean } = {}): Promise<CascadeOutputs> {

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/model/backend/index.ts';
 import { applyAblation, PRESETS } from '../../src/model/config.ts';
-import { buildCascade, disposeCascade, forwardCascade, trainableWeights, type Cascade } from '../../src/model/cascade.ts';
+import { buildCascade, disposeCascade, disposeOutput, forwardCascade, trainableWeights, type Cascade } from '../../src/model/cascade.ts';
 import { jointLoss } from '../../src/model/losses.ts';
 
 let backend = 'cpu';
@@ -115,7 +115,8 @@ test('teacher forcing and skipStn/skipShn route θ as documented', () => {
   assert.deepEqual(skip.theta.arraySync(), theta.arraySync());
   const noShn = forwardCascade(c, input, { training: false, skipShn: true });
   assert.equal(noShn.heatmaps.length, 0);
-  tf.dispose([forced, skip, noShn] as unknown as tf.TensorContainer);
+  assert.equal(noShn.canonical, null, 'no SHN, no sampler');
+  for (const o of [forced, skip, noShn]) disposeOutput(o);
   assert.equal(tf.memory().numTensors, n0, 'tensors leaked');
   tf.dispose([input, theta, mask32, heatmaps]);
 });
@@ -128,7 +129,7 @@ test('shn-only ablation: no STN, canonical = the crop, θ = identity; trainable 
   const out = forwardCascade(c, x, { training: false });
   assert.equal(out.maskLogits, null);
   assert.deepEqual(out.theta.arraySync(), [[0, 0, 0, 1], [0, 0, 0, 1]]);
-  assert.equal(tf.tidy(() => out.canonical.sub(x).abs().max().dataSync()[0]), 0);
+  assert.equal(tf.tidy(() => out.canonical!.sub(x).abs().max().dataSync()[0]), 0);
   assert.equal(trainableWeights(c, 'stn').length, 0);
   assert.equal(trainableWeights(c, 'all').length, trainableWeights(c, 'shn').length);
   const full = buildCascade(PRESETS.tiny);

@@ -27,7 +27,7 @@ test('tiny cascade: every stage has the documented shape for B = 1 and 2', () =>
       const out = forwardCascade(c, x, { training });
       assert.deepEqual(out.maskLogits?.shape, [B, 32, 32, 1]);
       assert.deepEqual(out.theta.shape, [B, 4]);
-      assert.deepEqual(out.canonical.shape, [B, 128, 128, 1]);
+      assert.deepEqual(out.canonical?.shape, [B, 128, 128, 1]);
       assert.equal(out.heatmaps.length, c.config.shn.stacks);
       out.heatmaps.forEach((h) => assert.deepEqual(h.shape, [B, 64, 64, 4]));
       tf.dispose(out as unknown as tf.TensorContainer);
