@@ -34,6 +34,11 @@ npx tsx src/cli/main.ts predict --boxes tmp/dev-boxes.csv --out reports/dev-defa
 
 # 4. Synthetic multi-reader study: 80 synthetic lesions with 2 simulated readers (Table 1 with readers).
 npx tsx src/cli/main.ts synth --n 80 --out tmp/synth-eval --seed 123 --readers 2
+
+# 4b. Where the long-axis error comes from (centre / angle / length; θ, pseudo-mask, classical, SHN orientation), on the
+#     dev and the synthetic lesions: the tables of reports/dev-orientation/README.md.
+npx tsx scripts/orientation-analysis.ts --data "$DATA/deeplesion-dev" --shn-scan > tmp/orientation-dev.md
+npx tsx scripts/orientation-analysis.ts --data tmp/synth-eval --shn-scan > tmp/orientation-synth.md
 npx tsx src/cli/main.ts eval --data tmp/synth-eval --model models/default --baselines --seeds 0 --out reports/synthetic-readers
 
 # 5. Table 1 ablations on synthetic lesions (same preset, seed and budget for all four).
