@@ -90,8 +90,8 @@ export function forwardCascade(c: Cascade, input: tf.Tensor4D, opts: ForwardOpti
       th = opts.skipStn && opts.theta ? opts.theta.clone() : identityTheta(B);
     }
     const used = opts.theta ? opts.theta.clone() : th.clone();
+    if (opts.skipShn) return [mask, th, used, tf.zeros([0])]; // no SHN: no canonical image either
     // No STN and no given θ: the canonical image is the crop itself (exact; identity sampling equals it).
-    if (opts.skipShn) return [mask, th, used, tf.zeros([0])];
     const canon = !c.stn && !opts.theta ? input.clone() : transformImage(input, used, canonicalSize, canonicalSize); // [B, 128, 128, 1]
     const hms = apply(c.shn, canon); // stacks × [B, 64, 64, 4]
     return [mask, th, used, canon, ...hms];
