@@ -22,44 +22,23 @@ import { createRng } from '../src/geometry/random.ts';
 import { simulateRoughBox } from '../src/geometry/box.ts';
 import { createTrainingSource } from '../src/data/training-source.ts';
 import { initBackend, type BackendName } from '../src/model/backend/index.ts';
-import { buildCascade, disposeCascade, disposeOutput, forwardCascade } from '../src/model/cascade.ts';
+import { buildCascade, disposeCascade } from '../src/model/cascade.ts';
 import { resolveConfig, resolveTrainConfig, type PresetName } from '../src/model/config.ts';
 import { createMeasurer } from '../src/model/measurer.ts';
 import { trainCascade } from '../src/model/train.ts';
 import { median, quantile, round, MODEL_DIR } from './parts/common.ts';
 import { timeFineTune } from './parts/finetune-timing.ts';
-import { batchThroughput, proposalLatencies } from './parts/proposal-timing.ts';
+import { batchThroughput, proposalLatencies, timeForward, type ForwardVariant } from './parts/proposal-timing.ts';
 
 type Flags = Record<string, number | boolean>;
 
-type ForwardVariant = { readonly folded?: boolean; readonly skipShn?: boolean };
-
-async function timeForward(preset: PresetName, batch: number, reps: number, v: ForwardVariant = {}): Promise<{ wallMs: number; enqueueMs: number; kernels: number }> {
+async function timeForwardPreset(preset: PresetName, batch: number, reps: number, v: ForwardVariant = {}): Promise<{ wallMs: number; enqueueMs: number; kernels: number }> {
   const c = buildCascade(resolveConfig({ preset }), { seed: 1 });
   const x = tf.randomUniform([batch, 128, 128, 1]) as tf.Tensor4D;
-  let enqueue = 0;
-  const run = async () => {
-    const t0 = performance.now();
-    const out = forwardCascade(c, x, { training: false, ...v });
-    enqueue = performance.now() - t0;
-    await (out.heatmaps.at(-1) ?? out.maskLogits!).data();
-    disposeOutput(out);
-  };
-  for (let i = 0; i < 3; i++) await run();
-  const walls: number[] = [], enq: number[] = [];
-  for (let i = 0; i < reps; i++) {
-    const t0 = performance.now();
-    await run();
-    walls.push(performance.now() - t0);
-    enq.push(enqueue);
-  }
-  const prof = await tf.profile(() => {
-    const out = forwardCascade(c, x, { training: false, ...v });
-    return out.heatmaps.at(-1) ?? out.maskLogits!;
-  });
+  const t = await timeForward(c, x, v, reps, 3);
   x.dispose();
   disposeCascade(c);
-  return { wallMs: round(median(walls), 1), enqueueMs: round(median(enq), 1), kernels: prof.kernels.length };
+  return { wallMs: t.wallMs, enqueueMs: t.enqueueMs, kernels: t.kernelCalls };
 }
 
 async function timeTrainStep(preset: PresetName, batch: number, steps: number): Promise<number> {
@@ -151,8 +130,8 @@ async function main(): Promise<void> {
   for (const v of variants) {
     await part(`forward: ${v.name}`, 30, async () => {
       setFlags(v.flags);
-      const b1 = await timeForward('default', 1, 15);
-      const b8 = await timeForward('default', 8, 15);
+      const b1 = await timeForwardPreset('default', 1, 15);
+      const b8 = await timeForwardPreset('default', 8, 15);
       if (b8.wallMs < best.ms) best = { flags: v.flags, ms: b8.wallMs };
       return { flags: v.flags, batch1: b1, batch8: b8 };
     });
@@ -163,11 +142,11 @@ async function main(): Promise<void> {
   await part('forwardFolded', 30, async () => {
     const out: Record<string, unknown> = {};
     for (const [name, v] of [['cascade folded', { folded: true }], ['STN only folded', { folded: true, skipShn: true }]] as const) {
-      out[name] = { batch1: await timeForward('default', 1, 15, v), batch8: await timeForward('default', 8, 15, v) };
+      out[name] = { batch1: await timeForwardPreset('default', 1, 15, v), batch8: await timeForwardPreset('default', 8, 15, v) };
     }
     return out;
   });
-  await part('forwardPaperPreset', 40, async () => ({ batch1: await timeForward('paper', 1, 15), batch8: await timeForward('paper', 8, 15) }));
+  await part('forwardPaperPreset', 40, async () => ({ batch1: await timeForwardPreset('paper', 1, 15), batch8: await timeForwardPreset('paper', 8, 15) }));
   await part('proposalShippedModel', 40, () => timeProposals(backend.name, 24));
   await part('fineTune32', 120, () => timeFineTune({ n: 32, steps: 40, backend: backend.name, modelDir: MODEL_DIR }));
   await part('trainStepDefaultB8Ms', 60, () => timeTrainStep('default', 8, 12));

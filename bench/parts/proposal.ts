@@ -7,12 +7,11 @@
  */
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
-import { disposeOutput, forwardCascade } from '../../src/model/cascade.ts';
 import { demoDataset } from '../../src/server/datasets.ts';
 import { initBackend, type BackendName } from '../../src/model/backend/index.ts';
 import { measurerFromCascade } from '../../src/model/measurer.ts';
 import { benchModel, cascadeStats, quantile, round, writeResult } from './common.ts';
-import { batchThroughput, proposalLatencies, type ProposalItem } from './proposal-timing.ts';
+import { batchThroughput, proposalLatencies, timeForward, type ProposalItem } from './proposal-timing.ts';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -54,21 +53,9 @@ const variants: Record<string, unknown> = {};
 for (const b of slow ? [1] : [1, 8]) {
   const x = tf.randomUniform([b, 128, 128, 1], 0, 1, 'float32', b) as tf.Tensor4D;
   for (const [name, opts] of [['cascade', {}], ['cascade folded', { folded: true }], ['STN only', { skipShn: true }], ['STN only folded', { skipShn: true, folded: true }]] as const) {
-    const run = async () => {
-      const o = forwardCascade(cascade, x, { training: false, ...opts });
-      await Promise.all([o.theta.data(), o.maskLogits?.data(), ...o.heatmaps.slice(-1).map((h) => h.data())]);
-      disposeOutput(o);
-    };
-    await run(); // warm-up (and the folding itself)
-    const kernels = (await tf.profile(run)).kernels.filter((k) => !k.name.endsWith('__op')).length;
-    const times: number[] = [];
-    for (let i = 0; i < (slow ? 2 : 9); i++) {
-      const t0 = performance.now();
-      await run();
-      times.push(performance.now() - t0);
-    }
-    variants[`${name}, batch ${b}`] = { medianMs: round(quantile(times, 0.5)), kernels };
-    console.log(`forward ${name}, batch ${b}: ${quantile(times, 0.5).toFixed(1)} ms median, ${kernels} kernels`);
+    const t = await timeForward(cascade, x, opts, slow ? 2 : 9);
+    variants[`${name}, batch ${b}`] = { medianMs: t.wallMs, kernels: t.kernels };
+    console.log(`forward ${name}, batch ${b}: ${t.wallMs.toFixed(1)} ms median, ${t.kernels} kernels`);
   }
   x.dispose();
 }
