@@ -7,7 +7,7 @@ import {
 } from '../../src/geometry/box.ts';
 import { createRng } from '../../src/geometry/random.ts';
 import { buildSample } from '../../src/data/samples.ts';
-import { parseBoxProtocol } from '../../src/cli/commands/eval.ts';
+import { parseBoxProtocol } from '../../src/cli/box-protocol-flags.ts';
 import { recistArb, makeRecist } from './arbitraries.ts';
 
 test('square protocol: a square box containing the extent, area k × the extent area unless the extent forces more', () => {

@@ -23,7 +23,7 @@ export function register(program: Command): void {
       const { openDeepLesionFolder, recordSliceLocation } = await import('../../data/deeplesion.ts');
       const { roughBoxFor } = await import('../../geometry/box.ts');
       const { stringify } = await import('csv-stringify/sync');
-      const { parseBoxProtocol } = await import('./eval.ts');
+      const { parseBoxProtocol } = await import('../box-protocol-flags.ts');
       const protocol = parseBoxProtocol(opts.boxArea, opts.boxShape);
       const folder = openDeepLesionFolder(resolve(opts.data));
       const outDir = dirname(resolve(opts.out));

@@ -16,6 +16,7 @@ import { renderMarkdown } from '../../eval/reader-table.ts';
 import { evaluateFolder, type EvalResult } from '../../eval/run.ts';
 import { READOUTS, type Readout } from '../../model/config.ts';
 import type { BoxProtocol } from '../../geometry/box.ts';
+import { parseBoxProtocol } from '../box-protocol-flags.ts';
 
 export interface EvalCliOptions {
   readonly data: string;
@@ -72,17 +73,6 @@ export function parseSeeds(text: string): number[] {
     throw new Error(`--seeds ${JSON.stringify(text)}: expected comma-separated non-negative integers, e.g. 0,1,2`);
   }
   return seeds;
-}
-
-/** `--box-area lo,hi` (the box's area as a multiple of the lesion extent's, 1 ≤ lo ≤ hi) and `--box-shape extent|square`. */
-export function parseBoxProtocol(area: string | undefined, shape: string | undefined): BoxProtocol {
-  const v = (area ?? '2,2.5').split(',').map((s) => Number(s.trim()));
-  if (v.length !== 2 || !v.every(Number.isFinite) || !(v[0] >= 1 && v[1] >= v[0])) {
-    throw new Error(`--box-area ${JSON.stringify(area)}: expected two numbers lo,hi with 1 ≤ lo ≤ hi, e.g. 2,2.5 (the paper) or 4,6.25 (sides 2–2.5×)`);
-  }
-  const s = shape ?? 'extent';
-  if (s !== 'extent' && s !== 'square') throw new Error(`--box-shape ${JSON.stringify(shape)}: expected extent (the lesion extent's shape, default) or square`);
-  return { areaRatio: [v[0], v[1]], shape: s };
 }
 
 export interface EvalFlags {
