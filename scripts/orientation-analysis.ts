@@ -17,6 +17,7 @@ import { openDeepLesionFolder } from '../src/data/deeplesion.ts';
 import { roughBoxFor } from '../src/geometry/box.ts';
 import { toCrop } from '../src/geometry/crop.ts';
 import { decodeHeatmaps, heatmapEntropies } from '../src/geometry/heatmap.ts';
+import { principalAxis } from '../src/geometry/measure-mask.ts';
 import { mapRecist, segmentLength, segmentLocationDistance, segmentMidpoint } from '../src/geometry/recist.ts';
 import { thetaFromRecist } from '../src/geometry/theta.ts';
 import type { Point, Segment } from '../src/geometry/types.ts';
@@ -40,17 +41,6 @@ const angleDiff = (a: number, b: number): number => { const d = Math.abs(a - b) 
 const segment = (c: Point, length: number, a: number): Segment => [
   { x: c.x - (length / 2) * Math.cos(a), y: c.y - (length / 2) * Math.sin(a) }, { x: c.x + (length / 2) * Math.cos(a), y: c.y + (length / 2) * Math.sin(a) },
 ];
-function momentAngle(m: ArrayLike<number>, size: number): number {
-  let n = 0, sx = 0, sy = 0, xx = 0, yy = 0, xy = 0;
-  for (let i = 0; i < size * size; i++) {
-    if (m[i] < 0.5) continue;
-    const x = i % size, y = Math.floor(i / size);
-    n++; sx += x; sy += y; xx += x * x; yy += y * y; xy += x * y;
-  }
-  const mx = sx / n, my = sy / n;
-  return 0.5 * Math.atan2(2 * (xy / n - mx * my), xx / n - mx * mx - (yy / n - my * my));
-}
-
 const acc = new Map<string, number[]>();
 const add = (k: string, v: number) => acc.set(k, [...(acc.get(k) ?? []), v]);
 let fallbacks = 0, n = 0;
@@ -67,7 +57,7 @@ for (const seed of [0, 1, 2]) {
     add('proposal (°)', angleDiff(angle(s), angle(t)));
     add("rough box's longer side (°)", angleDiff(box.x2 - box.x1 >= box.y2 - box.y1 ? 0 : Math.PI / 2, angle(t)));
     add("STN's θ α (°)", angleDiff(p.theta.alpha, angle(t)));
-    if (p.mask) add('pseudo-mask second moments (°)', angleDiff(momentAngle(p.mask.data, p.mask.width), angle(t)));
+    if (p.mask) add('pseudo-mask second moments (°)', angleDiff(principalAxis(Uint8Array.from(p.mask.data, (v) => (v >= 0.5 ? 1 : 0)), p.mask.width, p.mask.height).angle, angle(t)));
     if (cl.source === 'segment') add('classical segment, where found (°)', angleDiff(angle(cl.recist.long), angle(t)));
     fallbacks += cl.source === 'fallback' ? 1 : 0;
     n++;

@@ -49,7 +49,7 @@ export function convexHull(points: readonly Point[]): Point[] {
 }
 
 /** Centroid and major-axis orientation (radians) of the mask's second central moments (0 when isotropic). */
-function principalAxis(mask: Uint8Array, w: number, h: number): { angle: number; centroid: Point } {
+export function principalAxis(mask: Uint8Array, w: number, h: number): { angle: number; centroid: Point } {
   let n = 0, sx = 0, sy = 0, sxx = 0, syy = 0, sxy = 0;
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
