@@ -1,5 +1,5 @@
 /**
- * One fine-tune on n corrections timed by stage (shared by bench/parts/finetune.ts and bench/gpu-run.ts):
+ * One fine-tune on n corrections timed (training steps apart from load + validation) (shared by bench/parts/finetune.ts and bench/gpu-run.ts):
  * src/model/finetune.ts `fineTune` = load → validation before → the model's fine-tune phase (STN for mask read-out
  * models, joint otherwise; batch 8, Adam, no replay) → validation after. Corrections are synthetic lesions on real CT
  * backgrounds (the reader's FINAL = the truth); the held-out share is fineTune's fixed lesion-id split.
@@ -14,9 +14,9 @@ import { createRng } from '../../src/geometry/random.ts';
 import { disposeCascade } from '../../src/model/cascade.ts';
 import { saveCheckpoint } from '../../src/model/checkpoint.ts';
 import { fineTune, splitCorrections, validationBox } from '../../src/model/finetune.ts';
-import { benchModel, round, MODEL_DIR } from './common.ts';
+import { benchModel, median, round, MODEL_DIR } from './common.ts';
 
-export async function timeFineTune(opts: { n: number; steps: number; backend: string; modelDir?: string }): Promise<Record<string, unknown>> {
+export async function timeFineTune(opts: { n: number; steps: number; backend: string; modelDir?: string; freezeBatchnorm?: boolean }): Promise<Record<string, unknown>> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-finetune-'));
   try {
     let base = opts.modelDir ?? MODEL_DIR, source = opts.modelDir ?? 'models/default';
@@ -38,27 +38,29 @@ export async function timeFineTune(opts: { n: number; steps: number; backend: st
     });
     const { train, validation } = splitCorrections(all.map((c) => ({ ...c, box: null })));
     const val = validation.length > 0 ? validation : all.slice(0, 4).map((c) => ({ ...c, box: validationBox(c.lesionId, c.recist, c.slice) }));
-    const stage: Record<string, number> = {};
-    let last = performance.now(), steps = 0, prev = 'load';
+    const stepS: number[] = []; // each step's own duration (batch / samples per s), the first one included
+    let steps = 0;
     const t0 = performance.now();
     const r = await fineTune({
-      baseModelDir: base, corrections: train, replay: null, validation: val, steps: opts.steps, seed: 1,
+      baseModelDir: base, corrections: train, replay: null, validation: val, steps: opts.steps, seed: 1, batch: 8,
+      freezeBatchnorm: opts.freezeBatchnorm ?? false,
       onProgress: (p) => {
-        const now = performance.now();
-        stage[prev] = (stage[prev] ?? 0) + (now - last);
-        last = now;
-        prev = p.stage;
-        if (p.stage === 'train') steps = p.step;
+        if (p.stage === 'train') {
+          steps = p.step;
+          stepS.push(p.samplesPerS > 0 ? 8 / p.samplesPerS : NaN);
+        }
       },
     });
     const total = performance.now() - t0;
-    stage[prev] = (stage[prev] ?? 0) + (performance.now() - last);
+    const trainS = stepS.reduce((a, b) => a + b, 0);
     disposeCascade(r.cascade);
     const phase = (r.card.training as { phase?: string }).phase ?? 'joint';
     return {
       model: source, corrections: opts.n, trainCorrections: train.length, validationCorrections: val.length, steps,
-      totalS: round(total / 1000, 2), trainS: round((stage.train ?? 0) / 1000, 2), perStepS: round((stage.train ?? 0) / 1000 / Math.max(1, steps), 2),
-      validateAndLoadS: round((total - (stage.train ?? 0)) / 1000, 2), promoted: r.promoted, reason: r.reason, phase,
+      freezeBatchnorm: opts.freezeBatchnorm ?? false,
+      totalS: round(total / 1000, 2), trainS: round(trainS, 2), perStepS: round(trainS / Math.max(1, steps), 2),
+      firstStepS: round(stepS[0] ?? NaN, 2), laterStepMedianS: round(median(stepS.slice(1)), 3),
+      validateAndLoadS: round(total / 1000 - trainS, 2), promoted: r.promoted, reason: r.reason, phase,
       how: `src/model/finetune.ts fineTune: load, validate before, ${phase}-phase steps at batch 8 (Adam 1e-4, no replay), validate after; saving the version is not included`,
     };
   } finally {

@@ -14,6 +14,7 @@ import type { Rng } from '../geometry/random.ts';
 import { disposeBatch, microBatches, samplesToBatch, type Batch } from './batch.ts';
 import { forwardCascade, trainableWeights, type Cascade } from './cascade.ts';
 import { jointLoss, shnLoss, stnLoss, type LossResult, type StnPhase } from './losses.ts';
+import { FlatOptimizer, flattenGrads } from './flat-optimizer.ts';
 import { thetaToMatrices } from './sampler.ts';
 import { heatmapTargets } from './targets.ts';
 import type { PhaseKind, TrainConfig } from './config.ts';
@@ -87,8 +88,8 @@ function phaseLoss(c: Cascade, phase: PhaseName, b: Batch, stnPhase: StnPhase, t
     : jointLoss(out, { mask32: b.mask, theta: b.theta, heatmaps: target.maps, keypoints: target.points }, switches);
 }
 
-function makeOptimizer(plan: TrainConfig, lr: number): tf.Optimizer {
-  return plan.optimizer.kind === 'adam' ? tf.train.adam(lr) : tf.train.momentum(lr, plan.optimizer.momentum);
+function makeOptimizer(plan: TrainConfig, vars: readonly tf.Variable[], lr: number): FlatOptimizer {
+  return new FlatOptimizer(vars, { ...plan.optimizer, learningRate: lr, maxGradNorm: MAX_GRAD_NORM });
 }
 
 /** Mean validation loss of a phase (with the STN weighting being trained) over fixed validation samples (no jitter, inference mode). */
@@ -132,7 +133,7 @@ export async function trainCascade(
     const vars = trainableWeights(c, phase === 'stn' ? 'stn' : phase === 'shn' ? 'shn' : 'all');
     const budgetS = phasePlan.maxSeconds ?? Infinity;
     let lr = plan.optimizer.learningRate;
-    let optimizer = makeOptimizer(plan, lr);
+    let optimizer = makeOptimizer(plan, vars, lr);
     let best = Infinity;
     let sinceBest = 0;
     let decays = 0;
@@ -162,7 +163,7 @@ export async function trainCascade(
             decays++;
             lr /= plan.lrDecay.factor;
             optimizer.dispose();
-            optimizer = makeOptimizer(plan, lr);
+            optimizer = makeOptimizer(plan, vars, lr);
             note = `validation loss stable: lr → ${lr.toExponential(1)} (decay ${decays}/${plan.lrDecay.times})`;
           }
         }
@@ -186,22 +187,12 @@ export async function trainCascade(
  * where one bad batch can otherwise throw the STN's scale far off. */
 export const MAX_GRAD_NORM = 5;
 
-/** Scale all gradients by min(1, maxNorm / ‖g‖₂) (returns new tensors). */
-export function clipByGlobalNorm(grads: tf.NamedTensorMap, maxNorm: number): tf.NamedTensorMap {
-  return tf.tidy(() => {
-    // Summed one by one: a single addN over hundreds of tensors exceeds WebGPU's 8 storage buffers per shader.
-    const norm = tf.sqrt(Object.values(grads).reduce<tf.Tensor>((acc, g) => acc.add(g.square().sum()), tf.scalar(0)));
-    const scale = tf.minimum(tf.scalar(1), tf.scalar(maxNorm).div(norm.add(1e-12)));
-    return Object.fromEntries(Object.entries(grads).map(([k, g]) => [k, g.mul(scale)]));
-  });
-}
-
-/** One optimizer step: gradients summed over micro-batches, then applied once. Returns the batch loss. */
+/** One optimizer step: gradients summed over micro-batches (as one flat vector), then applied once. Returns the batch loss. */
 async function accumulateStep(
   c: Cascade, phase: PhaseName, stnPhase: 'lrp-first' | 'tpp-first', samples: readonly Sample[],
-  plan: Pick<TrainConfig, 'microBatch' | 'freezeBatchnorm'>, vars: tf.Variable[], optimizer: tf.Optimizer, rng: Rng,
+  plan: Pick<TrainConfig, 'microBatch' | 'freezeBatchnorm'>, vars: tf.Variable[], optimizer: FlatOptimizer, rng: Rng,
 ): Promise<{ loss: number; parts: Record<string, number> }> {
-  let accumulated: tf.NamedTensorMap | null = null;
+  let accumulated: tf.Tensor1D | null = null;
   // Loss parts stay on the device until one read at the end of the step (weighted by micro-batch share).
   const partTensors: Record<string, tf.Scalar>[] = [];
   for (const chunk of microBatches(samples, plan.microBatch)) {
@@ -214,17 +205,15 @@ async function accumulateStep(
       return total.mul(share) as tf.Scalar;
     }, vars);
     partTensors.push({ total: value });
-    tf.dispose([b.input, b.mask, b.theta, b.keypoints]);
+    disposeBatch(b);
     thetaJ?.dispose();
-    if (!accumulated) accumulated = grads;
-    else {
-      const acc: tf.NamedTensorMap = accumulated;
-      for (const k of Object.keys(grads)) {
-        const sum = acc[k].add(grads[k]);
-        tf.dispose([acc[k], grads[k]]);
-        acc[k] = sum;
-      }
-    }
+    const flat = flattenGrads(vars, grads);
+    tf.dispose(grads);
+    if (accumulated) {
+      const sum: tf.Tensor1D = accumulated.add(flat);
+      tf.dispose([accumulated, flat]);
+      accumulated = sum;
+    } else accumulated = flat;
   }
   if (!accumulated) throw new Error('accumulateStep: no samples');
   const sums: Record<string, tf.Scalar> = {};
@@ -232,11 +221,10 @@ async function accumulateStep(
   const { total: loss, ...parts } = await readScalars(sums);
   tf.dispose([...partTensors.flatMap((m) => Object.values(m)), ...Object.values(sums)]);
   if (!Number.isFinite(loss)) {
-    tf.dispose(accumulated);
+    accumulated.dispose();
     throw new Error(`training diverged in phase ${phase}: loss ${loss}`);
   }
-  const clipped = clipByGlobalNorm(accumulated, MAX_GRAD_NORM);
-  optimizer.applyGradients(clipped);
-  tf.dispose([accumulated, clipped]);
+  optimizer.apply(accumulated);
+  accumulated.dispose();
   return { loss, parts };
 }
