@@ -11,6 +11,7 @@ import { buildStn, THETA_IDENTITY } from './nets/stn.ts';
 import { buildShn } from './nets/shn.ts';
 import { transformImage } from './sampler.ts';
 import { disposeFolded, foldedModel } from './nets/folded.ts';
+import { useClosedFormBatchnorm } from './nets/batchnorm-training.ts';
 
 export interface Cascade {
   readonly config: ModelConfig;
@@ -77,7 +78,11 @@ export function forwardCascade(c: Cascade, input: tf.Tensor4D, opts: ForwardOpti
   if (opts.skipStn && !opts.theta) throw new Error('forwardCascade: skipStn needs opts.theta');
   if (opts.folded && opts.training) throw new Error('forwardCascade: folded is for inference (training: false)');
   const kwargs = { training: opts.training };
-  const apply = (m: tf.LayersModel, x: tf.Tensor): tf.Tensor[] => (opts.folded ? foldedModel(m)(x) : asList(m.apply(x, kwargs) as tf.Tensor | tf.Tensor[]));
+  const apply = (m: tf.LayersModel, x: tf.Tensor): tf.Tensor[] => {
+    if (opts.folded) return foldedModel(m)(x);
+    if (opts.training) useClosedFormBatchnorm(m); // a third of the training step's kernels (nets/batchnorm-training.ts)
+    return asList(m.apply(x, kwargs) as tf.Tensor | tf.Tensor[]);
+  };
   const canonicalSize = c.config.shn.canonicalSize;
   const [maskLogits, theta, thetaUsed, canonical, ...heatmaps] = tf.tidy(() => {
     let mask: tf.Tensor = tf.zeros([0]); // placeholder when absent (a tidy cannot return null)
