@@ -3,7 +3,7 @@
  * part), writes bench/results/<part>.json, then bench/results/SUMMARY.md (markdown tables with date, machine and
  * backend): proposal latency/throughput (wasm; cpu at batch 1), training step per preset with GFLOP/s, the PyTorch
  * CPU peer side by side with ratios, tf.profile top kernels, fine-tune time for 32 corrections, the 50-reader load
- * test, the UI round trip from the e2e test, and the earlier WebGPU H200 numbers (bench/results/webgpu-h200.json).
+ * test, the UI round trip from the e2e test, and the WebGPU H200 numbers measured on lent machines (bench/results/webgpu-h200*.json).
  *
  *   npm run bench                                  everything (~10 min on 2 cores)
  *   npm run bench -- --only torch,train-default    some parts (SUMMARY.md is rebuilt from all result files)
@@ -170,17 +170,25 @@ lines.push('## UI round trip (pointer-up → marks drawn)', '');
 lines.push(ui?.p50Ms !== undefined ? `From ${ui.source}: ${ui.boxes} boxes, model ${ui.model}: p50 ${ui.p50Ms} ms, p95 ${ui.p95Ms} ms, max ${ui.maxMs} ms.` : `Skipped: ${ui?.skipped ?? 'not run'}.`, '');
 
 if (gpu) {
-  lines.push('## WebGPU on an NVIDIA H200 (bench/gpu-run.ts on a lent machine, bench/results/webgpu-h200.json, not re-measured here)', '');
-  lines.push('| what (medians) | batch 1 | batch 8 | JS enqueue b1 / b8 | kernels |', '|---|---|---|---|---|');
+  lines.push('## WebGPU on an NVIDIA H200 (bench/gpu-run.ts on lent machines, bench/results/webgpu-h200.json, not re-measured here)', '');
+  lines.push('| forward (medians) | batch 1 | batch 8 | JS enqueue b1 / b8 | kernels |', '|---|---|---|---|---|');
   const fwd = (name: string, r: any) => r && lines.push(`| ${name} | ${f(r.batch1.wallMs, 1)} ms | ${f(r.batch8.wallMs, 1)} ms | ${f(r.batch1.enqueueMs, 1)} / ${f(r.batch8.enqueueMs, 1)} ms | ${r.batch1.kernels} |`);
-  for (const [name, r] of Object.entries(gpu.forwardDefaultPreset ?? {})) fwd(`default forward, ${name}`, r);
-  fwd('paper forward (best flags)', gpu.forwardPaperPreset);
+  fwd('STN alone, batchnorm folded (a mask read-out proposal)', gpu.forwardFolded?.['STN only folded']);
+  fwd('whole cascade, batchnorm folded (heatmap read-outs)', gpu.forwardFolded?.['cascade folded']);
+  const old = read('webgpu-h200-2026-11-26');
+  for (const [name, r] of Object.entries(old?.forwardDefaultPreset ?? {}).slice(0, 1)) fwd(`whole cascade, layers models (2026-11-26), ${name}`, r);
   lines.push('');
-  const p = gpu.proposalShippedModel, t = gpu.fineTune32;
-  if (p) lines.push(`Proposal, shipped model end to end: p50 ${f(p.p50Ms, 1)} ms, p95 ${f(p.p95Ms, 1)} ms, batch of 8 ${f(p.batch8Ms, 1)} ms.`);
-  if (t?.totalS !== undefined) lines.push(`Fine-tune on ${t.corrections} corrections (${t.steps} ${t.phase} steps): ${f(t.totalS, 1)} s (${f(t.perStepS, 2)} s/step).`);
-  lines.push(`Training step: default b8 ${f(gpu.trainStepDefaultB8Ms)} ms, default b32 ${f(gpu.trainStepDefaultB32Ms)} ms, paper b8 ${f(gpu.trainStepPaperB8Ms)} ms.`, '');
-  lines.push(`${gpu.backend}, ${gpu.date}. ${gpu.note ?? ''}`, '');
+  const p = gpu.proposalShippedModel;
+  if (p) lines.push(`Proposal, shipped model end to end: p50 ${f(p.p50Ms, 1)} ms, p95 ${f(p.p95Ms, 1)} ms, batch of 8 ${f(p.batch8Ms, 1)} ms.`, '');
+  lines.push('| fine-tune on 32 corrections (40 STN steps, batch 8), code | total | first step | later steps (median) | load + validation |', '|---|---|---|---|---|');
+  for (const t of gpu.fineTune32ByCode ?? []) lines.push(`| ${t.code} | ${f(t.totalS, 1)} s | ${f(t.firstStepS, 2)} s | ${f(t.laterStepMedianS, 3)} s | ${f(t.validateAndLoadS, 1)} s |`);
+  const fz = gpu.fineTune32FrozenBatchnorm;
+  if (fz) lines.push(`| same, batchnorm statistics frozen (after the row above, in its process) | ${f(fz.totalS, 1)} s | ${f(fz.firstStepS, 2)} s | ${f(fz.laterStepMedianS, 3)} s | ${f(fz.validateAndLoadS, 1)} s |`);
+  const o = gpu.optimizerUpdateStn;
+  lines.push('');
+  if (o) lines.push(`One optimizer update of the STN's ${o.variables} variables, in one call: per variable (clip + tf.train.adam) ${f(o.perVariable.ms, 1)} ms, ${o.perVariable.kernels} kernels; flat ${f(o.flat.ms, 1)} ms, ${o.flat.kernels} kernels (${o.ratio}×).`);
+  lines.push(`Training step (joint): default b8 ${f(gpu.trainStepDefaultB8Ms)} ms, default b32 ${f(gpu.trainStepDefaultB32Ms)} ms, paper b8 ${f(gpu.trainStepPaperB8Ms)} ms (2026-11-26: ${f(old?.trainStepDefaultB8Ms)} / ${f(old?.trainStepDefaultB32Ms)} / ${f(old?.trainStepPaperB8Ms)} ms).`, '');
+  lines.push(`${gpu.backend}; ${(gpu.runs ?? []).map((r: any) => `${String(r.date).slice(0, 16)} (${r.code})`).join(', ')}. ${gpu.note ?? ''}`, '');
 }
 if (run?.parts) {
   lines.push('## Parts of the last run', '', '| part | wall s | status |', '|---|---|---|');

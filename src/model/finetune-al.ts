@@ -37,6 +37,7 @@ export interface AlAdapterOptions {
   readonly steps?: number;
   readonly minutes?: number;
   readonly learningRate?: number;
+  readonly optimizer?: 'adam' | 'sgd-momentum';
   readonly batch?: number;
   readonly replay: TrainingSource | null;
   readonly replayFraction: number;
@@ -109,7 +110,7 @@ export function createAlAdapter(o: AlAdapterOptions) {
     if (train.length === 0) return { model: m, promoted: false, reason: `all ${items.length} corrections are in the validation split: nothing to train on`, seconds: 0 };
     const res = await fineTune({
       baseModelDir: m.dir, corrections: train, replay: o.replay, replayFraction: o.replayFraction, validation,
-      steps: o.steps, minutes: o.minutes, seed: ctx.seed, learningRate: o.learningRate, batch: o.batch, freezeBatchnorm: o.freezeBatchnorm,
+      steps: o.steps, minutes: o.minutes, seed: ctx.seed, learningRate: o.learningRate, optimizer: o.optimizer, batch: o.batch, freezeBatchnorm: o.freezeBatchnorm,
       command: `al-sim ${ctx.strategy} round ${ctx.round}`,
     });
     const accept = o.gate ? res.promoted : true;

@@ -66,7 +66,9 @@ export interface FineTuneOptions {
   readonly minutes?: number;
   readonly steps?: number;
   readonly seed: number;
-  /** Adam learning rate (default 1e-4: a tenth of the base training's). */
+  /** Optimizer (default 'adam'; 'sgd-momentum' is the paper's, momentum 0.9). */
+  readonly optimizer?: 'adam' | 'sgd-momentum';
+  /** Learning rate (default 1e-4: a tenth of the base training's). */
   readonly learningRate?: number;
   readonly batch?: number;
   readonly microBatch?: number;
@@ -190,7 +192,7 @@ export async function fineTune(o: FineTuneOptions): Promise<FineTuneResult> {
     const phase: FineTunePhase = o.phase ?? (usesMask(cascade.config.readout) ? 'stn' : 'joint');
     const batch = o.batch ?? 8;
     const plan: TrainConfig = resolveTrainConfig({
-      optimizer: { kind: 'adam', momentum: 0.9, learningRate: o.learningRate ?? 1e-4 },
+      optimizer: { kind: o.optimizer ?? 'adam', momentum: 0.9, learningRate: o.learningRate ?? 1e-4 },
       batch,
       microBatch: Math.min(o.microBatch ?? batch, batch),
       evalEvery: 1e9, // no plateau schedule: a fixed short budget

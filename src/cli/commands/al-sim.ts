@@ -20,7 +20,7 @@ import { DEFAULT_MODEL_DIR } from '../../model/measurer.ts';
 
 interface AlSimFlags {
   data: string; model?: string; name?: string; out?: string; strategies: string; k: string; rounds: string; steps: string;
-  minutes?: string; lr: string; batch: string; replayFraction: string; replay: boolean; freezeBatchnorm: boolean; gate: boolean; calibrate: boolean; testFraction: string;
+  minutes?: string; lr: string; optimizer: string; batch: string; replayFraction: string; replay: boolean; freezeBatchnorm: boolean; gate: boolean; calibrate: boolean; testFraction: string;
   seed: string; evalSeeds: string; backend: string; note?: string;
 }
 
@@ -29,6 +29,11 @@ const num = (v: string, name: string, min: number, int = true): number => {
   if (!Number.isFinite(n) || n < min || (int && !Number.isInteger(n))) throw new Error(`--${name} ${JSON.stringify(v)} must be ${int ? 'an integer' : 'a number'} ≥ ${min}`);
   return n;
 };
+
+function optimizerName(v: string): 'adam' | 'sgd-momentum' {
+  if (v !== 'adam' && v !== 'sgd-momentum') throw new Error(`--optimizer ${JSON.stringify(v)} must be adam or sgd-momentum`);
+  return v;
+}
 
 export function register(program: Command): void {
   program.command('al-sim')
@@ -42,7 +47,8 @@ export function register(program: Command): void {
     .option('--rounds <n>', 'rounds per strategy', '4')
     .option('--steps <n>', 'fine-tune steps per round (0 with --calibrate: calibration only, the network unchanged)', '20')
     .option('--minutes <m>', 'fine-tune wall-time cap per round (minutes)')
-    .option('--lr <x>', 'fine-tune Adam learning rate', '1e-4')
+    .option('--lr <x>', 'fine-tune learning rate', '1e-4')
+    .option('--optimizer <name>', 'fine-tune optimizer: adam or sgd-momentum (momentum 0.9, the paper\'s)', 'adam')
     .option('--batch <n>', 'fine-tune batch', '8')
     .option('--replay-fraction <x>', 'share of each batch replayed from synthetic lesions', '0.5')
     .option('--no-replay', 'no synthetic replay (corrections only)')
@@ -63,7 +69,7 @@ export function register(program: Command): void {
       const strategies = f.strategies.split(',').map((s) => s.trim()).filter(Boolean);
       const settings = {
         k: num(f.k, 'k', 1), rounds: num(f.rounds, 'rounds', 1), steps: num(f.steps, 'steps', f.calibrate ? 0 : 1), minutes: f.minutes ? num(f.minutes, 'minutes', 0.01, false) : null,
-        lr: num(f.lr, 'lr', 1e-9, false), batch: num(f.batch, 'batch', 1), replay: f.replay, replayFraction: f.replay ? num(f.replayFraction, 'replay-fraction', 0, false) : 0,
+        lr: num(f.lr, 'lr', 1e-9, false), optimizer: optimizerName(f.optimizer), batch: num(f.batch, 'batch', 1), replay: f.replay, replayFraction: f.replay ? num(f.replayFraction, 'replay-fraction', 0, false) : 0,
         freezeBatchnorm: f.freezeBatchnorm, gate: f.gate, calibrate: f.calibrate, testFraction: num(f.testFraction, 'test-fraction', 0.01, false), seed: num(f.seed, 'seed', 0),
         evalSeeds: f.evalSeeds.split(',').map((s) => num(s.trim(), 'eval-seeds', 0)), strategies,
       };
@@ -74,7 +80,7 @@ export function register(program: Command): void {
         const folder = openDeepLesionFolder(data, { cacheSize: 256 });
         const replay = settings.replay ? await createTrainingSource({ synthetic: true, dataDirs: [], realFraction: 0, excludePatients: [] }) : null;
         const { ops, lesions } = createAlAdapter({
-          folder, workDir, steps: settings.steps, minutes: settings.minutes ?? undefined, learningRate: settings.lr, batch: settings.batch,
+          folder, workDir, steps: settings.steps, minutes: settings.minutes ?? undefined, learningRate: settings.lr, optimizer: settings.optimizer, batch: settings.batch,
           replay, replayFraction: settings.replayFraction, freezeBatchnorm: settings.freezeBatchnorm, gate: settings.gate, evalSeeds: settings.evalSeeds, scoreSeed: settings.seed,
           ttaScore: (p) => ttaSpread(p).relative, log,
           ...(f.calibrate ? { calibrate: (pairs) => { const cal = fitReaderCalibration('site', pairs); return (r) => applyCalibration(r, cal); } } : {}),
