@@ -123,7 +123,7 @@ test('a fine-tune on wrong corrections (90° rotated, 2.5× long) is caught by t
   }
 });
 
-test('fine-tuning updates batchnorm statistics by default; freezeBatchnorm keeps them (γ, β and the convolutions still learn)', async () => {
+test('fine-tuning updates batchnorm statistics by default; freezeBatchnorm keeps them (γ, β and the convolutions still learn); SGD-momentum learns too', async () => {
   await initBackend('wasm');
   const dir = tmp();
   try {
@@ -145,6 +145,11 @@ test('fine-tuning updates batchnorm statistics by default; freezeBatchnorm keeps
       assert.notDeepEqual(after.learned, before.learned, 'the weights did not learn');
       disposeCascade(res.cascade);
     }
+    // The paper's optimizer instead of Adam: recorded in the card, and the weights learn.
+    const sgd = await fineTune({ baseModelDir: join(dir, 'base'), corrections, replay: null, validation: [], steps: 2, seed: 1, batch: 2, learningRate: 1e-2, optimizer: 'sgd-momentum' });
+    assert.equal((sgd.card.training.plan as { optimizer: { kind: string } }).optimizer.kind, 'sgd-momentum');
+    assert.notDeepEqual(weights(sgd.cascade.stn!, learned), before.learned, 'SGD: the weights did not learn');
+    disposeCascade(sgd.cascade);
     disposeCascade(base);
   } finally {
     rmSync(dir, { recursive: true, force: true });
