@@ -188,6 +188,8 @@ if (gpu) {
   lines.push('');
   if (o) lines.push(`One optimizer update of the STN's ${o.variables} variables, in one call: per variable (clip + tf.train.adam) ${f(o.perVariable.ms, 1)} ms, ${o.perVariable.kernels} kernels; flat ${f(o.flat.ms, 1)} ms, ${o.flat.kernels} kernels (${o.ratio}×).`);
   lines.push(`Training step (joint): default b8 ${f(gpu.trainStepDefaultB8Ms)} ms, default b32 ${f(gpu.trainStepDefaultB32Ms)} ms, paper b8 ${f(gpu.trainStepPaperB8Ms)} ms (2026-11-26: ${f(old?.trainStepDefaultB8Ms)} / ${f(old?.trainStepDefaultB32Ms)} / ${f(old?.trainStepPaperB8Ms)} ms).`, '');
+  const x = gpu.crossBackendDevEval;
+  if (x) lines.push(`Real dev lesions on WebGPU vs wasm (${x.data}): ${x.result}; long-axis location ${Object.entries(x.longLocPx).map(([k, v]) => `${k} ${v}`).join(', ')} px; ${x.wallS} s.`, '');
   lines.push(`${gpu.backend}; ${(gpu.runs ?? []).map((r: any) => `${String(r.date).slice(0, 16)} (${r.code})`).join(', ')}. ${gpu.note ?? ''}`, '');
 }
 if (run?.parts) {

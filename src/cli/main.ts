@@ -1,9 +1,14 @@
 #!/usr/bin/env node
-/** `recist` entry point: sample workers first (they re-run this script), then the command line. */
+/** `recist` entry point: sample workers first (they re-run this script), then the command line. No top-level await,
+ * so that esbuild can bundle it as CommonJS for a lent GPU machine (../shared/tools/pack-for-gpu.sh src/cli/main.ts). */
 import { runSampleWorkerIfRequested } from '../data/sample-workers.ts';
 import { buildProgram } from './program.ts';
 
 if (!runSampleWorkerIfRequested()) {
-  const program = await buildProgram();
-  await program.parseAsync(process.argv);
+  buildProgram()
+    .then((program) => program.parseAsync(process.argv))
+    .catch((err: unknown) => {
+      console.error(err);
+      process.exitCode = 1;
+    });
 }

@@ -18,9 +18,9 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { appendFile, mkdir, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import express, { type Request, type Response, type Router } from 'express';
 import { readerBiasFromLabels, readerCalibrationFromLabels, type ReaderBias, type ReaderCalibration } from '../../active/reader-bias.ts';
+import { REPO_ROOT } from '../../data/paths.ts';
 import type { CtSlice } from '../../data/types.ts';
 import type { Measurer } from '../../model/measurer-types.ts';
 import type { Recist, Box } from '../../geometry/types.ts';
@@ -126,7 +126,8 @@ export interface FineTuneAttach {
   readonly modelChanged?: (measurer: Measurer) => void;
 }
 
-const WORKER = fileURLToPath(new URL('./worker.ts', import.meta.url));
+// From the repository root (data/paths.ts), not import.meta.url: a CommonJS bundle of the CLI has none.
+const WORKER = join(REPO_ROOT, 'src', 'server', 'finetune', 'worker.ts');
 
 interface State {
   readonly usedLabelIds: string[];
