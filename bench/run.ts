@@ -190,6 +190,8 @@ if (gpu) {
   lines.push(`Training step (joint): default b8 ${f(gpu.trainStepDefaultB8Ms)} ms, default b32 ${f(gpu.trainStepDefaultB32Ms)} ms, paper b8 ${f(gpu.trainStepPaperB8Ms)} ms (2026-11-26: ${f(old?.trainStepDefaultB8Ms)} / ${f(old?.trainStepDefaultB32Ms)} / ${f(old?.trainStepPaperB8Ms)} ms).`, '');
   const x = gpu.crossBackendDevEval;
   if (x) lines.push(`Real dev lesions on WebGPU vs wasm (${x.data}): ${x.result}; long-axis location ${Object.entries(x.longLocPx).map(([k, v]) => `${k} ${v}`).join(', ')} px; ${x.wallS} s.`, '');
+  const tr = gpu.trainCli;
+  if (tr) lines.push(`\`recist train\` on WebGPU (${tr.data}): ${tr.steps} STN steps at batch 32 in ${tr.seconds} s, ${tr.samplesPerS} samples/s (wasm, 2 cores: ${tr.wasmSamplesPerS}; ${tr.wasmSource}); ${tr.validation}; ${tr.devEval}.`, '');
   lines.push(`${gpu.backend}; ${(gpu.runs ?? []).map((r: any) => `${String(r.date).slice(0, 16)} (${r.code})`).join(', ')}. ${gpu.note ?? ''}`, '');
 }
 if (run?.parts) {
