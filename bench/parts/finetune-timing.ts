@@ -16,6 +16,9 @@ import { saveCheckpoint } from '../../src/model/checkpoint.ts';
 import { fineTune, splitCorrections, validationBox } from '../../src/model/finetune.ts';
 import { benchModel, median, round, MODEL_DIR } from './common.ts';
 
+/** Samples per fine-tune step (fineTune's default). */
+const BATCH = 8;
+
 export async function timeFineTune(opts: { n: number; steps: number; backend: string; modelDir?: string; freezeBatchnorm?: boolean }): Promise<Record<string, unknown>> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-finetune-'));
   try {
@@ -38,16 +41,16 @@ export async function timeFineTune(opts: { n: number; steps: number; backend: st
     });
     const { train, validation } = splitCorrections(all.map((c) => ({ ...c, box: null })));
     const val = validation.length > 0 ? validation : all.slice(0, 4).map((c) => ({ ...c, box: validationBox(c.lesionId, c.recist, c.slice) }));
-    const stepS: number[] = []; // each step's own duration (batch / samples per s), the first one included
+    const stepS: number[] = []; // each step's own duration (BATCH / samples per s), the first one included
     let steps = 0;
     const t0 = performance.now();
     const r = await fineTune({
-      baseModelDir: base, corrections: train, replay: null, validation: val, steps: opts.steps, seed: 1, batch: 8,
+      baseModelDir: base, corrections: train, replay: null, validation: val, steps: opts.steps, seed: 1, batch: BATCH,
       freezeBatchnorm: opts.freezeBatchnorm ?? false,
       onProgress: (p) => {
         if (p.stage === 'train') {
           steps = p.step;
-          stepS.push(p.samplesPerS > 0 ? 8 / p.samplesPerS : NaN);
+          stepS.push(p.samplesPerS > 0 ? BATCH / p.samplesPerS : NaN);
         }
       },
     });
@@ -61,7 +64,7 @@ export async function timeFineTune(opts: { n: number; steps: number; backend: st
       totalS: round(total / 1000, 2), trainS: round(trainS, 2), perStepS: round(trainS / Math.max(1, steps), 2),
       firstStepS: round(stepS[0] ?? NaN, 2), laterStepMedianS: round(median(stepS.slice(1)), 3),
       validateAndLoadS: round(total / 1000 - trainS, 2), promoted: r.promoted, reason: r.reason, phase,
-      how: `src/model/finetune.ts fineTune: load, validate before, ${phase}-phase steps at batch 8 (Adam 1e-4, no replay), validate after; saving the version is not included`,
+      how: `src/model/finetune.ts fineTune: load, validate before, ${phase}-phase steps at batch ${BATCH} (Adam 1e-4, no replay), validate after; saving the version is not included`,
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });
