@@ -20,13 +20,13 @@ export interface FlatOptimizerConfig {
 const BETA1 = 0.9;
 const BETA2 = 0.999;
 
-/** Gradients of `vars` (keyed by variable name, as tf.variableGrads returns them) as one flat vector, in `vars` order. */
+/**
+ * Gradients of `vars` (keyed by variable name, as tf.variableGrads returns them) as one flat vector, in `vars` order.
+ * A variable the loss does not reach (tf.variableGrads leaves it out: a head whose loss term is switched off, as in the
+ * Table 1 ablations or an LRP-only fine-tune) gets zeros, so neither optimizer moves it.
+ */
 export function flattenGrads(vars: readonly tf.Variable[], grads: tf.NamedTensorMap): tf.Tensor1D {
-  return tf.tidy(() => tf.concat(vars.map((v) => {
-    const g = grads[v.name];
-    if (!g) throw new Error(`flattenGrads: no gradient for variable ${v.name}`);
-    return g.reshape([-1]);
-  })) as tf.Tensor1D);
+  return tf.tidy(() => tf.concat(vars.map((v) => (grads[v.name] ?? tf.zeros(v.shape)).reshape([-1]))) as tf.Tensor1D);
 }
 
 export class FlatOptimizer {

@@ -43,3 +43,18 @@ test('recist train end to end (tiny preset, seconds): phases run, checkpoint + c
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('the Table 1 ablations whose STN lacks a loss term train (stn-tpp: no L_LRP, so the mask head gets no gradient)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'recist-train-ablation-'));
+  try {
+    const card = await runTraining({
+      dataDirs: [], synthetic: true, realFraction: 0, preset: 'tiny', ablation: 'stn-tpp', outDir: join(dir, 'model'), minutes: 0.1, batch: 2,
+      microBatch: 1, optimizer: 'adam', lr: 1e-3, seed: 1, valCount: 2, resume: false, backend: 'wasm', command: 'test', phases: ['stn-lrp-first'],
+    });
+    assert.equal(card.ablation, 'stn-tpp');
+    const steps = card.training.steps as Record<string, number>;
+    assert.ok(Object.values(steps).some((n) => n >= 1), `no training step ran: ${JSON.stringify(steps)}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

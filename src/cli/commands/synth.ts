@@ -1,5 +1,5 @@
 /**
- * `recist synth --n 200 --out DIR [--seed 0] [--readers 3] [--shared DIR]`: writes a DeepLesion-layout folder
+ * `recist synth --n 200 --out DIR [--seed 0] [--readers 3] [--shared DIR] [--kind KIND]`: writes a DeepLesion-layout folder
  * of synthetic lesions on real CT backgrounds (Images_png, DL_info.csv, readers.csv) and prints a summary.
  */
 import type { Command } from 'commander';
@@ -7,6 +7,7 @@ import { resolve } from 'node:path';
 import { sharedDataDir } from '../../data/paths.ts';
 import { generateDataset } from '../../data/synth/generate.ts';
 import { listBackgrounds } from '../../data/synth/placement.ts';
+import { LESION_KINDS, contextForKind, type LesionKind } from '../../data/synth/appearance.ts';
 
 interface SynthOpts {
   n: string;
@@ -15,12 +16,18 @@ interface SynthOpts {
   readers: string;
   shared?: string;
   maxPerPatient: string;
+  kind?: string;
 }
 
 function int(value: string, name: string, min: number): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < min) throw new Error(`--${name} ${JSON.stringify(value)} must be an integer >= ${min}`);
   return n;
+}
+
+function lesionKind(value: string): LesionKind {
+  if (!(LESION_KINDS as readonly string[]).includes(value)) throw new Error(`--kind ${JSON.stringify(value)} is not one of ${LESION_KINDS.join(', ')}`);
+  return value as LesionKind;
 }
 
 export function register(program: Command): void {
@@ -33,6 +40,7 @@ export function register(program: Command): void {
     .option('--readers <n>', 'simulated readers per lesion (readers.csv)', '3')
     .option('--shared <dir>', 'shared real-data folder for backgrounds and size statistics (default: $RECIST_SHARED_DATA or ../shared/data; without it the npm-shipped NEMA chest slice is used)')
     .option('--max-per-patient <n>', 'lesions per synthetic patient: 1..n', '3')
+    .option('--kind <kind>', `only lesions of one appearance (a site unlike the training mix): ${LESION_KINDS.join(', ')}`)
     .action((o: SynthOpts) => {
       const n = int(o.n, 'n', 1);
       const seed = int(o.seed, 'seed', 0);
@@ -40,11 +48,13 @@ export function register(program: Command): void {
       const sharedDir = o.shared ? resolve(o.shared) : sharedDataDir();
       const backgrounds = listBackgrounds({ sharedDir });
       if (backgrounds.length === 0) throw new Error('recist synth: no CT backgrounds found (no shared data folder and no npm-shipped DICOM)');
+      const kind = o.kind === undefined ? undefined : lesionKind(o.kind);
       const outDir = resolve(o.out);
       const tty = process.stderr.isTTY;
       let last = 0;
       const summary = generateDataset({
         n, seed, backgrounds, readers, outDir, maxLesionsPerPatient: int(o.maxPerPatient, 'max-per-patient', 1),
+        generate: kind ? { kind, context: contextForKind(kind) } : undefined,
         onProgress: (done, total) => {
           const now = Date.now();
           if (done === total || now - last > 250) {

@@ -51,6 +51,13 @@ export const KIND_WEIGHTS: Record<TissueContext, readonly (readonly [LesionKind,
   fat: [['node', 1]],
 };
 
+/** The tissue a kind belongs to (the context whose KIND_WEIGHTS list it). */
+export function contextForKind(kind: LesionKind): TissueContext {
+  const found = (Object.keys(KIND_WEIGHTS) as TissueContext[]).find((c) => KIND_WEIGHTS[c].some(([k]) => k === kind));
+  if (!found) throw new Error(`lesion kind ${JSON.stringify(kind)} belongs to no tissue context`);
+  return found;
+}
+
 /** Draws a kind for a tissue context. */
 export function sampleKind(context: TissueContext, rng: Rng): LesionKind {
   const list = KIND_WEIGHTS[context];
