@@ -87,9 +87,13 @@ export interface AlSimContext {
   readonly command: string;
 }
 
+/** The table's metric columns (key in AlMetrics, title); a column is left out when no point has the metric. */
+const METRIC_COLUMNS = [['longLocPx', 'loc. px'], ['longLenMm', 'long len. mm'], ['shortLenMm', 'short len. mm']] as const;
+
 /** Markdown summary: setup, the curve table, and whether the goals held (entropy < random at every k; fine-tuned < start). */
 export function alSimMarkdown(r: AlSimResult, ctx: AlSimContext, svgFile: string): string {
   const rounds = Math.max(...r.curves.map((c) => c.points.length));
+  const columns = METRIC_COLUMNS.filter(([key]) => r.curves.some((c) => c.points.some((p) => p.metrics[key] !== undefined)));
   const lines: string[] = [
     `# Active-learning simulation: ${ctx.name}`, '',
     `- data: ${ctx.data} — ${r.pool.length + r.test.length} lesions; pool ${r.pool.length} lesions (${r.poolPatients} patients), test ${r.test.length} lesions (${r.testPatients} patients), split by patient`,
@@ -97,11 +101,11 @@ export function alSimMarkdown(r: AlSimResult, ctx: AlSimContext, svgFile: string
     `- backend: ${ctx.backend}; total wall time ${(r.seconds / 60).toFixed(1)} min`,
     `- settings: ${Object.entries(ctx.settings).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(', ')}`,
     `- command: \`${ctx.command}\``,
-    `- metric: mean long-axis location error on the test part (original px; rough boxes simulated per the paper protocol, seeded per lesion id); also long-axis length error in mm`,
+    `- metric: mean long-axis location error on the test part (original px; rough boxes simulated per the paper protocol, seeded per lesion id); also long- and short-axis length errors in mm`,
     ...(r.baseline ? [`- reference: the box-cross baseline on the same test lesions and boxes: ${r.baseline.longLocPx.toFixed(2)} px long-axis location, ${r.baseline.longLenMm.toFixed(2)} mm long-axis length (dotted line)`] : []), '',
     `![error vs corrections](${svgFile})`, '',
-    `| corrections | ${r.curves.map((c) => `${c.strategy} loc. px`).join(' | ')} | ${r.curves.map((c) => `${c.strategy} long len. mm`).join(' | ')} |`,
-    `|---:|${r.curves.map(() => '---:').join('|')}|${r.curves.map(() => '---:').join('|')}|`,
+    `| corrections | ${columns.map(([, title]) => r.curves.map((c) => `${c.strategy} ${title}`).join(' | ')).join(' | ')} |`,
+    `|---:|${columns.map(() => r.curves.map(() => '---:').join('|')).join('|')}|`,
   ];
   for (let i = 0; i < rounds; i++) {
     const n = r.curves.map((c) => c.points[i]?.corrections).find((v) => v !== undefined);
@@ -111,7 +115,7 @@ export function alSimMarkdown(r: AlSimResult, ctx: AlSimContext, svgFile: string
       const v = p.metrics[key];
       return Number.isFinite(v) ? `${v.toFixed(2)}${p.promoted === false ? ' (kept)' : ''}` : '—';
     };
-    lines.push(`| ${n} | ${r.curves.map((c) => cell(c, 'longLocPx')).join(' | ')} | ${r.curves.map((c) => cell(c, 'longLenMm')).join(' | ')} |`);
+    lines.push(`| ${n} | ${columns.map(([key]) => r.curves.map((c) => cell(c, key)).join(' | ')).join(' | ')} |`);
   }
   const ent = r.curves.find((c) => c.strategy === 'entropy'), rnd = r.curves.find((c) => c.strategy === 'random');
   lines.push('', '## Goals');

@@ -6,11 +6,12 @@
  * others' mean, and the signed rotation of the long axis (degrees, image coordinates: x right, y down, so a positive
  * angle turns clockwise on screen), axial (an axis has no direction: wrapped to (−90°, 90°]).
  *
- * Calibration: per reader, a similarity about the proposal's long-axis midpoint — one length scale and one rotation
- * offset — fitted on that reader's (proposal, correction) pairs and shrunk toward the identity when pairs are few.
+ * Calibration: per reader, a length scale per axis (each about its own midpoint) and one rotation offset about the
+ * long-axis midpoint, fitted on that reader's (proposal, correction) pairs and shrunk toward the identity when pairs
+ * are few.
  * Applied to proposals shown to that reader (`applyCalibration`).
  */
-import { axisLengthsMm, recistCenter, mapRecist } from '../geometry/recist.ts';
+import { axisLengthsMm, recistCenter, mapRecist, scaleAxes } from '../geometry/recist.ts';
 import type { Recist, Spacing } from '../geometry/types.ts';
 
 export interface ReaderMark {
@@ -105,14 +106,16 @@ export function readerBias(marks: readonly ReaderMark[]): ReaderBias[] {
 
 export interface ReaderCalibration {
   readonly reader: string;
-  /** Length scale applied about the long-axis midpoint (1 = none). */
-  readonly scale: number;
+  /** Long-axis length scale, about the long axis's midpoint (1 = none). */
+  readonly longScale: number;
+  /** Short-axis length scale, about the short axis's midpoint (1 = none): readers bias the two axes differently. */
+  readonly shortScale: number;
   /** Rotation offset in degrees (image coordinates, positive = clockwise on screen). */
   readonly rotationDeg: number;
   /** Pairs it was fitted on. */
   readonly n: number;
   /** The unshrunk fit, for display. */
-  readonly raw: { readonly scale: number; readonly rotationDeg: number };
+  readonly raw: { readonly longScale: number; readonly shortScale: number; readonly rotationDeg: number };
 }
 
 export interface CalibrationOptions {
@@ -123,12 +126,17 @@ export interface CalibrationOptions {
 }
 
 export const IDENTITY_CALIBRATION = (reader: string): ReaderCalibration =>
-  ({ reader, scale: 1, rotationDeg: 0, n: 0, raw: { scale: 1, rotationDeg: 0 } });
+  ({ reader, longScale: 1, shortScale: 1, rotationDeg: 0, n: 0, raw: { longScale: 1, shortScale: 1, rotationDeg: 0 } });
+
+/** Whether a calibration changes marks at all. */
+export function isIdentityCalibration(cal: Pick<ReaderCalibration, 'longScale' | 'shortScale' | 'rotationDeg'>): boolean {
+  return cal.longScale === 1 && cal.shortScale === 1 && cal.rotationDeg === 0;
+}
 
 /**
- * Fit one reader's calibration on (model proposal, that reader's correction) pairs: the least-squares length scale
- * through the origin over both axes (final ≈ scale · proposal), and the axial mean of the long-axis rotation
- * (correction − proposal); both shrunk toward the identity by n / (n + prior).
+ * Fit one reader's calibration on (model proposal, that reader's correction) pairs: per axis, the least-squares length
+ * scale through the origin (final ≈ scale · proposal, long and short axes separately), and the axial mean of the
+ * long-axis rotation (correction − proposal); each shrunk toward the identity by n / (n + prior).
  */
 export function fitReaderCalibration(
   reader: string, pairs: readonly { readonly proposal: Recist; readonly final: Recist }[], opts: CalibrationOptions = {},
@@ -136,18 +144,20 @@ export function fitReaderCalibration(
   const minPairs = opts.minPairs ?? 3, prior = opts.prior ?? 5;
   const n = pairs.length;
   if (n < minPairs) return { ...IDENTITY_CALIBRATION(reader), n };
-  let fp = 0, pp = 0;
+  let fpLong = 0, ppLong = 0, fpShort = 0, ppShort = 0;
   const rot: number[] = [];
   for (const { proposal, final } of pairs) {
     const p = axisLengthsMm(proposal, { x: 1, y: 1 }), f = axisLengthsMm(final, { x: 1, y: 1 });
-    fp += f.long * p.long + f.short * p.short;
-    pp += p.long ** 2 + p.short ** 2;
+    fpLong += f.long * p.long;
+    ppLong += p.long ** 2;
+    fpShort += f.short * p.short;
+    ppShort += p.short ** 2;
     rot.push(wrapAxial(angleOf(final.long) - angleOf(proposal.long)));
   }
-  const rawScale = pp > 0 ? fp / pp : 1;
-  const rawRot = axialMean(rot) * DEG;
+  const raw = { longScale: ppLong > 0 ? fpLong / ppLong : 1, shortScale: ppShort > 0 ? fpShort / ppShort : 1, rotationDeg: axialMean(rot) * DEG };
   const w = n / (n + prior);
-  return { reader, scale: 1 + w * (rawScale - 1), rotationDeg: w * rawRot, n, raw: { scale: rawScale, rotationDeg: rawRot } };
+  const shrink = (scale: number): number => 1 + w * (scale - 1);
+  return { reader, longScale: shrink(raw.longScale), shortScale: shrink(raw.shortScale), rotationDeg: w * raw.rotationDeg, n, raw };
 }
 
 /** A stored label, as far as calibration reads it. */
@@ -183,10 +193,14 @@ export function readerBiasFromLabels(labels: readonly (CalibrationLabel & { read
   return readerBias(acceptedLabels(labels, dataset).map((l) => ({ lesionId: l.lesionId, reader: l.reader, recist: l.final, spacing: l.spacing ?? null })));
 }
 
-/** A proposal as shown to the calibrated reader: scaled and rotated about its long-axis midpoint. */
-export function applyCalibration(r: Recist, cal: Pick<ReaderCalibration, 'scale' | 'rotationDeg'>): Recist {
-  if (cal.scale === 1 && cal.rotationDeg === 0) return r;
+/**
+ * A proposal as shown to the calibrated reader: each axis scaled about its own midpoint (`longScale`, `shortScale`),
+ * then both rotated about the long axis's midpoint.
+ */
+export function applyCalibration(r: Recist, cal: Pick<ReaderCalibration, 'longScale' | 'shortScale' | 'rotationDeg'>): Recist {
+  if (isIdentityCalibration(cal)) return r;
+  const scaled = { long: scaleAxes(r, cal.longScale).long, short: scaleAxes(r, cal.shortScale).short };
   const c = recistCenter(r);
-  const t = cal.rotationDeg / DEG, cos = Math.cos(t) * cal.scale, sin = Math.sin(t) * cal.scale;
-  return mapRecist(r, (p) => ({ x: c.x + cos * (p.x - c.x) - sin * (p.y - c.y), y: c.y + sin * (p.x - c.x) + cos * (p.y - c.y) }));
+  const t = cal.rotationDeg / DEG, cos = Math.cos(t), sin = Math.sin(t);
+  return mapRecist(scaled, (p) => ({ x: c.x + cos * (p.x - c.x) - sin * (p.y - c.y), y: c.y + sin * (p.x - c.x) + cos * (p.y - c.y) }));
 }

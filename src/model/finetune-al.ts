@@ -81,7 +81,7 @@ export function createAlAdapter(o: AlAdapterOptions) {
   const lesions = [...byId.entries()].map(([id, r]) => ({ id, patient: String(r.patientIndex) }));
   /** Mean errors vs the folder's marks over the evaluation seeds, for marks predicted 16 lesions at a time. */
   const errorsOn = async (ids: readonly string[], predict: (part: readonly string[], seed: number) => Recist[] | Promise<Recist[]>): Promise<{ readonly longLocPx: number; readonly [key: string]: number }> => {
-    let loc = 0, lenMm = 0, lenPct = 0, shortLoc = 0, n = 0;
+    let loc = 0, lenMm = 0, lenPct = 0, shortLoc = 0, shortLenMm = 0, n = 0;
     for (const seed of o.evalSeeds) {
       for (let i = 0; i < ids.length; i += 16) {
         const part = ids.slice(i, i + 16);
@@ -90,14 +90,15 @@ export function createAlAdapter(o: AlAdapterOptions) {
           const r = rec(id), p = marks[j];
           loc += segmentLocationDistance(p.long, r.recist.long);
           shortLoc += segmentLocationDistance(p.short, r.recist.short);
-          const a = axisLengthsMm(p, r.spacing).long, b = axisLengthsMm(r.recist, r.spacing).long;
-          lenMm += Math.abs(a - b);
+          const a = axisLengthsMm(p, r.spacing), b = axisLengthsMm(r.recist, r.spacing);
+          lenMm += Math.abs(a.long - b.long);
+          shortLenMm += Math.abs(a.short - b.short);
           lenPct += (100 * Math.abs(axisLengthsPx(p).long - axisLengthsPx(r.recist).long)) / Math.max(axisLengthsPx(r.recist).long, 1e-6);
           n++;
         });
       }
     }
-    return { longLocPx: loc / n, shortLocPx: shortLoc / n, longLenMm: lenMm / n, longLenPct: lenPct / n };
+    return { longLocPx: loc / n, shortLocPx: shortLoc / n, longLenMm: lenMm / n, longLenPct: lenPct / n, shortLenMm: shortLenMm / n };
   };
 
   /** Fine-tune the network on the revealed corrections (the gate keeps the old model when the held-out part got worse). */

@@ -28,7 +28,7 @@ import { LabelStore, labelsToCsv, labelsToJson } from './store.ts';
 import type { UiAsset } from './ui-bundle.ts';
 import type { FineTuneService } from './finetune/index.ts';
 import { createRanker, type Ranker } from './ranking.ts';
-import { applyCalibration, readerCalibrationFromLabels, type ReaderCalibration } from '../active/reader-bias.ts';
+import { applyCalibration, isIdentityCalibration, readerCalibrationFromLabels, type ReaderCalibration } from '../active/reader-bias.ts';
 import type { ZodType } from 'zod';
 
 export interface AppConfig {
@@ -452,12 +452,12 @@ export function createApplication(deps: AppDeps): Application {
       let calibration: ProposalDto['calibration'];
       if (config.readerCalibration && reader) {
         const cal = calibrationFor(reader.name, proposal.modelVersion);
-        if (cal.scale !== 1 || cal.rotationDeg !== 0) {
+        if (!isIdentityCalibration(cal)) {
           const c = applyCalibration(proposal.recist, cal);
           try {
             assertRecistInside(c, lesion.width, lesion.height, 'calibrated proposal');
             shown = c;
-            calibration = { scale: cal.scale, rotationDeg: cal.rotationDeg, n: cal.n, raw: plainRecist(proposal.recist) };
+            calibration = { longScale: cal.longScale, shortScale: cal.shortScale, rotationDeg: cal.rotationDeg, n: cal.n, raw: plainRecist(proposal.recist) };
           } catch { /* calibrated marks would leave the image: show the raw proposal */ }
         }
       }

@@ -96,7 +96,7 @@ export interface ProposalDto {
    * Present when the server applied this reader's calibration (src/active/reader-bias.ts) to the proposal: `recist`
    * is then the calibrated marks and `raw` the model's own output (which is what the label store keeps as ORIGINAL).
    */
-  readonly calibration?: { readonly scale: number; readonly rotationDeg: number; readonly n: number; readonly raw: Recist };
+  readonly calibration?: { readonly longScale: number; readonly shortScale: number; readonly rotationDeg: number; readonly n: number; readonly raw: Recist };
 }
 
 /** What the client sends with a save: the proposal it corrected is optional (the server remembers its own). */

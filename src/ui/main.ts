@@ -412,7 +412,7 @@ function renderStatus(): void {
     $('lengths').textContent = `long ${len.long.toFixed(1)} ${len.unit} · short ${len.short.toFixed(1)} ${len.unit}`;
   } else $('lengths').textContent = '';
   const p = state.proposal;
-  const cal = p?.calibration ? ` · calibrated for you ×${p.calibration.scale.toFixed(3)}, ${p.calibration.rotationDeg >= 0 ? '+' : ''}${p.calibration.rotationDeg.toFixed(1)}°` : '';
+  const cal = p?.calibration ? ` · calibrated for you: long ×${p.calibration.longScale.toFixed(3)}, short ×${p.calibration.shortScale.toFixed(3)}, ${p.calibration.rotationDeg >= 0 ? '+' : ''}${p.calibration.rotationDeg.toFixed(1)}°` : '';
   $('model-info').textContent = p
     ? `model ${p.modelVersion} (${p.backend}, ${Math.round(p.serverMs)} ms)${cal}${state.modelVersion && state.modelVersion !== p.modelVersion ? ` · now serving ${state.modelVersion}: draw a new box to re-propose` : ''}`
     : state.modelVersion ? `model ${state.modelVersion}` : '';

@@ -48,7 +48,7 @@ test('al-sim adapter, calibration only (steps 0): the network is kept, a site ca
     folder, workDir: '/nonexistent', steps: 0, replay: null, replayFraction: 0, gate: false, evalSeeds: [1], scoreSeed: 1,
     calibrate: (pairs) => {
       const cal = fitReaderCalibration('site', pairs, { minPairs: 1, prior: 0 });
-      fitted.push(cal.scale);
+      fitted.push(cal.longScale);
       return (r) => applyCalibration(r, cal);
     },
   });

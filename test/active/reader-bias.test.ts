@@ -37,17 +37,18 @@ test('reader bias: a reader measuring 10% longer and rotated +8° is found; othe
   assert.ok(Math.abs(wrapAxial(Math.PI * 0.9) + Math.PI * 0.1) < 1e-12, 'axes wrap at 180°');
 });
 
-test('per-reader calibration: recovers scale and rotation, shrinks with few pairs, identity below minPairs', () => {
+test('per-reader calibration: recovers each axis\'s scale and the rotation, shrinks with few pairs, identity below minPairs', () => {
   const rng = createRng(5);
   const pairs = Array.from({ length: 40 }, () => {
     const long = rng.uniform(20, 60), deg = rng.uniform(-80, 80);
-    return { proposal: cross(50, 60, long, long / 2, deg), final: cross(50, 60, long * 1.2, long * 0.6, deg - 5) };
+    return { proposal: cross(50, 60, long, long / 2, deg), final: cross(50, 60, long * 1.2, long * 0.45, deg - 5) };
   });
   const cal = fitReaderCalibration('B', pairs, { prior: 0 });
-  assert.ok(Math.abs(cal.scale - 1.2) < 1e-9 && Math.abs(cal.rotationDeg + 5) < 1e-9, JSON.stringify(cal));
+  assert.ok(Math.abs(cal.longScale - 1.2) < 1e-9 && Math.abs(cal.shortScale - 0.9) < 1e-9 && Math.abs(cal.rotationDeg + 5) < 1e-9, JSON.stringify(cal));
   const shrunk = fitReaderCalibration('B', pairs.slice(0, 5), { prior: 5 });
-  assert.ok(Math.abs(shrunk.scale - 1.1) < 1e-9 && Math.abs(shrunk.rotationDeg + 2.5) < 1e-9);
-  assert.equal(fitReaderCalibration('B', pairs.slice(0, 2)).scale, 1);
+  assert.ok(Math.abs(shrunk.longScale - 1.1) < 1e-9 && Math.abs(shrunk.shortScale - 0.95) < 1e-9 && Math.abs(shrunk.rotationDeg + 2.5) < 1e-9);
+  const few = fitReaderCalibration('B', pairs.slice(0, 2));
+  assert.ok(few.longScale === 1 && few.shortScale === 1 && few.rotationDeg === 0);
   const applied = applyCalibration(pairs[0].proposal, cal);
   const want = pairs[0].final;
   [...applied.long, ...applied.short].forEach((p, i) => {

@@ -155,3 +155,29 @@ test('fine-tuning updates batchnorm statistics by default; freezeBatchnorm keeps
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a mask read-out model fine-tunes its pseudo-mask alone by default (θ head untouched); phase stn trains θ too', async () => {
+  await initBackend('wasm');
+  const dir = tmp();
+  try {
+    await saveTinyModel(join(dir, 'base'), 'base-mask', 'mask');
+    const corrections = [4, 5, 6].map((s) => ({ lesionId: `lrp-${s}`, ...ellipseLesion(s, 120) }));
+    const { cascade: base } = await loadCheckpoint(join(dir, 'base'));
+    const weights = (m: NonNullable<typeof base.stn>, part: RegExp) =>
+      m.weights.filter((w) => part.test(w.originalName)).map((w) => Array.from(w.read().dataSync()));
+    const tppHead = /(head_tpp|tpp_fc)/, lrpHead = /head_lrp/;
+    const before = { tpp: weights(base.stn!, tppHead), lrp: weights(base.stn!, lrpHead) };
+    assert.ok(before.tpp.length >= 2 && before.lrp.length >= 1, 'the heads were found by name');
+    for (const phase of [undefined, 'stn'] as const) {
+      const res = await fineTune({ baseModelDir: join(dir, 'base'), corrections, replay: null, validation: [], steps: 2, seed: 1, batch: 2, learningRate: 1e-2, ...(phase ? { phase } : {}) });
+      assert.equal(res.card.training.phase, phase ?? 'lrp');
+      assert.notDeepEqual(weights(res.cascade.stn!, lrpHead), before.lrp, 'the pseudo-mask head did not learn');
+      assert.equal(JSON.stringify(weights(res.cascade.stn!, tppHead)) === JSON.stringify(before.tpp), phase === undefined, `θ head ${phase ? 'did not learn under phase stn' : 'moved without L_TPP'}`);
+      assert.equal(res.cascade.config.losses.tpp, true, 'the saved config keeps its loss switches');
+      disposeCascade(res.cascade);
+    }
+    disposeCascade(base);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

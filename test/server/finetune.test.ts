@@ -132,7 +132,7 @@ test('app hook: /api/finetune routes behind the reader check (status, versions, 
     assert.deepEqual(await (await fetch(`${url}/api/finetune/versions`, { headers: auth })).json(), { data: [] });
     const readers = await (await fetch(`${url}/api/finetune/readers`, { headers: auth })).json() as { data: { bias: unknown[] } };
     assert.deepEqual(readers.data.bias, [], 'one reader: no inter-reader bias');
-    assert.equal(service.readerCalibration('r1').scale, 1, 'no proposals stored: identity calibration');
+    assert.equal(service.readerCalibration('r1').longScale, 1, 'no proposals stored: identity calibration');
     const rb = await fetch(`${url}/api/finetune/rollback`, { method: 'POST', headers: auth });
     assert.equal(rb.status, 409);
     const start = await fetch(`${url}/api/finetune/start`, { method: 'POST', headers: auth });

@@ -193,9 +193,9 @@ test('reader calibration: the reader sees calibrated marks, the store keeps the 
     const box = { x1: 30, y1: 30, x2: 60, y2: 50 };
     const pa = await ask<ProposalDto>(alice, 'propose', { lesionId: 'L6', box });
     assert.ok(pa.calibration, 'alice gets a calibrated proposal');
-    assert.ok(pa.calibration.scale > 1.1 && pa.calibration.scale < 1.3, `shrunk toward 1: ${pa.calibration.scale}`);
+    assert.ok(pa.calibration.longScale > 1.1 && pa.calibration.longScale < 1.3, `shrunk toward 1: ${pa.calibration.longScale}`);
     const len = (r: Recist) => Math.hypot(r.long[1].x - r.long[0].x, r.long[1].y - r.long[0].y);
-    assert.ok(Math.abs(len(pa.recist) / len(pa.calibration.raw) - pa.calibration.scale) < 1e-6);
+    assert.ok(Math.abs(len(pa.recist) / len(pa.calibration.raw) - pa.calibration.longScale) < 1e-6);
     const pb = await ask<ProposalDto>(bob, 'propose', { lesionId: 'L6', box });
     assert.equal(pb.calibration, undefined, 'bob has no history: the raw proposal');
     assert.deepEqual(pb.recist, pa.calibration.raw);

@@ -53,7 +53,7 @@ export function register(program: Command): void {
     .option('--replay-fraction <x>', 'share of each batch replayed from synthetic lesions', '0.5')
     .option('--no-replay', 'no synthetic replay (corrections only)')
     .option('--freeze-batchnorm', 'keep the start model\'s batchnorm statistics while fine-tuning (γ and β still learn)', false)
-    .option('--calibrate', 'after each round also fit a site calibration (length scale + rotation, as per-reader calibration does) on the revealed corrections and apply it to the test proposals', false)
+    .option('--calibrate', 'after each round also fit a site calibration (a length scale per axis + a rotation, as per-reader calibration does) on the revealed corrections and apply it to the test proposals', false)
     .option('--gate', 'hold out the fixed validation split of the revealed corrections and keep the old model when worse (as the server does)', false)
     .option('--test-fraction <x>', 'share of patients in the test part', '0.3333')
     .option('--seed <n>', 'split / random-strategy / fine-tune seed', '1')

@@ -100,7 +100,7 @@ export interface FineTuneService {
   activeModelDir(): Promise<string>;
   rollback(reason?: string): Promise<{ version: string; modelVersion: string }>;
   /**
-   * Per-reader calibration of the site model (src/active/reader-bias.ts): a length scale and rotation offset fitted
+   * Per-reader calibration of the site model (src/active/reader-bias.ts): a length scale per axis and a rotation offset fitted
    * on this reader's (proposal, correction) pairs of the active model version, shrunk toward identity. The app
    * applies it to proposals for that reader with `applyCalibration` when enabled.
    */
