@@ -23,7 +23,7 @@ const items = [0, 1, 2].flatMap((seed) => folder.records.map((r) => {
   return { crop: cropInput(slice, roughBoxFor(r.recist, folder.lesionId(r), seed, slice.width, slice.height), cascade.config), truth: r.recist };
 }));
 const rows: { ratio: number | null; long: number; short: number }[] = [];
-for (const ratio of [null, 0.9, 0.8, 0.75, 0.7, 0.65, 0.6]) {
+for (const ratio of [null, 0.95, 0.9, 0.85, 0.8, 0.75, 0.7, 0.65, 0.6]) {
   const c = { ...cascade, config: { ...cascade.config, boxOrientationRatio: ratio } };
   const props = [];
   for (let i = 0; i < items.length; i += 16) props.push(...await proposeFromCrops(c, items.slice(i, i + 16).map((it) => it.crop), 'pick', 'wasm'));

@@ -18,7 +18,7 @@ import type { BoxProtocol } from '../src/geometry/box.ts';
 
 const PARAMS = {
   classicalWeight: { candidates: [0, 0.25, 0.5, 0.75, 1], withLength: false },
-  lengthScale: { candidates: [1, 1.05, 1.1, 1.15], withLength: true },
+  lengthScale: { candidates: [0.95, 1, 1.05, 1.1, 1.15], withLength: true },
 } as const;
 const { values } = parseArgs({ options: { param: { type: 'string' }, data: { type: 'string', default: 'tmp/synth-eval' }, model: { type: 'string', default: 'models/default' } } });
 const param = values.param as keyof typeof PARAMS;

@@ -135,3 +135,12 @@ export function disposeCascade(c: Cascade): void {
   c.stn?.dispose();
   c.shn.dispose();
 }
+
+/**
+ * The same cascade (same weights) with L_TPP switched off in its config, for training the STN on its pseudo-mask alone:
+ * the θ head then gets no gradient. Mask read-outs never read θ, and with α at chance its loss is mostly noise through
+ * the shared backbone (`recist train --no-tpp-loss`, the default fine-tune of mask read-out models).
+ */
+export function withoutTppLoss(c: Cascade): Cascade {
+  return { ...c, config: { ...c.config, losses: { ...c.config.losses, tpp: false } } };
+}

@@ -19,7 +19,7 @@ import { simulateRoughBox } from '../geometry/box.ts';
 import { createRng, hash32, type Rng } from '../geometry/random.ts';
 import { meanAxisErrors, type AxisErrors } from '../geometry/recist.ts';
 import type { Box, Recist } from '../geometry/types.ts';
-import { disposeCascade, type Cascade } from './cascade.ts';
+import { disposeCascade, withoutTppLoss, type Cascade } from './cascade.ts';
 import { loadCheckpoint, type ModelCard } from './checkpoint.ts';
 import { resolveTrainConfig, usesMask, type PhaseKind, type TrainConfig } from './config.ts';
 import { cropInput, proposeFromCrops } from './measurer.ts';
@@ -51,13 +51,6 @@ export type FineTuneProgress =
 export type FineTunePhase = 'joint' | 'shn' | 'stn' | 'lrp';
 const PHASE_KIND: Record<FineTunePhase, PhaseKind> = { joint: 'joint', shn: 'shn', stn: 'stn-lrp-first', lrp: 'stn-lrp-first' };
 
-/**
- * The cascade as trained by a fine-tune phase: the same weights; for 'lrp' the config's L_TPP switched off, so the STN
- * learns only the pseudo-mask (its θ head gets no gradient).
- */
-function trainedView(c: Cascade, phase: FineTunePhase): Cascade {
-  return phase === 'lrp' ? { ...c, config: { ...c.config, losses: { ...c.config.losses, tpp: false } } } : c;
-}
 
 export interface FineTuneOptions {
   /** The model to start from (the active version's folder). It is loaded, never modified on disk. */
@@ -217,7 +210,7 @@ export async function fineTune(o: FineTuneOptions): Promise<FineTuneResult> {
     let training: TrainResult | null = null;
     let failure: string | null = null;
     try {
-      training = await trainCascade(trainedView(cascade, phase), plan, (n) => draw(n, rng), valSamples, rng, (e) => progress({ ...e, stage: 'train', elapsedS: elapsed() }));
+      training = await trainCascade(phase === 'lrp' ? withoutTppLoss(cascade) : cascade, plan, (n) => draw(n, rng), valSamples, rng, (e) => progress({ ...e, stage: 'train', elapsedS: elapsed() }));
     } catch (err) {
       failure = err instanceof Error ? err.message : String(err);
     }

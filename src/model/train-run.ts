@@ -10,7 +10,7 @@ import { createRng } from '../geometry/random.ts';
 import { fromCrop } from '../geometry/crop.ts';
 import { mapRecist, meanAxisErrors, type AxisErrors } from '../geometry/recist.ts';
 import { initBackend } from './backend/index.ts';
-import { buildCascade, type Cascade } from './cascade.ts';
+import { buildCascade, withoutTppLoss, type Cascade } from './cascade.ts';
 import { loadCheckpoint, saveCheckpoint, type ModelCard } from './checkpoint.ts';
 import { describeBoxProtocol, PAPER_BOX_PROTOCOL, type BoxProtocol } from '../geometry/box.ts';
 import { ablationOf, resolveConfig, resolveTrainConfig, type AblationName, type ModelConfig, type PresetName, type TrainConfig } from './config.ts';
@@ -45,6 +45,8 @@ export interface RunTrainingOptions {
   readonly patience?: number;
   /** Rough-box protocols of the training samples, one drawn per sample (default: the paper's only). */
   readonly boxProtocols?: readonly BoxProtocol[];
+  /** false: train without L_TPP (`withoutTppLoss`; the card's config keeps its switches, `training.tppLoss` says so). */
+  readonly tppLoss?: boolean;
   readonly log?: (line: string) => void;
 }
 
@@ -112,7 +114,8 @@ export async function runTraining(o: RunTrainingOptions): Promise<ModelCard> {
   } else cascade = buildCascade(config);
   log(`training ${config.preset} (${ablationOf(config)}) for ${o.minutes} min on ${source.describe()}; validation: ${val.length} fixed samples`);
   const before = await sampleMetrics(cascade, val);
-  const result = await trainCascade(cascade, plan, nextSamples, val, rng, createProgressPrinter()).finally(() => pool?.close());
+  const trained = o.tppLoss === false ? withoutTppLoss(cascade) : cascade;
+  const result = await trainCascade(trained, plan, nextSamples, val, rng, createProgressPrinter()).finally(() => pool?.close());
   const after = await sampleMetrics(cascade, val);
   log(`\nvalidation (${val.length} held-out samples, simulated rough boxes): long-axis location ${before.longLocPx.toFixed(2)} → ${after.longLocPx.toFixed(2)} px, short ${before.shortLocPx.toFixed(2)} → ${after.shortLocPx.toFixed(2)} px`);
   const createdAt = new Date().toISOString();
@@ -126,7 +129,7 @@ export async function runTraining(o: RunTrainingOptions): Promise<ModelCard> {
     backend: backend.detail,
     seed: o.seed,
     data: { ...source.stats(), validationSamples: val.length, boxProtocols: o.boxProtocols ?? [PAPER_BOX_PROTOCOL] },
-    training: { ...result, plan: { ...plan, phases: plan.phases.map((p) => ({ ...p, maxSteps: undefined })) }, minutesBudget: o.minutes },
+    training: { ...result, plan: { ...plan, phases: plan.phases.map((p) => ({ ...p, maxSteps: undefined })) }, minutesBudget: o.minutes, tppLoss: o.tppLoss !== false },
     metrics: { validation: { ...after, data: `held-out samples from the training sources, rough boxes: ${(o.boxProtocols ?? [PAPER_BOX_PROTOCOL]).map((p) => describeBoxProtocol(p)).join(' | ')}` } },
     parent,
     command: o.command,

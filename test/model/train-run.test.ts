@@ -58,3 +58,30 @@ test('the Table 1 ablations whose STN lacks a loss term train (stn-tpp: no L_LRP
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('recist train --no-tpp-loss: the STN learns its pseudo-mask while its θ head stays as it was; the card says so and keeps its loss switches', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'recist-train-notpp-'));
+  const out = join(dir, 'model');
+  const base = { dataDirs: [], synthetic: true, realFraction: 0, preset: 'tiny', outDir: out, batch: 2, microBatch: 1, optimizer: 'adam', lr: 1e-3, seed: 1, valCount: 2, backend: 'wasm', command: 'test', phases: ['stn-lrp-first'], log: () => {} } as const;
+  try {
+    await runTraining({ ...base, minutes: 0.05, resume: false });
+    const heads = async () => {
+      const { loadCheckpoint } = await import('../../src/model/checkpoint.ts');
+      const { cascade } = await loadCheckpoint(out);
+      const read = (re: RegExp) => JSON.stringify(cascade.stn!.weights.filter((w) => re.test(w.originalName)).map((w) => Array.from(w.read().dataSync())));
+      const r = { tpp: read(/(head_tpp|tpp_fc)/), lrp: read(/head_lrp/) };
+      cascade.stn!.dispose();
+      cascade.shn.dispose();
+      return r;
+    };
+    const before = await heads();
+    const card = await runTraining({ ...base, minutes: 0.05, resume: true, tppLoss: false });
+    const after = await heads();
+    assert.equal(card.training.tppLoss, false);
+    assert.equal(card.config.losses.tpp, true, 'the model\'s own loss switches are kept');
+    assert.equal(after.tpp, before.tpp, 'the θ head moved without L_TPP');
+    assert.notEqual(after.lrp, before.lrp, 'the pseudo-mask head did not learn');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

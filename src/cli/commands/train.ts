@@ -22,6 +22,7 @@ interface TrainOpts {
   phases?: string;
   patience: string;
   boxProtocols: string;
+  tppLoss: boolean;
 }
 
 export function register(program: Command): void {
@@ -45,6 +46,7 @@ export function register(program: Command): void {
     .option('--phases <list>', 'only these phases, e.g. joint (with --resume: continue joint training)')
     .option('--patience <n>', 'validation checks (every 25 steps) without improvement before lr ÷ 10; the phase ends at the third plateau', '6')
     .option('--box-protocols <list>', "rough boxes of the training samples, one drawn per sample: paper (2–2.5× the extent's area, its shape), wide (1.5–6.5×), square (2–6.5×, square)", 'paper')
+    .option('--no-tpp-loss', 'train the STN without L_TPP (the pseudo-mask alone; θ head frozen): for mask read-out models, whose proposals never read θ')
     .option('--backend <name>', 'tensorflow | webgpu | wasm | cpu | auto', process.env.RECIST_BACKEND ?? 'auto')
     .action(async (opts: TrainOpts) => {
       const patience = Number(opts.patience);
@@ -69,6 +71,7 @@ export function register(program: Command): void {
         phases: opts.phases?.split(',').map((p) => p.trim()).filter(Boolean),
         patience,
         boxProtocols: parseBoxProtocolNames(opts.boxProtocols),
+        tppLoss: opts.tppLoss,
         backend: opts.backend,
         command: `recist train ${process.argv.slice(3).join(' ')}`,
       });
