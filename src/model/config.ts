@@ -110,8 +110,8 @@ export interface ModelConfig {
  * long-axis location 4.68 → 3.73 px), but those do not carry over to the real dev lesions (3.61 → 3.84 px): a sharper
  * synthetic pseudo-mask earns more trust in its orientation than it has on real lesions. README "How well it measures".
  *
- * BOX_ORIENTATION_RATIO: short/long from which the mask read-out orients by the box, the best of 0.6–0.9
- * (scripts/pick-box-orientation.ts).
+ * BOX_ORIENTATION_RATIO: short/long from which the mask read-out orients by the box, the best of 0.6–0.9 (the grid of
+ * scripts/pick-box-orientation.ts then; it now also tries 0.85 and 0.95).
  */
 export const BOX_ORIENTATION_RATIO = 0.75;
 
@@ -119,7 +119,7 @@ export const BOX_ORIENTATION_RATIO = 0.75;
  * location error over both axes and the paper + square box protocols (scripts/pick-readout-constant.ts). */
 export const CLASSICAL_WEIGHT = 0.75;
 
-/** Length calibration of the default read-out: the best of 1, 1.05, 1.1, 1.15 (mean of location and length errors, both
+/** Length calibration of the default read-out: the best of 1, 1.05, 1.1, 1.15 (0.95 added to the grid since; mean of location and length errors, both
  * axes, paper + square boxes, the mask+classical read-out at CLASSICAL_WEIGHT; scripts/pick-readout-constant.ts). */
 export const LENGTH_SCALE = 1.1;
 

@@ -51,7 +51,6 @@ export type FineTuneProgress =
 export type FineTunePhase = 'joint' | 'shn' | 'stn' | 'lrp';
 const PHASE_KIND: Record<FineTunePhase, PhaseKind> = { joint: 'joint', shn: 'shn', stn: 'stn-lrp-first', lrp: 'stn-lrp-first' };
 
-
 export interface FineTuneOptions {
   /** The model to start from (the active version's folder). It is loaded, never modified on disk. */
   readonly baseModelDir: string;
