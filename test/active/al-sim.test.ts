@@ -12,7 +12,7 @@ const fake: AlSimModel<number> = {
   async score(_m, ids) { return new Map(ids.map((id) => [id, { entropy: num(id) % 2 ? 0.9 : 0.1 }])); },
   async fineTune(_m, ids) { return { model: 6 - 0.5 * ids.filter((id) => num(id) % 2).length, promoted: true, reason: 'fake', seconds: 0 }; },
   async evaluate(m) { return { longLocPx: m, longLenMm: m / 2 }; },
-  async baseline() { return { longLocPx: 4, longLenMm: 1.5 }; },
+  async baseline() { return { longLocPx: 4, longLenMm: 1.5, shortLenMm: 0.75 }; },
   version: (m) => `fake-${m}`,
 };
 
@@ -21,14 +21,14 @@ test('al-sim: patient-disjoint split; entropy picks the uncertain lesions and be
   const poolPatients = new Set(pool.map((l) => l.patient));
   assert.ok(testPart.length > 0 && testPart.every((l) => !poolPatients.has(l.patient)), 'no patient on both sides');
   const r = await runAlSim(6, fake, { lesions, strategies: ['entropy', 'random'], k: 2, rounds: 3, seed: 1 });
-  assert.deepEqual(r.baseline, { longLocPx: 4, longLenMm: 1.5 });
+  assert.deepEqual(r.baseline, { longLocPx: 4, longLenMm: 1.5, shortLenMm: 0.75 });
   const [ent, rnd] = r.curves;
   assert.deepEqual(ent.points.map((p) => p.corrections), [0, 2, 4, 6]);
   assert.ok(ent.points.slice(1).every((p) => p.picked.every((id) => num(id) % 2 === 1)), 'entropy reveals uncertain lesions first');
   assert.equal(ent.points[3].metrics.longLocPx, 3);
   assert.ok(rnd.points[3].metrics.longLocPx >= ent.points[3].metrics.longLocPx);
   const md = alSimMarkdown(r, { name: 'fake', data: 'none', startModel: 'fake-6', settings: { k: 2 }, backend: 'none', command: 'test' }, 'curve.svg');
-  assert.match(md, /box-cross baseline on the same test lesions and boxes: 4\.00 px/);
+  assert.match(md, /box-cross baseline on the same test lesions and boxes: 4\.00 px long-axis location, 1\.50 mm long-axis length, 0\.75 mm short-axis length/);
   assert.match(md, /entropy: after 6 corrections 3\.00 px vs start 6\.00 px \(fine-tuned model beats the start model\)/);
   assert.match(alSimSvg(r, 'fake'), />box-cross</);
 });
