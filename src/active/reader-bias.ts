@@ -199,7 +199,7 @@ export function readerBiasFromLabels(labels: readonly (CalibrationLabel & { read
  */
 export function applyCalibration(r: Recist, cal: Pick<ReaderCalibration, 'longScale' | 'shortScale' | 'rotationDeg'>): Recist {
   if (isIdentityCalibration(cal)) return r;
-  const scaled = { long: scaleAxes(r, cal.longScale).long, short: scaleAxes(r, cal.shortScale).short };
+  const scaled = scaleAxes(r, cal.longScale, cal.shortScale);
   const c = recistCenter(r);
   const t = cal.rotationDeg / DEG, cos = Math.cos(t), sin = Math.sin(t);
   return mapRecist(scaled, (p) => ({ x: c.x + cos * (p.x - c.x) - sin * (p.y - c.y), y: c.y + sin * (p.x - c.x) + cos * (p.y - c.y) }));

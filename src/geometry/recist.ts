@@ -96,14 +96,17 @@ export function blendRecist(a: Recist, b: Recist, weightB: number): Recist {
   return normalizeRecist({ long: seg(a.long, b.long), short: seg(a.short, b.short) });
 }
 
-/** Each axis scaled by `factor` about its own midpoint (a length calibration; the centre and the angles are kept). */
-export function scaleAxes(r: Recist, factor: number): Recist {
-  if (!(factor > 0)) throw new Error(`scaleAxes: factor=${factor}, expected a positive number`);
-  const seg = (s: Segment): [Point, Point] => {
+/**
+ * Each axis scaled about its own midpoint, the long one by `factor`, the short one by `shortFactor` (default: the same)
+ * — a length calibration; the centres and the angles are kept.
+ */
+export function scaleAxes(r: Recist, factor: number, shortFactor: number = factor): Recist {
+  for (const f of [factor, shortFactor]) if (!(f > 0)) throw new Error(`scaleAxes: factor=${f}, expected a positive number`);
+  const seg = (s: Segment, k: number): [Point, Point] => {
     const c = segmentMidpoint(s);
-    return [{ x: c.x + factor * (s[0].x - c.x), y: c.y + factor * (s[0].y - c.y) }, { x: c.x + factor * (s[1].x - c.x), y: c.y + factor * (s[1].y - c.y) }];
+    return [{ x: c.x + k * (s[0].x - c.x), y: c.y + k * (s[0].y - c.y) }, { x: c.x + k * (s[1].x - c.x), y: c.y + k * (s[1].y - c.y) }];
   };
-  return { long: seg(r.long), short: seg(r.short) };
+  return { long: seg(r.long, factor), short: seg(r.short, shortFactor) };
 }
 
 /** Returns the mark with `long` being the longer of the two segments (ties keep the input order). */

@@ -78,4 +78,8 @@ test('scaleAxes: each axis scaled about its own midpoint; centre and angles kept
   assert.deepEqual(s.short.map((p) => [+p.x.toFixed(9), +p.y.toFixed(9)]), [[4, -2.3], [4, 4.3]]);
   assert.ok(Math.abs(segmentLength(s.long) - 11) < 1e-9 && Math.abs(segmentLength(s.short) - 6.6) < 1e-9);
   assert.throws(() => scaleAxes(r, 0), /scaleAxes: factor=0, expected a positive number/);
+  const perAxis = scaleAxes(r, 1.1, 0.5);
+  assert.deepEqual(perAxis.long, s.long, 'the long axis by the first factor');
+  assert.deepEqual(perAxis.short.map((p) => [+p.x.toFixed(9), +p.y.toFixed(9)]), [[4, -0.5], [4, 2.5]]);
+  assert.throws(() => scaleAxes(r, 1, -1), /scaleAxes: factor=-1, expected a positive number/);
 });
