@@ -1,4 +1,5 @@
 /** Test doubles for fine-tuning: a random tiny model folder and ellipse lesions with known RECIST marks. */
+import type * as tf from '@tensorflow/tfjs';
 import { buildCascade } from '../../src/model/cascade.ts';
 import { saveCheckpoint } from '../../src/model/checkpoint.ts';
 import { resolveConfig, type Readout } from '../../src/model/config.ts';
@@ -40,4 +41,9 @@ export function ellipseLesion(seed: number, size = 160): { slice: CtSlice; recis
 export function sabotage(r: Recist): Recist {
   const c = recistCenter(r);
   return mapRecist(r, (p) => ({ x: c.x - 2.5 * (p.y - c.y), y: c.y + 2.5 * (p.x - c.x) }));
+}
+
+/** The values of `model`'s weights whose original name matches `name`, in the model's order (to check what training moved). */
+export function weightValues(model: tf.LayersModel, name: RegExp): number[][] {
+  return model.weights.filter((w) => name.test(w.originalName)).map((w) => Array.from(w.read().dataSync()));
 }

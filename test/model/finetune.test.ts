@@ -11,7 +11,7 @@ import {
   ACTIVE_FILE, activeVersion, cleanStale, ensureBaseVersion, listVersions, promote, readActive, rollback, saveVersion,
 } from '../../src/model/versions.ts';
 import { loadCheckpoint } from '../../src/model/checkpoint.ts';
-import { ellipseLesion, sabotage, saveTinyModel } from './finetune-fixtures.ts';
+import { ellipseLesion, sabotage, saveTinyModel, weightValues } from './finetune-fixtures.ts';
 
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'recist-ft-'));
 
@@ -130,16 +130,14 @@ test('fine-tuning updates batchnorm statistics by default; freezeBatchnorm keeps
     await saveTinyModel(join(dir, 'base'), 'base-bn');
     const corrections = [1, 2, 3].map((s) => ({ lesionId: `bn-${s}`, ...ellipseLesion(s, 120) }));
     const { cascade: base } = await loadCheckpoint(join(dir, 'base'));
-    const weights = (m: NonNullable<typeof base.stn>, part: RegExp) =>
-      m.weights.filter((w) => part.test(w.originalName)).map((w) => Array.from(w.read().dataSync()));
     const moving = /moving_(mean|variance)$/, learned = /(kernel|gamma)$/;
-    const before = { moving: weights(base.stn!, moving), learned: weights(base.stn!, learned) };
+    const before = { moving: weightValues(base.stn!, moving), learned: weightValues(base.stn!, learned) };
     for (const freeze of [true, false]) {
       const res = await fineTune({
         baseModelDir: join(dir, 'base'), corrections, replay: null, validation: [], steps: 2, seed: 1, batch: 2, learningRate: 1e-2,
         ...(freeze ? { freezeBatchnorm: true } : {}),
       });
-      const after = { moving: weights(res.cascade.stn!, moving), learned: weights(res.cascade.stn!, learned) };
+      const after = { moving: weightValues(res.cascade.stn!, moving), learned: weightValues(res.cascade.stn!, learned) };
       assert.equal(res.card.training.plan && (res.card.training.plan as { freezeBatchnorm: boolean }).freezeBatchnorm, freeze);
       assert.equal(JSON.stringify(after.moving) === JSON.stringify(before.moving), freeze, `moving statistics ${freeze ? 'changed although frozen' : 'did not change'}`);
       assert.notDeepEqual(after.learned, before.learned, 'the weights did not learn');
@@ -148,7 +146,7 @@ test('fine-tuning updates batchnorm statistics by default; freezeBatchnorm keeps
     // The paper's optimizer instead of Adam: recorded in the card, and the weights learn.
     const sgd = await fineTune({ baseModelDir: join(dir, 'base'), corrections, replay: null, validation: [], steps: 2, seed: 1, batch: 2, learningRate: 1e-2, optimizer: 'sgd-momentum' });
     assert.equal((sgd.card.training.plan as { optimizer: { kind: string } }).optimizer.kind, 'sgd-momentum');
-    assert.notDeepEqual(weights(sgd.cascade.stn!, learned), before.learned, 'SGD: the weights did not learn');
+    assert.notDeepEqual(weightValues(sgd.cascade.stn!, learned), before.learned, 'SGD: the weights did not learn');
     disposeCascade(sgd.cascade);
     disposeCascade(base);
   } finally {
@@ -163,16 +161,14 @@ test('a mask read-out model fine-tunes its pseudo-mask alone by default (θ head
     await saveTinyModel(join(dir, 'base'), 'base-mask', 'mask');
     const corrections = [4, 5, 6].map((s) => ({ lesionId: `lrp-${s}`, ...ellipseLesion(s, 120) }));
     const { cascade: base } = await loadCheckpoint(join(dir, 'base'));
-    const weights = (m: NonNullable<typeof base.stn>, part: RegExp) =>
-      m.weights.filter((w) => part.test(w.originalName)).map((w) => Array.from(w.read().dataSync()));
     const tppHead = /(head_tpp|tpp_fc)/, lrpHead = /head_lrp/;
-    const before = { tpp: weights(base.stn!, tppHead), lrp: weights(base.stn!, lrpHead) };
+    const before = { tpp: weightValues(base.stn!, tppHead), lrp: weightValues(base.stn!, lrpHead) };
     assert.ok(before.tpp.length >= 2 && before.lrp.length >= 1, 'the heads were found by name');
     for (const phase of [undefined, 'stn'] as const) {
       const res = await fineTune({ baseModelDir: join(dir, 'base'), corrections, replay: null, validation: [], steps: 2, seed: 1, batch: 2, learningRate: 1e-2, ...(phase ? { phase } : {}) });
       assert.equal(res.card.training.phase, phase ?? 'lrp');
-      assert.notDeepEqual(weights(res.cascade.stn!, lrpHead), before.lrp, 'the pseudo-mask head did not learn');
-      assert.equal(JSON.stringify(weights(res.cascade.stn!, tppHead)) === JSON.stringify(before.tpp), phase === undefined, `θ head ${phase ? 'did not learn under phase stn' : 'moved without L_TPP'}`);
+      assert.notDeepEqual(weightValues(res.cascade.stn!, lrpHead), before.lrp, 'the pseudo-mask head did not learn');
+      assert.equal(JSON.stringify(weightValues(res.cascade.stn!, tppHead)) === JSON.stringify(before.tpp), phase === undefined, `θ head ${phase ? 'did not learn under phase stn' : 'moved without L_TPP'}`);
       assert.equal(res.cascade.config.losses.tpp, true, 'the saved config keeps its loss switches');
       disposeCascade(res.cascade);
     }

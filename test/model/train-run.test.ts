@@ -5,7 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runTraining } from '../../src/model/train-run.ts';
 import { createMeasurer } from '../../src/model/measurer.ts';
-import { readModelCard } from '../../src/model/checkpoint.ts';
+import { loadCheckpoint, readModelCard } from '../../src/model/checkpoint.ts';
+import { disposeCascade } from '../../src/model/cascade.ts';
+import { weightValues } from './finetune-fixtures.ts';
 import type { CtSlice } from '../../src/data/types.ts';
 
 test('recist train end to end (tiny preset, seconds): phases run, checkpoint + card written atomically, createMeasurer loads it and proposes', async () => {
@@ -44,13 +46,16 @@ test('recist train end to end (tiny preset, seconds): phases run, checkpoint + c
   }
 });
 
+/** A few seconds of the tiny preset's STN phase (written to `outDir`). */
+const tinyStnRun = (outDir: string) => ({
+  dataDirs: [], synthetic: true, realFraction: 0, preset: 'tiny', outDir, batch: 2, microBatch: 1, optimizer: 'adam', lr: 1e-3, seed: 1, valCount: 2,
+  backend: 'wasm', command: 'test', phases: ['stn-lrp-first'], log: () => {},
+});
+
 test('the Table 1 ablations whose STN lacks a loss term train (stn-tpp: no L_LRP, so the mask head gets no gradient)', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'recist-train-ablation-'));
   try {
-    const card = await runTraining({
-      dataDirs: [], synthetic: true, realFraction: 0, preset: 'tiny', ablation: 'stn-tpp', outDir: join(dir, 'model'), minutes: 0.1, batch: 2,
-      microBatch: 1, optimizer: 'adam', lr: 1e-3, seed: 1, valCount: 2, resume: false, backend: 'wasm', command: 'test', phases: ['stn-lrp-first'],
-    });
+    const card = await runTraining({ ...tinyStnRun(join(dir, 'model')), ablation: 'stn-tpp', minutes: 0.1, resume: false });
     assert.equal(card.ablation, 'stn-tpp');
     const steps = card.training.steps as Record<string, number>;
     assert.ok(Object.values(steps).some((n) => n >= 1), `no training step ran: ${JSON.stringify(steps)}`);
@@ -62,25 +67,21 @@ test('the Table 1 ablations whose STN lacks a loss term train (stn-tpp: no L_LRP
 test('recist train --no-tpp-loss: the STN learns its pseudo-mask while its θ head stays as it was; the card says so and keeps its loss switches', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'recist-train-notpp-'));
   const out = join(dir, 'model');
-  const base = { dataDirs: [], synthetic: true, realFraction: 0, preset: 'tiny', outDir: out, batch: 2, microBatch: 1, optimizer: 'adam', lr: 1e-3, seed: 1, valCount: 2, backend: 'wasm', command: 'test', phases: ['stn-lrp-first'], log: () => {} } as const;
   try {
-    await runTraining({ ...base, minutes: 0.05, resume: false });
+    await runTraining({ ...tinyStnRun(out), minutes: 0.05, resume: false });
     const heads = async () => {
-      const { loadCheckpoint } = await import('../../src/model/checkpoint.ts');
       const { cascade } = await loadCheckpoint(out);
-      const read = (re: RegExp) => JSON.stringify(cascade.stn!.weights.filter((w) => re.test(w.originalName)).map((w) => Array.from(w.read().dataSync())));
-      const r = { tpp: read(/(head_tpp|tpp_fc)/), lrp: read(/head_lrp/) };
-      cascade.stn!.dispose();
-      cascade.shn.dispose();
+      const r = { tpp: weightValues(cascade.stn!, /(head_tpp|tpp_fc)/), lrp: weightValues(cascade.stn!, /head_lrp/) };
+      disposeCascade(cascade);
       return r;
     };
     const before = await heads();
-    const card = await runTraining({ ...base, minutes: 0.05, resume: true, tppLoss: false });
+    const card = await runTraining({ ...tinyStnRun(out), minutes: 0.05, resume: true, tppLoss: false });
     const after = await heads();
     assert.equal(card.training.tppLoss, false);
     assert.equal(card.config.losses.tpp, true, 'the model\'s own loss switches are kept');
-    assert.equal(after.tpp, before.tpp, 'the θ head moved without L_TPP');
-    assert.notEqual(after.lrp, before.lrp, 'the pseudo-mask head did not learn');
+    assert.deepEqual(after.tpp, before.tpp, 'the θ head moved without L_TPP');
+    assert.notDeepEqual(after.lrp, before.lrp, 'the pseudo-mask head did not learn');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
