@@ -69,8 +69,10 @@ export function ensureTypes(log: (s: string) => void = console.log): void {
   if (existsSync(TYPES_DIR) && newestMtime(TYPES_DIR, '.d.ts') >= newestMtime(src, '.ts')) return;
   const t0 = Date.now();
   rmSync(TYPES_DIR, { recursive: true, force: true });
-  const tsc = join(REPO, 'node_modules', '.bin', 'tsc');
-  const r = spawnSync(tsc, ['-p', join(NOTEBOOKS_DIR, 'tsconfig.types.json')], { cwd: REPO, encoding: 'utf8' });
+  // The project's TypeScript, not node_modules/.bin/tsc: tslab's own 5.0 also installs a `tsc` bin, and which of
+  // the two npm links there depends on install order (5.0 cannot narrow some of src's element accesses).
+  const tsc = join(REPO, 'node_modules', 'typescript', 'bin', 'tsc');
+  const r = spawnSync(process.execPath, [tsc, '-p', join(NOTEBOOKS_DIR, 'tsconfig.types.json')], { cwd: REPO, encoding: 'utf8' });
   // Declarations are emitted even when src has type errors (another engineer's work in progress): report, go on.
   if (!existsSync(join(TYPES_DIR, 'data', 'types.d.ts'))) {
     throw new Error(`tsc -p notebooks/tsconfig.types.json wrote no declarations:\n${r.stdout}${r.stderr}`);
