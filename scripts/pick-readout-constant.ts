@@ -3,10 +3,11 @@
  * (never the dev lesions), under the paper's rough boxes and square boxes of the same area (seeds 0–2), with the model's
  * `mask+classical` read-out and every other constant at its default:
  *   --param classicalWeight (CLASSICAL_WEIGHT): candidates 0–1, score = mean location error (both axes, both protocols);
- *   --param lengthScale (LENGTH_SCALE): candidates 1–1.15, score = mean of the location and length errors.
+ *   --param lengthScale (LENGTH_SCALE): candidates 0.95–1.15, score = mean of the location and length errors;
+ *   --param shortLengthScale (SHORT_LENGTH_SCALE): candidates 0.975–1.05, same score (the long axis's terms do not move).
  * Prints each candidate's errors and the best.
  *
- *   npx tsx scripts/pick-readout-constant.ts --param classicalWeight|lengthScale [--data tmp/synth-eval] [--model models/default]
+ *   npx tsx scripts/pick-readout-constant.ts --param classicalWeight|lengthScale|shortLengthScale [--data tmp/synth-eval] [--model models/default]
  */
 import { parseArgs } from 'node:util';
 import { findSummary, evaluateFolder } from '../src/eval/run.ts';
@@ -19,6 +20,7 @@ import type { BoxProtocol } from '../src/geometry/box.ts';
 const PARAMS = {
   classicalWeight: { candidates: [0, 0.25, 0.5, 0.75, 1], withLength: false },
   lengthScale: { candidates: [0.95, 1, 1.05, 1.1, 1.15], withLength: true },
+  shortLengthScale: { candidates: [0.975, 1, 1.025, 1.05], withLength: true },
 } as const;
 const { values } = parseArgs({ options: { param: { type: 'string' }, data: { type: 'string', default: 'tmp/synth-eval' }, model: { type: 'string', default: 'models/default' } } });
 const param = values.param as keyof typeof PARAMS;

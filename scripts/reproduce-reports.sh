@@ -22,6 +22,8 @@ npx tsx src/cli/main.ts train --out models/default --resume --phases stn-lrp-fir
 # 1c. The shipped read-out is mask+classical (card.json config.readout; same weights): the pseudo-mask measurement
 #     averaged with the classical segmentation, weight 0.75 picked on synthetic lesions under paper and square boxes.
 # npx tsx scripts/pick-readout-constant.ts --param classicalWeight --data tmp/synth-eval --model models/default
+# 1d. 2026-11-27, for the network after (c): the short axis's own scale (1.025, card config.shortLengthScale), same lesions.
+# npx tsx scripts/pick-readout-constant.ts --param shortLengthScale --data tmp/synth-eval --model models/default
 
 # 2. Real dev lesions (24), paper rough-box protocol, seeds 0,1,2: model vs box-cross vs classical.
 npx tsx src/cli/main.ts eval --data "$DATA/deeplesion-dev" --model models/default --readouts mask+classical,mask,heatmaps --baselines --seeds 0,1,2 --out reports/dev-default

@@ -96,6 +96,13 @@ export interface ModelConfig {
    * under the paper's and square boxes (scripts/pick-readout-constant.ts --param lengthScale), never on dev lesions.
    */
   readonly lengthScale: number;
+  /**
+   * Mask read-outs only (1 otherwise): the short axis's own scale, used instead of `lengthScale` for it. The
+   * pseudo-mask measures the short axis longer, relative to the long one, than readers do (+5–9 % median on synthetic
+   * and dev lesions); chosen on synthetic lesions like `lengthScale` (scripts/pick-readout-constant.ts --param
+   * shortLengthScale), never on dev lesions.
+   */
+  readonly shortLengthScale: number;
   /** Side of the network's input crop (128). */
   readonly inputSize: 128;
   readonly stn: StnConfig;
@@ -123,6 +130,10 @@ export const CLASSICAL_WEIGHT = 0.75;
  * axes, paper + square boxes, the mask+classical read-out at CLASSICAL_WEIGHT; scripts/pick-readout-constant.ts). */
 export const LENGTH_SCALE = 1.1;
 
+/** The short axis's scale in the default read-out (2026-11-27, for the shipped network): the best of 0.975–1.05 (steps
+ * of 0.025) with LENGTH_SCALE fixed, same score and lesions as LENGTH_SCALE (scripts/pick-readout-constant.ts). */
+export const SHORT_LENGTH_SCALE = 1.025;
+
 const FULL_LOSSES: LossSwitches = { lrp: true, tpp: true, cos: true, coord: true };
 const PAPER_LOSSES: LossSwitches = { lrp: true, tpp: true, cos: true, coord: false };
 
@@ -133,6 +144,7 @@ export const PRESETS: { readonly [K in PresetName]: ModelConfig } = {
     boxOrientationRatio: null,
     classicalWeight: null,
     lengthScale: 1,
+    shortLengthScale: 1,
     inputSize: 128,
     stn: { blocks: [3, 4, 6, 3], baseWidth: 64, fpnWidth: 256, maskSize: 32, enabled: true },
     shn: { stacks: 2, width: 256, depth: 4, canonicalSize: 128, heatmapSize: 64 },
@@ -144,6 +156,7 @@ export const PRESETS: { readonly [K in PresetName]: ModelConfig } = {
     boxOrientationRatio: BOX_ORIENTATION_RATIO,
     classicalWeight: CLASSICAL_WEIGHT,
     lengthScale: LENGTH_SCALE,
+    shortLengthScale: SHORT_LENGTH_SCALE,
     inputSize: 128,
     // ~0.3 GFLOP per lesion (paper: ~19), so it trains in about an hour on 2 CPU cores (wasm) and proposes
     // within the interactive budget; the STN only has to find the lesion's pose, so it is narrowed the most.
@@ -157,6 +170,7 @@ export const PRESETS: { readonly [K in PresetName]: ModelConfig } = {
     boxOrientationRatio: BOX_ORIENTATION_RATIO,
     classicalWeight: null,
     lengthScale: 1,
+    shortLengthScale: 1,
     inputSize: 128,
     stn: { blocks: [1, 1, 1, 1], baseWidth: 8, fpnWidth: 16, maskSize: 32, enabled: true },
     shn: { stacks: 1, width: 16, depth: 2, canonicalSize: 128, heatmapSize: 64 },
@@ -175,6 +189,8 @@ export interface ModelConfigInput {
   readonly classicalWeight?: number | null;
   /** Default: the preset's with a mask read-out, else 1. */
   readonly lengthScale?: number;
+  /** Default: the preset's with a mask read-out, else 1 (also for a saved config written before the field existed). */
+  readonly shortLengthScale?: number;
   readonly inputSize?: number;
   readonly stn?: Partial<{ [K in keyof StnConfig]: K extends 'blocks' ? readonly number[] : number | boolean }>;
   readonly shn?: Partial<{ [K in keyof ShnConfig]: number }>;
@@ -253,8 +269,11 @@ export function resolveConfig(partial: ModelConfigInput = {}): ModelConfig {
   const lengthScale = partial.lengthScale !== undefined ? partial.lengthScale : usesMask(readout) ? base.lengthScale : 1;
   if (!(typeof lengthScale === 'number' && lengthScale >= 0.5 && lengthScale <= 2)) fail('lengthScale', lengthScale, 'a number in [0.5, 2]');
   if (lengthScale !== 1 && !usesMask(readout)) fail('lengthScale', lengthScale, '1 (it only applies to the mask read-outs)');
+  const shortLengthScale = partial.shortLengthScale !== undefined ? partial.shortLengthScale : usesMask(readout) ? base.shortLengthScale : 1;
+  if (!(typeof shortLengthScale === 'number' && shortLengthScale >= 0.5 && shortLengthScale <= 2)) fail('shortLengthScale', shortLengthScale, 'a number in [0.5, 2]');
+  if (shortLengthScale !== 1 && !usesMask(readout)) fail('shortLengthScale', shortLengthScale, '1 (it only applies to the mask read-outs)');
 
-  const config: ModelConfig = { preset: presetName, readout, boxOrientationRatio, classicalWeight, lengthScale, inputSize: 128, stn, shn, losses };
+  const config: ModelConfig = { preset: presetName, readout, boxOrientationRatio, classicalWeight, lengthScale, shortLengthScale, inputSize: 128, stn, shn, losses };
   return partial.ablation === undefined ? config : applyAblation(config, partial.ablation);
 }
 
@@ -270,7 +289,7 @@ const ABLATION_SWITCHES: Record<AblationName, { readonly stn: boolean; readonly 
 export function applyAblation(config: ModelConfig, name: AblationName): ModelConfig {
   const sw = Object.hasOwn(ABLATION_SWITCHES, name) ? ABLATION_SWITCHES[name] : fail('ablation', name, `one of ${ABLATION_NAMES.join(', ')}`);
   return {
-    ...config, readout: 'heatmaps', boxOrientationRatio: null, classicalWeight: null, lengthScale: 1,
+    ...config, readout: 'heatmaps', boxOrientationRatio: null, classicalWeight: null, lengthScale: 1, shortLengthScale: 1,
     stn: { ...config.stn, enabled: sw.stn }, losses: { lrp: sw.lrp, tpp: sw.tpp, cos: sw.cos, coord: config.losses.coord },
   };
 }

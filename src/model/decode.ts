@@ -65,15 +65,16 @@ export function orientLikeBox(readout: Decoded['readout'], recist: Recist, box: 
 /**
  * The read-out's steps after decoding, on marks in slice pixels, in order: `orientLikeBox`; for a pseudo-mask
  * measurement with `classicalWeight` set and a classical segment found, the endpoint-matched average with it
- * (`blendRecist`; read-out `mask+classical`); for pseudo-mask measurements, both axes scaled by `lengthScale`.
+ * (`blendRecist`; read-out `mask+classical`); for pseudo-mask measurements, the long axis scaled by `lengthScale`, the short by `shortLengthScale`.
  */
 export function finishReadout(
   readout: Decoded['readout'], recist: Recist, box: Box, classical: Recist | null | undefined,
-  config: Pick<ModelConfig, 'boxOrientationRatio' | 'classicalWeight' | 'lengthScale'>,
+  config: Pick<ModelConfig, 'boxOrientationRatio' | 'classicalWeight' | 'lengthScale' | 'shortLengthScale'>,
 ): { readonly recist: Recist; readonly readout: Decoded['readout'] | 'mask+classical' } {
   const oriented = orientLikeBox(readout, recist, box, config.boxOrientationRatio);
   const weight = readout === 'mask' && config.classicalWeight !== null && classical ? config.classicalWeight : null;
   const blended = weight === null || !classical ? oriented : blendRecist(oriented, classical, weight);
-  const scaled = readout === 'mask' && config.lengthScale !== 1 ? scaleAxes(blended, config.lengthScale) : blended;
+  const scaled = readout === 'mask' && (config.lengthScale !== 1 || config.shortLengthScale !== 1)
+    ? scaleAxes(blended, config.lengthScale, config.shortLengthScale) : blended;
   return { recist: scaled, readout: weight === null ? readout : 'mask+classical' };
 }

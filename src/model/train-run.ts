@@ -28,7 +28,7 @@ export interface RunTrainingOptions {
   readonly minutes: number;
   readonly batch: number;
   readonly microBatch: number;
-  readonly optimizer: string;
+  readonly optimizer: 'adam' | 'sgd-momentum';
   readonly lr: number;
   readonly seed: number;
   readonly valCount: number;
@@ -89,7 +89,7 @@ export async function runTraining(o: RunTrainingOptions): Promise<ModelCard> {
     ? (await loadCheckpoint(o.outDir)).card.config
     : resolveConfig({ preset: o.preset as PresetName, ablation: o.ablation as AblationName | undefined });
   const plan = budgetedPlan(config, o.minutes, {
-    optimizer: { kind: o.optimizer === 'adam' ? 'adam' : 'sgd-momentum', momentum: 0.9, learningRate: o.lr },
+    optimizer: { kind: o.optimizer, momentum: 0.9, learningRate: o.lr },
     batch: o.batch,
     microBatch: Math.min(o.microBatch, o.batch),
     evalEvery: 25,

@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { applyAblation, resolveConfig } from '../../src/model/config.ts';
+import { finishReadout } from '../../src/model/decode.ts';
+import { segmentLength, segmentMidpoint } from '../../src/geometry/recist.ts';
 
 test('readout: default preset reads the pseudo-mask blended with the classical segmentation, paper and every Table 1 row read heatmaps, shn-only cannot read a mask', () => {
   assert.equal(resolveConfig().readout, 'mask+classical');
@@ -48,4 +50,29 @@ test('lengthScale: the default read-out calibrates lengths, heatmap read-outs ne
   assert.equal(resolveConfig({ ablation: 'full' }).lengthScale, 1);
   assert.throws(() => resolveConfig({ lengthScale: 3 }), /field lengthScale is 3, expected a number in \[0\.5, 2\]/);
   assert.throws(() => resolveConfig({ readout: 'heatmaps', lengthScale: 1.1 }), /only applies to the mask read-outs/);
+});
+
+test('shortLengthScale: the default read-out scales the short axis on its own, heatmap read-outs never; a saved config without the field gets the preset\'s', () => {
+  assert.equal(resolveConfig().shortLengthScale, 1.025);
+  assert.equal(resolveConfig({ readout: 'mask' }).shortLengthScale, 1.025);
+  assert.equal(resolveConfig({ preset: 'tiny' }).shortLengthScale, 1);
+  assert.equal(resolveConfig({ readout: 'heatmaps' }).shortLengthScale, 1);
+  assert.equal(resolveConfig({ ablation: 'full' }).shortLengthScale, 1);
+  const saved = { ...resolveConfig(), shortLengthScale: undefined };
+  assert.equal(resolveConfig(saved).shortLengthScale, 1.025);
+  assert.throws(() => resolveConfig({ shortLengthScale: 0.1 }), /field shortLengthScale is 0\.1, expected a number in \[0\.5, 2\]/);
+  assert.throws(() => resolveConfig({ readout: 'heatmaps', shortLengthScale: 1.05 }), /field shortLengthScale is 1\.05.*only applies to the mask read-outs/);
+});
+
+test('finishReadout scales a pseudo-mask measurement\'s long axis by lengthScale and its short axis by shortLengthScale, a heatmap read-out by neither', () => {
+  const r = { long: [{ x: 40, y: 50 }, { x: 60, y: 50 }], short: [{ x: 50, y: 45 }, { x: 50, y: 55 }] } as const;
+  const box = { x1: 30, y1: 30, x2: 70, y2: 70 };
+  const config = { boxOrientationRatio: null, classicalWeight: null, lengthScale: 1.1, shortLengthScale: 1.2 };
+  const out = finishReadout('mask', r as never, box, null, config).recist;
+  assert.ok(Math.abs(segmentLength(out.long) - 22) < 1e-9, `long ${segmentLength(out.long)}`);
+  assert.ok(Math.abs(segmentLength(out.short) - 12) < 1e-9, `short ${segmentLength(out.short)}`);
+  assert.deepEqual(segmentMidpoint(out.short), { x: 50, y: 50 });
+  const heat = finishReadout('heatmaps', r as never, box, null, config).recist;
+  assert.equal(segmentLength(heat.long), 20);
+  assert.equal(segmentLength(heat.short), 10);
 });

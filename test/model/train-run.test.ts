@@ -48,7 +48,7 @@ test('recist train end to end (tiny preset, seconds): phases run, checkpoint + c
 
 /** A few seconds of the tiny preset's STN phase (written to `outDir`). */
 const tinyStnRun = (outDir: string) => ({
-  dataDirs: [], synthetic: true, realFraction: 0, preset: 'tiny', outDir, batch: 2, microBatch: 1, optimizer: 'adam', lr: 1e-3, seed: 1, valCount: 2,
+  dataDirs: [], synthetic: true, realFraction: 0, preset: 'tiny', outDir, batch: 2, microBatch: 1, optimizer: 'adam' as const, lr: 1e-3, seed: 1, valCount: 2,
   backend: 'wasm', command: 'test', phases: ['stn-lrp-first'], log: () => {},
 });
 

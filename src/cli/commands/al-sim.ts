@@ -17,6 +17,7 @@ import { createTrainingSource } from '../../data/training-source.ts';
 import { initBackend, type BackendName } from '../../model/backend/index.ts';
 import { createAlAdapter, loadAlModel } from '../../model/finetune-al.ts';
 import { DEFAULT_MODEL_DIR } from '../../model/measurer.ts';
+import { numberFlag, optimizerFlag } from '../flags.ts';
 
 interface AlSimFlags {
   data: string; model?: string; name?: string; out?: string; strategies: string; k: string; rounds: string; steps: string;
@@ -24,16 +25,6 @@ interface AlSimFlags {
   seed: string; evalSeeds: string; backend: string; note?: string;
 }
 
-const num = (v: string, name: string, min: number, int = true): number => {
-  const n = Number(v);
-  if (!Number.isFinite(n) || n < min || (int && !Number.isInteger(n))) throw new Error(`--${name} ${JSON.stringify(v)} must be ${int ? 'an integer' : 'a number'} ≥ ${min}`);
-  return n;
-};
-
-function optimizerName(v: string): 'adam' | 'sgd-momentum' {
-  if (v !== 'adam' && v !== 'sgd-momentum') throw new Error(`--optimizer ${JSON.stringify(v)} must be adam or sgd-momentum`);
-  return v;
-}
 
 export function register(program: Command): void {
   program.command('al-sim')
@@ -68,10 +59,10 @@ export function register(program: Command): void {
       const modelDir = resolve(f.model ?? DEFAULT_MODEL_DIR);
       const strategies = f.strategies.split(',').map((s) => s.trim()).filter(Boolean);
       const settings = {
-        k: num(f.k, 'k', 1), rounds: num(f.rounds, 'rounds', 1), steps: num(f.steps, 'steps', f.calibrate ? 0 : 1), minutes: f.minutes ? num(f.minutes, 'minutes', 0.01, false) : null,
-        lr: num(f.lr, 'lr', 1e-9, false), optimizer: optimizerName(f.optimizer), batch: num(f.batch, 'batch', 1), replay: f.replay, replayFraction: f.replay ? num(f.replayFraction, 'replay-fraction', 0, false) : 0,
-        freezeBatchnorm: f.freezeBatchnorm, gate: f.gate, calibrate: f.calibrate, testFraction: num(f.testFraction, 'test-fraction', 0.01, false), seed: num(f.seed, 'seed', 0),
-        evalSeeds: f.evalSeeds.split(',').map((s) => num(s.trim(), 'eval-seeds', 0)), strategies,
+        k: numberFlag(f.k, 'k', 1), rounds: numberFlag(f.rounds, 'rounds', 1), steps: numberFlag(f.steps, 'steps', f.calibrate ? 0 : 1), minutes: f.minutes ? numberFlag(f.minutes, 'minutes', 0.01, false) : null,
+        lr: numberFlag(f.lr, 'lr', 1e-9, false), optimizer: optimizerFlag(f.optimizer), batch: numberFlag(f.batch, 'batch', 1), replay: f.replay, replayFraction: f.replay ? numberFlag(f.replayFraction, 'replay-fraction', 0, false) : 0,
+        freezeBatchnorm: f.freezeBatchnorm, gate: f.gate, calibrate: f.calibrate, testFraction: numberFlag(f.testFraction, 'test-fraction', 0.01, false), seed: numberFlag(f.seed, 'seed', 0),
+        evalSeeds: f.evalSeeds.split(',').map((s) => numberFlag(s.trim(), 'eval-seeds', 0)), strategies,
       };
       const log = (line: string): void => { process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${line}\n`); };
       log(`backend ${backend.detail}; start model ${modelDir}; data ${data}`);

@@ -8,6 +8,7 @@ import { sharedDataDir } from '../../data/paths.ts';
 import { generateDataset } from '../../data/synth/generate.ts';
 import { listBackgrounds } from '../../data/synth/placement.ts';
 import { LESION_KINDS, contextForKind, type LesionKind } from '../../data/synth/appearance.ts';
+import { numberFlag } from '../flags.ts';
 
 interface SynthOpts {
   n: string;
@@ -17,12 +18,6 @@ interface SynthOpts {
   shared?: string;
   maxPerPatient: string;
   kind?: string;
-}
-
-function int(value: string, name: string, min: number): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min) throw new Error(`--${name} ${JSON.stringify(value)} must be an integer >= ${min}`);
-  return n;
 }
 
 function lesionKind(value: string): LesionKind {
@@ -42,9 +37,9 @@ export function register(program: Command): void {
     .option('--max-per-patient <n>', 'lesions per synthetic patient: 1..n', '3')
     .option('--kind <kind>', `only lesions of one appearance (a site unlike the training mix): ${LESION_KINDS.join(', ')}`)
     .action((o: SynthOpts) => {
-      const n = int(o.n, 'n', 1);
-      const seed = int(o.seed, 'seed', 0);
-      const readers = int(o.readers, 'readers', 0);
+      const n = numberFlag(o.n, 'n', 1);
+      const seed = numberFlag(o.seed, 'seed', 0);
+      const readers = numberFlag(o.readers, 'readers', 0);
       const sharedDir = o.shared ? resolve(o.shared) : sharedDataDir();
       const backgrounds = listBackgrounds({ sharedDir });
       if (backgrounds.length === 0) throw new Error('recist synth: no CT backgrounds found (no shared data folder and no npm-shipped DICOM)');
@@ -53,7 +48,7 @@ export function register(program: Command): void {
       const tty = process.stderr.isTTY;
       let last = 0;
       const summary = generateDataset({
-        n, seed, backgrounds, readers, outDir, maxLesionsPerPatient: int(o.maxPerPatient, 'max-per-patient', 1),
+        n, seed, backgrounds, readers, outDir, maxLesionsPerPatient: numberFlag(o.maxPerPatient, 'max-per-patient', 1),
         generate: kind ? { kind, context: contextForKind(kind) } : undefined,
         onProgress: (done, total) => {
           const now = Date.now();

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { existsSync } from 'node:fs';
 import { parseBoxProtocolNames } from '../../geometry/box.ts';
+import { numberFlag, optimizerFlag } from '../flags.ts';
 
 interface TrainOpts {
   data: string[];
@@ -49,27 +50,27 @@ export function register(program: Command): void {
     .option('--no-tpp-loss', 'train the STN without L_TPP (the pseudo-mask alone; θ head frozen): for mask read-out models, whose proposals never read θ')
     .option('--backend <name>', 'tensorflow | webgpu | wasm | cpu | auto', process.env.RECIST_BACKEND ?? 'auto')
     .action(async (opts: TrainOpts) => {
-      const patience = Number(opts.patience);
-      if (!Number.isInteger(patience) || patience < 1) throw new Error(`--patience ${opts.patience}: expected a positive integer`);
+      const realFraction = numberFlag(opts.realFraction, 'real-fraction', 0, false);
+      if (realFraction > 1) throw new Error(`--real-fraction ${JSON.stringify(opts.realFraction)} must be a number in [0, 1]`);
       const { runTraining } = await import('../../model/train-run.ts');
       for (const d of opts.data) if (!existsSync(resolve(d, 'DL_info.csv'))) throw new Error(`--data ${d}: no DL_info.csv there (expected a DeepLesion-layout folder)`);
       await runTraining({
         dataDirs: opts.data.map((d) => resolve(d)),
         synthetic: opts.synthetic,
-        realFraction: Number(opts.realFraction),
+        realFraction,
         preset: opts.preset,
         ablation: opts.ablation,
         outDir: resolve(opts.out),
-        minutes: Number(opts.minutes),
-        batch: Number(opts.batch),
-        microBatch: Number(opts.microBatch),
-        optimizer: opts.optimizer,
-        lr: Number(opts.lr),
-        seed: Number(opts.seed),
-        valCount: Number(opts.val),
+        minutes: numberFlag(opts.minutes, 'minutes', 0.01, false),
+        batch: numberFlag(opts.batch, 'batch', 1),
+        microBatch: numberFlag(opts.microBatch, 'micro-batch', 1),
+        optimizer: optimizerFlag(opts.optimizer),
+        lr: numberFlag(opts.lr, 'lr', 1e-9, false),
+        seed: numberFlag(opts.seed, 'seed', 0),
+        valCount: numberFlag(opts.val, 'val', 1),
         resume: opts.resume,
         phases: opts.phases?.split(',').map((p) => p.trim()).filter(Boolean),
-        patience,
+        patience: numberFlag(opts.patience, 'patience', 1),
         boxProtocols: parseBoxProtocolNames(opts.boxProtocols),
         tppLoss: opts.tppLoss,
         backend: opts.backend,
