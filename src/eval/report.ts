@@ -2,7 +2,8 @@
  * Evaluation report files: JSON (everything), CSV (tables, summaries, per-lesion rows), markdown with embedded
  * standalone SVG plots, and a self-contained HTML page (inline SVG, worst cases as PNG data URIs; no network).
  *
- * Plots: Bland–Altman of diameter lengths (mm) per axis, location error vs lesion size per axis.
+ * Plots: Bland–Altman of diameter lengths (mm) per axis, location error vs lesion size per axis, and for models the
+ * long-axis location error vs the proposal's uncertainty (does the worklist's ranking find the bad proposals?).
  * Worst cases: per method, the lesions with the largest long-axis location error vs DL, as windowed crops with
  * every reader's mark, the method's prediction (first seed) and its rough box.
  */
@@ -14,6 +15,7 @@ import { AXES, type AxisName, formatSig } from './metrics.ts';
 import { renderCsv, renderLongCsv, renderMarkdown, tableToJson } from './reader-table.ts';
 import { DL_READER, type EvalResult, findSummary } from './run.ts';
 import { type HLine, PALETTE, scatterSvg, type Series } from './svg.ts';
+import { type UncertaintyCheck, uncertaintyVsError } from './uncertainty.ts';
 
 export interface ReportOptions {
   /** Title line (default "RECIST evaluation"). */
@@ -119,6 +121,32 @@ export function errorVsSizeSvg(result: EvalResult, axis: AxisName): string {
     series.push({ name, color: PALETTE[i % PALETTE.length], points: p.items.map((it) => ({ x: size.get(it.id) ?? Number.NaN, y: it.cmp[axis].locPx, label: it.id })) });
   });
   return scatterSvg(series, { title: `${axis} axis location error vs lesion size`, xLabel: 'DL long diameter (mm)', yLabel: 'location difference vs DL (px)' });
+}
+
+/** Every method that reports an uncertainty, checked against DL. */
+function uncertaintyChecks(result: EvalResult): UncertaintyCheck[] {
+  return result.methods.map((m) => uncertaintyVsError(result, m.name)).filter((c): c is UncertaintyCheck => c !== null);
+}
+
+export function errorVsUncertaintySvg(checks: readonly UncertaintyCheck[]): string {
+  const series: Series[] = checks.map((c, i) => ({
+    name: `${c.method} (Spearman ρ ${f3(c.rho)})`, color: PALETTE[i % PALETTE.length],
+    points: c.points.map((p) => ({ x: p.uncertainty, y: p.errorPx, label: p.id })),
+  }));
+  return scatterSvg(series, { title: 'long-axis location error vs the proposal\'s uncertainty', xLabel: 'uncertainty (entropy, mean over rough boxes)', yLabel: 'location difference vs DL (px)' });
+}
+
+function uncertaintyMarkdown(checks: readonly UncertaintyCheck[]): string {
+  const lines = [
+    'Per lesion, the mean uncertainty over its rough boxes against the mean long-axis location error vs DL. An entropy-first worklist serves the most uncertain lesions first: it only beats a random order when ρ > 0 and the most uncertain third is measured worse than the least uncertain third.',
+    '',
+    '| method | lesions | Spearman ρ [95 % bootstrap] | long Loc. px, most uncertain third | least uncertain third | all |',
+    '| :-- | --: | :-- | --: | --: | --: |',
+  ];
+  for (const c of checks) {
+    lines.push(`| ${c.method} | ${c.n} | ${f3(c.rho)} [${f3(c.interval[0])}, ${f3(c.interval[1])}] | ${f3(c.errorMostUncertainThird)} | ${f3(c.errorLeastUncertainThird)} | ${f3(c.errorAll)} |`);
+  }
+  return lines.join('\n');
 }
 
 interface WorstCase { method: string; id: string; locPx: number; lenPx: number; png: Uint8Array }
@@ -236,6 +264,8 @@ export function writeReport(result: EvalResult, dir: string, opts: ReportOptions
     plots.push({ name: `plots/bland-altman-${a}.svg`, title: `Bland–Altman (${a}, mm)`, svg: blandAltmanSvg(result, a) });
     plots.push({ name: `plots/error-vs-size-${a}.svg`, title: `Location error vs size (${a})`, svg: errorVsSizeSvg(result, a) });
   }
+  const checks = uncertaintyChecks(result);
+  if (checks.length) plots.push({ name: 'plots/error-vs-uncertainty-long.svg', title: 'Location error vs uncertainty (long)', svg: errorVsUncertaintySvg(checks) });
   for (const p of plots) put(p.name, p.svg);
   const worst = worstCases(result, opts.worstCount ?? 4);
   for (const w of worst) put(`plots/worst-${slug(w.method)}-${slug(w.id)}.png`, w.png);
@@ -263,6 +293,7 @@ export function writeReport(result: EvalResult, dir: string, opts: ReportOptions
     '',
     byTypeMarkdown(result),
     '',
+    ...(checks.length ? ['## Does the uncertainty find the bad proposals? (vs DL)', '', uncertaintyMarkdown(checks), ''] : []),
     '## Plots',
     '',
     ...plots.map((p) => `![${p.title}](${p.name})`),

@@ -47,6 +47,8 @@ export interface Prediction {
   readonly seed: number;
   readonly box: Box;
   readonly recist: Recist;
+  /** The method's uncertainty for this proposal (models: the proposal's entropy); null for the baselines. */
+  readonly uncertainty: number | null;
   readonly ms: number;
 }
 
@@ -147,9 +149,9 @@ export async function evaluateFolder(opts: EvaluateOptions): Promise<EvalResult>
       const box = roughBoxFor(record.recist, id, seed, slice.width, slice.height, opts.boxProtocol);
       for (const m of opts.methods) {
         const ts = performance.now();
-        const recist = await m.predict(slice, box);
+        const { recist, uncertainty } = await m.predict(slice, box);
         const ms = performance.now() - ts;
-        (predictions[m.name][id] ??= []).push({ seed, box, recist, ms });
+        (predictions[m.name][id] ??= []).push({ seed, box, recist, uncertainty: uncertainty ?? null, ms });
         done++;
         opts.onProgress?.({ done, total, lesionId: id, method: m.name, seed });
       }

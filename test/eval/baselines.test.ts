@@ -66,11 +66,11 @@ test('classical falls back to the box-cross on a featureless slice', () => {
 test('methods: box-cross, classical and the measurer adapter', async () => {
   const { slice, truth } = ellipseSlice(9, 15, 10, 0.3, 0);
   const box = roughBoxFor(truth, 'x', 0, slice.width, slice.height);
-  assert.deepEqual(await boxCrossMethod.predict(slice, box), boxCross(box));
-  assert.deepEqual(await classicalMethod.predict(slice, box), classicalRecist(slice, box).recist);
+  assert.deepEqual(await boxCrossMethod.predict(slice, box), { recist: boxCross(box) });
+  assert.deepEqual(await classicalMethod.predict(slice, box), { recist: classicalRecist(slice, box).recist });
   const fake: Measurer = {
     modelVersion: 'v-test', backend: 'cpu',
-    measure: async () => ({ recist: truth } as unknown as Proposal),
+    measure: async () => ({ recist: truth, entropy: 0.25 } as unknown as Proposal),
     measureBatch: async (items) => items.map(() => ({ recist: truth } as unknown as Proposal)),
     dispose: () => {},
   };
@@ -78,5 +78,5 @@ test('methods: box-cross, classical and the measurer adapter', async () => {
   assert.equal(m.name, 'model v-test');
   assert.equal(m.kind, 'model');
   assert.deepEqual(m.info, { modelVersion: 'v-test', backend: 'cpu' });
-  assert.deepEqual(await m.predict(slice, box), truth);
+  assert.deepEqual(await m.predict(slice, box), { recist: truth, uncertainty: 0.25 }, 'the proposal\'s entropy is the uncertainty');
 });

@@ -8,13 +8,15 @@ import { blendRecist, scaleAxes, segmentLocationDistance } from '../../src/geome
 import { createMeasurer, DEFAULT_MODEL_DIR } from '../../src/model/measurer.ts';
 import { classicalRecist } from '../../src/segment/classical.ts';
 
-test('mask+classical read-out (the shipped model): the mask read-out blended with the classical segment, then length-scaled', async () => {
+test('mask+classical read-out (the shipped model): the mask read-out blended with the classical segment, then length-scaled (each axis by its own scale)', async () => {
   const blended = await createMeasurer({ modelDir: DEFAULT_MODEL_DIR, backend: 'wasm' });
   const maskOnly = await createMeasurer({ modelDir: DEFAULT_MODEL_DIR, backend: 'wasm', readout: 'mask' });
   try {
     assert.equal(blended.card.config.readout, 'mask+classical');
-    const w = blended.card.config.classicalWeight!, ls = blended.card.config.lengthScale;
+    const w = blended.card.config.classicalWeight!, ls = blended.card.config.lengthScale, ss = blended.card.config.shortLengthScale;
     assert.equal(maskOnly.card.config.lengthScale, ls, 'both read-outs calibrate lengths the same way');
+    assert.equal(maskOnly.card.config.shortLengthScale, ss);
+    assert.notEqual(ss, ls, 'the shipped read-out scales the short axis on its own');
     assert.ok(w > 0 && w < 1, `classicalWeight ${w}`);
     const bgs = listBackgrounds({ sharedDir: null });
     const rng = createRng(11);
@@ -29,8 +31,8 @@ test('mask+classical read-out (the shipped model): the mask read-out blended wit
         continue;
       }
       assert.equal(p.readout, 'mask+classical');
-      // the mask read-out's marks before its length scale (scaling about each axis' midpoint is undone exactly)
-      const want = scaleAxes(blendRecist(scaleAxes(q.recist, 1 / ls), seg.recist, w), ls);
+      // the mask read-out's marks before its length scales (scaling about each axis' midpoint is undone exactly)
+      const want = scaleAxes(blendRecist(scaleAxes(q.recist, 1 / ls, 1 / ss), seg.recist, w), ls, ss);
       assert.ok(segmentLocationDistance(p.recist.long, want.long) < 1e-6 && segmentLocationDistance(p.recist.short, want.short) < 1e-6);
       assert.equal(p.entropy, q.entropy, 'uncertainty is the pseudo-mask\'s');
       checked++;
