@@ -24,8 +24,8 @@ export interface AlMetrics {
 }
 
 export interface AlSimModel<M> {
-  /** Uncertainty of each pool lesion under `model` (fields the strategies read: entropy, tta). */
-  score(model: M, ids: readonly string[], kind: 'entropy' | 'tta'): Promise<Map<string, { entropy?: number; tta?: number }>>;
+  /** Uncertainty of each pool lesion under `model` (fields the strategies read: entropy, entropyPx, tta). */
+  score(model: M, ids: readonly string[], kind: 'entropy' | 'tta'): Promise<Map<string, { entropy?: number; entropyPx?: number; tta?: number }>>;
   /** Fine-tune `model` on the corrections revealed so far; returns the model to continue with. */
   fineTune(model: M, correctionIds: readonly string[], ctx: { strategy: string; round: number; seed: number }): Promise<{ model: M; promoted: boolean; reason: string; seconds: number }>;
   evaluate(model: M, testIds: readonly string[]): Promise<AlMetrics>;
@@ -112,9 +112,10 @@ export async function runAlSim<M>(start: M, ops: AlSimModel<M>, o: AlSimOptions)
       const raw = await ops.score(model, remaining, uses === 'tta' ? 'tta' : 'entropy');
       const version = ops.version(model);
       const scores = new Map<string, LesionScore>([...raw].map(([id, s]) => [id, { lesionId: id, modelVersion: version, time: 0, ...s }]));
-      const picked = strategy({ items: remaining, labeled, seed: o.seed }, scores).order.slice(0, o.k);
+      const ranking = strategy({ items: remaining, labeled, seed: o.seed }, scores);
+      const picked = ranking.order.slice(0, o.k);
       picked.forEach((id) => labeled.add(id));
-      const ent = picked.map((id) => (uses === 'tta' ? scores.get(id)?.tta : scores.get(id)?.entropy)).filter((v): v is number => v !== undefined);
+      const ent = picked.map((id) => (uses === null ? scores.get(id)?.entropy : ranking.scores[id])).filter((v): v is number => v !== undefined);
       const ft = await ops.fineTune(model, [...labeled], { strategy: name, round, seed: o.seed * 1000 + round });
       // Compared by version: a calibrated model shares its network (and version) with the model it came from.
       if (ops.version(ft.model) !== ops.version(model) && ops.version(model) !== ops.version(start)) ops.release?.(model);

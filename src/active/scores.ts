@@ -12,14 +12,22 @@ export interface LesionScore {
   /** Mean normalized heatmap entropy, [0, 1]. */
   readonly entropy?: number;
   readonly entropies?: readonly number[];
+  /**
+   * `entropy` × the proposal's long-axis length in slice pixels: the uncertainty in the units the location error is
+   * measured in (the network sees a scale-normalized crop, so its entropy says nothing about the lesion's size).
+   */
+  readonly entropyPx?: number;
   /** TTA endpoint spread ÷ long-axis length (scale-free). */
   readonly tta?: number;
   /** When it was scored (ms since epoch). */
   readonly time: number;
 }
 
+/** /2 added `entropyPx`: a /1 cache is dropped on load and its lesions re-scored. */
+export const SCORE_CACHE_FORMAT = 'recist-al-scores/2';
+
 export interface ScoreCacheJson {
-  readonly format: 'recist-al-scores/1';
+  readonly format: typeof SCORE_CACHE_FORMAT;
   readonly modelVersion: string | null;
   readonly scores: readonly LesionScore[];
 }
@@ -75,7 +83,7 @@ export class ScoreCache {
   }
 
   toJSON(): ScoreCacheJson {
-    return { format: 'recist-al-scores/1', modelVersion: this.version, scores: [...this.snapshot().values()] };
+    return { format: SCORE_CACHE_FORMAT, modelVersion: this.version, scores: [...this.snapshot().values()] };
   }
 
   /** Rebuild from `toJSON` output; anything malformed is dropped (a cache can always be recomputed). */
@@ -83,7 +91,7 @@ export class ScoreCache {
     const cache = new ScoreCache();
     if (!json || typeof json !== 'object') return cache;
     const j = json as Partial<ScoreCacheJson>;
-    if (j.format !== 'recist-al-scores/1' || typeof j.modelVersion !== 'string' || !Array.isArray(j.scores)) return cache;
+    if (j.format !== SCORE_CACHE_FORMAT || typeof j.modelVersion !== 'string' || !Array.isArray(j.scores)) return cache;
     cache.useModel(j.modelVersion);
     for (const s of j.scores) {
       if (s && typeof s.lesionId === 'string' && s.modelVersion === j.modelVersion) cache.byId.set(s.lesionId, s);

@@ -59,6 +59,15 @@ export const entropyStrategy = defineStrategy(
   (req, scores) => byScore(candidates(req), (id) => scores.get(id)?.entropy),
 );
 
+export const entropyPxStrategy = defineStrategy(
+  {
+    name: 'entropy-px',
+    description: 'entropy × the proposal\'s long-axis length in slice pixels (the uncertainty in the units of the location error), highest first (unscored lesions last)',
+    uses: 'entropy',
+  },
+  (req, scores) => byScore(candidates(req), (id) => scores.get(id)?.entropyPx),
+);
+
 export const ttaStrategy = defineStrategy(
   { name: 'tta', description: 'test-time-augmentation endpoint spread ÷ long axis, highest first (unscored lesions last)', uses: 'tta' },
   (req, scores) => byScore(candidates(req), (id) => scores.get(id)?.tta),
@@ -79,7 +88,7 @@ export const firstStrategy = defineStrategy(
 
 /** Strategies by name. */
 export const STRATEGIES: ReadonlyMap<string, Strategy> = new Map(
-  [entropyStrategy, ttaStrategy, randomStrategy, firstStrategy].map((s) => [s.info().name, s] as const),
+  [entropyStrategy, entropyPxStrategy, ttaStrategy, randomStrategy, firstStrategy].map((s) => [s.info().name, s] as const),
 );
 
 export function getStrategy(name: string): Strategy {

@@ -21,4 +21,6 @@ test('score cache: keyed by lesion + model version, invalidated when the model v
   assert.equal(copy.modelVersion, 'v2');
   assert.equal(copy.get('a')?.entropy, 0.1);
   assert.equal(ScoreCache.fromJSON({ format: 'nope' }).size, 0);
+  const v1 = { format: 'recist-al-scores/1', modelVersion: 'v2', scores: [{ lesionId: 'a', modelVersion: 'v2', entropy: 0.1, time: 0 }] };
+  assert.equal(ScoreCache.fromJSON(v1).size, 0, 'a cache written before entropyPx existed is re-scored, not ranked without it');
 });

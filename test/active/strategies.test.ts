@@ -6,14 +6,18 @@ import { STRATEGIES, getStrategy, rankWorklist, serveNext } from '../../src/acti
 const ids = ['a', 'b', 'c', 'd', 'e', 'f'];
 const cache = new ScoreCache();
 cache.useModel('v1');
-[0.1, 0.9, 0.5, 0.7, 0.3].forEach((e, i) => cache.set({ lesionId: ids[i], modelVersion: 'v1', entropy: e, tta: 1 - e }));
+// entropyPx = entropy × long-axis px: lesion d (entropy 0.7, 40 px) comes before b (0.9, 10 px)
+const longPx = [20, 10, 30, 40, 50];
+[0.1, 0.9, 0.5, 0.7, 0.3].forEach((e, i) => cache.set({ lesionId: ids[i], modelVersion: 'v1', entropy: e, tta: 1 - e, entropyPx: e * longPx[i] }));
 const scores = cache.snapshot(); // f is unscored
 
 test('strategies: registry with info(); entropy / tta / first order; unscored last; labeled excluded', () => {
-  assert.deepEqual([...STRATEGIES.keys()].sort(), ['entropy', 'first', 'random', 'tta']);
+  assert.deepEqual([...STRATEGIES.keys()].sort(), ['entropy', 'entropy-px', 'first', 'random', 'tta']);
   for (const s of STRATEGIES.values()) assert.ok(s.info().description.length > 0);
   assert.deepEqual(getStrategy('entropy')({ items: ids }, scores).order, ['b', 'd', 'c', 'e', 'a', 'f']);
   assert.deepEqual(getStrategy('tta')({ items: ids }, scores).order, ['a', 'e', 'c', 'd', 'b', 'f']);
+  assert.deepEqual(getStrategy('entropy-px')({ items: ids }, scores).order, ['d', 'c', 'e', 'b', 'a', 'f'], '28, 15, 15, 9, 2 px; ties keep dataset order');
+  assert.equal(getStrategy('entropy-px').info().uses, 'entropy', 'scored in the same pass as entropy');
   assert.deepEqual(getStrategy('first')({ items: ids, labeled: new Set(['a']) }, scores).order, ['b', 'c', 'd', 'e', 'f']);
   assert.deepEqual(getStrategy('entropy')({ items: ids, labeled: new Set(['b', 'd']) }, scores).order, ['c', 'e', 'a', 'f']);
   assert.throws(() => getStrategy('nope'), /unknown active-learning strategy "nope"/);

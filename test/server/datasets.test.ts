@@ -88,7 +88,7 @@ test('serveConfig: flags over environment over defaults', () => {
   const g = serveConfig({ finetune: false }, { RECIST_FINETUNE_EVERY: '0', RECIST_STRATEGY: 'first', RECIST_READER_CALIBRATION: '1' });
   assert.equal(g.noFinetune, true); assert.equal(g.finetuneEvery, 0); assert.equal(g.strategy, 'first'); assert.equal(g.readerCalibration, true);
   assert.equal(serveConfig({}, { RECIST_NO_FINETUNE: '1' }).noFinetune, true);
-  assert.throws(() => serveConfig({ strategy: 'bogus' }, {}), /--strategy bogus: expected one of entropy, tta, random, first/);
+  assert.throws(() => serveConfig({ strategy: 'bogus' }, {}), /--strategy bogus: expected one of entropy, entropy-px, tta, random, first/);
   assert.throws(() => serveConfig({ finetuneEvery: '-1' }, {}), /--finetune-every -1/);
   const c = serveConfig({ port: '0', data: '/x', labels: '/y', model: '/z' }, env);
   assert.equal(c.port, 0); assert.equal(c.data, '/x'); assert.equal(c.labels, '/y'); assert.equal(c.model, '/z');

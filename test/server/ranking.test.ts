@@ -140,6 +140,30 @@ test('strategy first/random: no scoring; first = dataset order minus labeled', a
   }
 });
 
+test('strategy entropy-px: the server scores entropy × the proposal\'s long-axis length (slice px) and ranks by it', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'recist-rank-px-'));
+  const ds = dataset();
+  const store = await LabelStore.open(dir);
+  const m = stubMeasurer('v1');
+  const app = createApplication({ dataset: ds, measurer: m, store, config: { log: () => {}, activeLearning: { strategy: 'entropy-px', k: 10, batchSize: 2, scoreOnStart: false } } });
+  try {
+    await app.ranker!.rescore();
+    const r = app.ranker!.ranked();
+    assert.equal(r.strategy, 'entropy-px');
+    assert.ok(m.boxes.size >= 2, 'scored through the measurer');
+    for (const [id, box] of m.boxes) {
+      // the stub proposes a long axis of 2/3 the box width
+      const want = entropyOf('v1', Number(id.slice(1))) * (2 / 3) * (box.x2 - box.x1);
+      assert.ok(Math.abs(r.scores![id] - want) < 1e-9, `${id}: ${r.scores![id]} vs ${want}`);
+    }
+    const scored = r.order.filter((id) => r.scores![id] !== undefined);
+    for (let i = 1; i < scored.length; i++) assert.ok(r.scores![scored[i - 1]] >= r.scores![scored[i]], 'highest first');
+  } finally {
+    await app.close();
+    rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
+  }
+});
+
 test('strategy tta: test-time-augmentation spread through the measurer (flipped/transposed slices), every scoreable lesion scored', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'recist-rank3-'));
   const ds = dataset();

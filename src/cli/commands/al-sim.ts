@@ -33,7 +33,7 @@ export function register(program: Command): void {
     .option('-m, --model <dir>', 'start model folder (default models/default)')
     .option('--name <name>', 'report name (default: the data folder name)')
     .option('--out <dir>', 'reports root', join(REPO_ROOT, 'reports', 'al-sim'))
-    .option('--strategies <list>', 'comma-separated: entropy, tta, random, first', 'entropy,random')
+    .option('--strategies <list>', 'comma-separated: entropy, entropy-px, tta, random, first', 'entropy,random')
     .option('--k <n>', 'lesions revealed per round', '4')
     .option('--rounds <n>', 'rounds per strategy', '4')
     .option('--steps <n>', 'fine-tune steps per round (0 with --calibrate: calibration only, the network unchanged)', '20')
