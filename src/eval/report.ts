@@ -15,7 +15,7 @@ import { AXES, type AxisName, formatSig } from './metrics.ts';
 import { renderCsv, renderLongCsv, renderMarkdown, tableToJson } from './reader-table.ts';
 import { DL_READER, type EvalResult, findSummary } from './run.ts';
 import { type HLine, PALETTE, scatterSvg, type Series } from './svg.ts';
-import { type UncertaintyCheck, uncertaintyVsError } from './uncertainty.ts';
+import { UNCERTAINTY_SCORES, type UncertaintyCheck, uncertaintyVsError } from './uncertainty.ts';
 
 export interface ReportOptions {
   /** Title line (default "RECIST evaluation"). */
@@ -123,28 +123,30 @@ export function errorVsSizeSvg(result: EvalResult, axis: AxisName): string {
   return scatterSvg(series, { title: `${axis} axis location error vs lesion size`, xLabel: 'DL long diameter (mm)', yLabel: 'location difference vs DL (px)' });
 }
 
-/** Every method that reports an uncertainty, checked against DL. */
+/** Every method that reports an uncertainty, checked against DL with each score. */
 function uncertaintyChecks(result: EvalResult): UncertaintyCheck[] {
-  return result.methods.map((m) => uncertaintyVsError(result, m.name)).filter((c): c is UncertaintyCheck => c !== null);
+  return result.methods.flatMap((m) => UNCERTAINTY_SCORES.map((s) => uncertaintyVsError(result, m.name, s))).filter((c): c is UncertaintyCheck => c !== null);
 }
 
-export function errorVsUncertaintySvg(checks: readonly UncertaintyCheck[]): string {
-  const series: Series[] = checks.map((c, i) => ({
+/** One scatter per score (entropy is a fraction, entropy-px a length: they do not share an axis). */
+export function errorVsUncertaintySvg(checks: readonly UncertaintyCheck[], score: UncertaintyCheck['score']): string {
+  const series: Series[] = checks.filter((c) => c.score === score).map((c, i) => ({
     name: `${c.method} (Spearman ρ ${f3(c.rho)})`, color: PALETTE[i % PALETTE.length],
     points: c.points.map((p) => ({ x: p.uncertainty, y: p.errorPx, label: p.id })),
   }));
-  return scatterSvg(series, { title: 'long-axis location error vs the proposal\'s uncertainty', xLabel: 'uncertainty (entropy, mean over rough boxes)', yLabel: 'location difference vs DL (px)' });
+  const xLabel = score === 'entropy' ? 'entropy, mean over rough boxes' : 'entropy × proposed long axis (px), mean over rough boxes';
+  return scatterSvg(series, { title: `long-axis location error vs ${score}`, xLabel, yLabel: 'location difference vs DL (px)' });
 }
 
 function uncertaintyMarkdown(checks: readonly UncertaintyCheck[]): string {
   const lines = [
-    'Per lesion, the mean uncertainty over its rough boxes against the mean long-axis location error vs DL. An entropy-first worklist serves the most uncertain lesions first: it only beats a random order when ρ > 0 and the most uncertain third is measured worse than the least uncertain third.',
+    'Per lesion, the mean uncertainty over its rough boxes against the mean long-axis location error vs DL; score `entropy` is the proposal\'s entropy, `entropy-px` the same × the proposed long axis in slice pixels (the worklist strategies of those names rank by them). A worklist that serves the most uncertain lesions first puts the worst proposals first when ρ > 0 and the most uncertain third is measured worse than the least uncertain third.',
     '',
-    '| method | lesions | Spearman ρ [95 % bootstrap] | long Loc. px, most uncertain third | least uncertain third | all |',
-    '| :-- | --: | :-- | --: | --: | --: |',
+    '| method | score | lesions | Spearman ρ [95 % bootstrap] | long Loc. px, most uncertain third | least uncertain third | all |',
+    '| :-- | :-- | --: | :-- | --: | --: | --: |',
   ];
   for (const c of checks) {
-    lines.push(`| ${c.method} | ${c.n} | ${f3(c.rho)} [${f3(c.interval[0])}, ${f3(c.interval[1])}] | ${f3(c.errorMostUncertainThird)} | ${f3(c.errorLeastUncertainThird)} | ${f3(c.errorAll)} |`);
+    lines.push(`| ${c.method} | ${c.score} | ${c.n} | ${f3(c.rho)} [${f3(c.interval[0])}, ${f3(c.interval[1])}] | ${f3(c.errorMostUncertainThird)} | ${f3(c.errorLeastUncertainThird)} | ${f3(c.errorAll)} |`);
   }
   return lines.join('\n');
 }
@@ -265,7 +267,9 @@ export function writeReport(result: EvalResult, dir: string, opts: ReportOptions
     plots.push({ name: `plots/error-vs-size-${a}.svg`, title: `Location error vs size (${a})`, svg: errorVsSizeSvg(result, a) });
   }
   const checks = uncertaintyChecks(result);
-  if (checks.length) plots.push({ name: 'plots/error-vs-uncertainty-long.svg', title: 'Location error vs uncertainty (long)', svg: errorVsUncertaintySvg(checks) });
+  for (const score of UNCERTAINTY_SCORES) {
+    if (checks.some((c) => c.score === score)) plots.push({ name: `plots/error-vs-${score}-long.svg`, title: `Location error vs ${score} (long)`, svg: errorVsUncertaintySvg(checks, score) });
+  }
   for (const p of plots) put(p.name, p.svg);
   const worst = worstCases(result, opts.worstCount ?? 4);
   for (const w of worst) put(`plots/worst-${slug(w.method)}-${slug(w.id)}.png`, w.png);

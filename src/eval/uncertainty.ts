@@ -3,9 +3,11 @@
  * random one if the lesions it serves first are the ones the model measures worst. Per lesion: the mean uncertainty
  * over its rough boxes (seeds) against the method's long-axis location error vs a reader (mean over the same boxes);
  * Spearman's ρ with a seeded bootstrap 95 % interval, and the mean error of the most and least uncertain thirds.
- * Pure functions of an EvalResult.
+ * Two scores, named as the worklist strategies that rank by them: `entropy` (the method's uncertainty as it is) and
+ * `entropy-px` (× the proposal's long-axis length in slice pixels, the units of the error). Pure functions of an EvalResult.
  */
 import { createRng } from '../geometry/random.ts';
+import { segmentLength } from '../geometry/recist.ts';
 import { DL_READER, type EvalResult } from './run.ts';
 
 /** Ranks 1..n, ties sharing their average rank. */
@@ -52,8 +54,12 @@ export function spearmanInterval(x: readonly number[], y: readonly number[], res
   return [at(0.025), at(0.975)];
 }
 
+export type UncertaintyScore = 'entropy' | 'entropy-px';
+export const UNCERTAINTY_SCORES: readonly UncertaintyScore[] = ['entropy', 'entropy-px'];
+
 export interface UncertaintyCheck {
   readonly method: string;
+  readonly score: UncertaintyScore;
   readonly reader: string;
   readonly n: number;
   readonly rho: number;
@@ -67,14 +73,14 @@ export interface UncertaintyCheck {
 
 const meanOf = (v: readonly number[]): number => v.reduce((a, b) => a + b, 0) / v.length;
 
-/** The check for one method against one reader; null when the method reports no uncertainty (the baselines). */
-export function uncertaintyVsError(result: EvalResult, method: string, reader = DL_READER): UncertaintyCheck | null {
+/** The check for one method and score against one reader; null when the method reports no uncertainty (the baselines). */
+export function uncertaintyVsError(result: EvalResult, method: string, score: UncertaintyScore = 'entropy', reader = DL_READER): UncertaintyCheck | null {
   const preds = result.predictions[method];
   const cmp = result.comparisons.find((c) => c.row === method && c.column === reader);
   if (!preds || !cmp) return null;
   const points: { id: string; uncertainty: number; errorPx: number }[] = [];
   for (const it of cmp.items) {
-    const u = (preds[it.id] ?? []).map((p) => p.uncertainty);
+    const u = (preds[it.id] ?? []).map((p) => (p.uncertainty === null ? null : p.uncertainty * (score === 'entropy-px' ? segmentLength(p.recist.long) : 1)));
     if (u.length === 0 || u.some((v) => v === null || !Number.isFinite(v))) continue;
     points.push({ id: it.id, uncertainty: meanOf(u as number[]), errorPx: it.cmp.long.locPx });
   }
@@ -83,7 +89,7 @@ export function uncertaintyVsError(result: EvalResult, method: string, reader = 
   const byUncertainty = [...points].sort((a, b) => b.uncertainty - a.uncertainty);
   const third = Math.max(1, Math.floor(points.length / 3));
   return {
-    method, reader, n: points.length,
+    method, score, reader, n: points.length,
     rho: spearman(x, y), interval: spearmanInterval(x, y),
     errorMostUncertainThird: meanOf(byUncertainty.slice(0, third).map((p) => p.errorPx)),
     errorLeastUncertainThird: meanOf(byUncertainty.slice(-third).map((p) => p.errorPx)),

@@ -53,15 +53,22 @@ function nonNegativeInt(text: string | number | undefined, name: string): number
 }
 
 /**
+ * The default worklist order, entropy × proposed long axis (px): on the real dev lesions it tracks the proposals'
+ * long-axis location error (Spearman ρ 0.64) where the entropy alone does not (0.13); reports/dev-default.
+ */
+export const DEFAULT_STRATEGY = 'entropy-px';
+
+/**
  * Flags win over the environment: PORT, HOST, RECIST_DATA, RECIST_LABELS (default ./labels), RECIST_MODEL,
  * RECIST_FINETUNE_EVERY (default 20; 0 = admin only), RECIST_NO_FINETUNE=1, RECIST_FINETUNE_STEPS,
- * RECIST_ADMINS (comma-separated), RECIST_STRATEGY (default entropy), RECIST_READER_CALIBRATION=1.
+ * RECIST_ADMINS (comma-separated), RECIST_STRATEGY (default DEFAULT_STRATEGY), RECIST_READER_CALIBRATION=1.
  */
+
 export function serveConfig(flags: ServeFlags, env = process.env): ServeConfig {
   const portText = String(flags.port ?? env.PORT ?? 3000);
   const port = Number(portText);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port ${portText}: not a port number (0–65535)`);
-  const strategy = flags.strategy ?? env.RECIST_STRATEGY ?? 'entropy';
+  const strategy = flags.strategy ?? env.RECIST_STRATEGY ?? DEFAULT_STRATEGY;
   if (!STRATEGIES.has(strategy)) throw new Error(`--strategy ${strategy}: expected one of ${[...STRATEGIES.keys()].join(', ')}`);
   const admins = (flags.admins ?? env.RECIST_ADMINS)?.split(',').map((a) => a.trim()).filter(Boolean);
   return {
@@ -148,7 +155,7 @@ export async function startServer(config: ServeConfig, log: (m: string) => void 
     dataset, measurer, store, fineTune: fineTune ?? undefined,
     config: {
       ui, log: (l) => log(l),
-      activeLearning: { strategy: config.strategy ?? 'entropy', cacheFile: join(config.labels, 'active-scores.json') },
+      activeLearning: { strategy: config.strategy ?? DEFAULT_STRATEGY, cacheFile: join(config.labels, 'active-scores.json') },
       readerCalibration: config.readerCalibration ?? false,
     },
   });

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { requireSharedData } from '../helpers/shared-data.ts';
@@ -11,6 +11,7 @@ import { evaluateFolder } from '../../src/eval/run.ts';
 import { writeReport } from '../../src/eval/report.ts';
 import { boxCross } from '../../src/geometry/box.ts';
 import { hash32 } from '../../src/geometry/random.ts';
+import { segmentLength } from '../../src/geometry/recist.ts';
 
 test('averageRanks gives ties their mean rank; spearman is 1 for any increasing relation, −1 decreasing, NaN when constant', () => {
   assert.deepEqual(averageRanks([3, 1, 3, 2]), [3.5, 1, 3.5, 2]);
@@ -61,14 +62,18 @@ test('real dev set: the uncertainty check ranks an uncertainty that tracks the e
   assert.ok(tracks.errorMostUncertainThird > tracks.errorLeastUncertainThird);
   assert.ok(tracks.interval[0] > 0.5);
   assert.ok(unrelated.rho < tracks.rho - 0.3, `unrelated: ρ ${unrelated.rho}`);
+  const px = uncertaintyVsError(result, 'tracks', 'entropy-px')!;
+  const first = px.points[0], pred = result.predictions.tracks[first.id][0];
+  assert.ok(Math.abs(first.uncertainty - pred.uncertainty! * segmentLength(pred.recist.long)) < 1e-9, 'entropy-px = uncertainty × proposed long axis (px)');
+  assert.deepEqual(px.points.map((p) => p.errorPx), tracks.points.map((p) => p.errorPx), 'same errors, another score');
   const dir = mkdtempSync(join(tmpdir(), 'recist-uncertainty-report-'));
   try {
     const { markdown } = writeReport(result, dir, { worstCount: 0 });
     assert.match(markdown, /## Does the uncertainty find the bad proposals\?/);
-    assert.match(markdown, /\| tracks \| 24 \| 0\.\d+ \[/);
+    assert.match(markdown, /\| tracks \| entropy \| 24 \| 0\.\d+ \[/);
+    assert.match(markdown, /\| tracks \| entropy-px \| 24 \| /);
     assert.ok(!/\| box-cross \| 24 \| /.test(markdown.split('## Does the uncertainty')[1].split('## Plots')[0]), 'no row for a baseline');
-    assert.ok(existsSync(join(dir, 'plots', 'error-vs-uncertainty-long.svg')));
-    assert.match(readFileSync(join(dir, 'plots', 'error-vs-uncertainty-long.svg'), 'utf8'), /Spearman ρ/);
+    for (const score of ['entropy', 'entropy-px']) assert.match(readFileSync(join(dir, 'plots', `error-vs-${score}-long.svg`), 'utf8'), /Spearman ρ/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -81,7 +81,7 @@ test('serveConfig: flags over environment over defaults', () => {
   const env = { PORT: '4000', RECIST_DATA: '/d', RECIST_LABELS: '/l', RECIST_MODEL: '/m' };
   assert.deepEqual({ ...serveConfig({}, env), backend: undefined }, {
     port: 4000, host: '127.0.0.1', data: '/d', labels: '/l', model: '/m', backend: undefined,
-    finetuneEvery: 20, noFinetune: false, finetuneSteps: undefined, admins: undefined, strategy: 'entropy', readerCalibration: false,
+    finetuneEvery: 20, noFinetune: false, finetuneSteps: undefined, admins: undefined, strategy: 'entropy-px', readerCalibration: false,
   });
   const f = serveConfig({ finetuneEvery: '4', strategy: 'tta', readerCalibration: true, admins: 'a, b' }, { RECIST_FINETUNE_EVERY: '9', RECIST_STRATEGY: 'random' });
   assert.equal(f.finetuneEvery, 4); assert.equal(f.strategy, 'tta'); assert.equal(f.readerCalibration, true); assert.deepEqual(f.admins, ['a', 'b']);

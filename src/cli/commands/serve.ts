@@ -15,7 +15,7 @@ export function register(program: Command): void {
     .option('--finetune-steps <n>', 'training steps per fine-tune job (env RECIST_FINETUNE_STEPS, default 40)')
     .option('--no-finetune', 'no fine-tuning: proposals always come from --model (env RECIST_NO_FINETUNE=1)')
     .option('--admins <names>', 'comma-separated readers allowed to start fine-tunes and roll back (env RECIST_ADMINS; default anyone)')
-    .option('--strategy <name>', 'worklist order: entropy | tta | random | first (env RECIST_STRATEGY, default entropy)')
+    .option('--strategy <name>', 'worklist order: entropy-px | entropy | tta | random | first (env RECIST_STRATEGY, default entropy-px: entropy × proposed long axis in px)')
     .option('--reader-calibration', 'apply each reader\'s fitted length/rotation calibration to the proposals they see (env RECIST_READER_CALIBRATION=1)')
     .action(async (flags: ServeFlags) => {
       const config = serveConfig(flags);
