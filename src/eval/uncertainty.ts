@@ -7,7 +7,7 @@
  * `entropy-px` (× the proposal's long-axis length in slice pixels, the units of the error). Pure functions of an EvalResult.
  */
 import { createRng } from '../geometry/random.ts';
-import { segmentLength } from '../geometry/recist.ts';
+import { entropyPx } from '../geometry/recist.ts';
 import { DL_READER, type EvalResult } from './run.ts';
 
 /** Ranks 1..n, ties sharing their average rank. */
@@ -80,7 +80,7 @@ export function uncertaintyVsError(result: EvalResult, method: string, score: Un
   if (!preds || !cmp) return null;
   const points: { id: string; uncertainty: number; errorPx: number }[] = [];
   for (const it of cmp.items) {
-    const u = (preds[it.id] ?? []).map((p) => (p.uncertainty === null ? null : p.uncertainty * (score === 'entropy-px' ? segmentLength(p.recist.long) : 1)));
+    const u = (preds[it.id] ?? []).map((p) => (p.uncertainty === null ? null : score === 'entropy-px' ? entropyPx(p.uncertainty, p.recist) : p.uncertainty));
     if (u.length === 0 || u.some((v) => v === null || !Number.isFinite(v))) continue;
     points.push({ id: it.id, uncertainty: meanOf(u as number[]), errorPx: it.cmp.long.locPx });
   }

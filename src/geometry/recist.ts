@@ -109,6 +109,14 @@ export function scaleAxes(r: Recist, factor: number, shortFactor: number = facto
   return { long: seg(r.long, factor), short: seg(r.short, shortFactor) };
 }
 
+/**
+ * A proposal's entropy (a scale-free fraction: the network sees a scale-normalized crop) × its long axis in slice
+ * pixels: its uncertainty in the units the location error is measured in (worklist strategy and eval score `entropy-px`).
+ */
+export function entropyPx(entropy: number, r: Recist): number {
+  return entropy * segmentLength(r.long);
+}
+
 /** Returns the mark with `long` being the longer of the two segments (ties keep the input order). */
 export function normalizeRecist(r: Recist): Recist {
   return segmentLength(r.short) > segmentLength(r.long) ? { long: r.short, short: r.long } : r;

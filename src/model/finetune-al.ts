@@ -10,7 +10,7 @@ import type { DeepLesionFolder } from '../data/deeplesion.ts';
 import type { TrainingSource } from '../data/training-source.ts';
 import type { LesionRecord } from '../data/types.ts';
 import { boxCross, roughBoxFor } from '../geometry/box.ts';
-import { axisLengthsMm, axisLengthsPx, segmentLength, segmentLocationDistance } from '../geometry/recist.ts';
+import { axisLengthsMm, axisLengthsPx, entropyPx, segmentLocationDistance } from '../geometry/recist.ts';
 import type { Recist } from '../geometry/types.ts';
 import { disposeCascade, type Cascade } from './cascade.ts';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint.ts';
@@ -133,7 +133,7 @@ export function createAlAdapter(o: AlAdapterOptions) {
         const crops = part.map((id) => crop(id, o.scoreSeed));
         const props = await proposeFromCrops(m.cascade, crops, m.version, 'al-sim');
         const tta = kind === 'tta' && o.ttaScore ? await ttaProposals(m.cascade, crops) : null;
-        part.forEach((id, j) => out.set(id, { entropy: props[j].entropy, entropyPx: props[j].entropy * segmentLength(props[j].recist.long), ...(tta && o.ttaScore ? { tta: o.ttaScore(tta[j]) } : {}) }));
+        part.forEach((id, j) => out.set(id, { entropy: props[j].entropy, entropyPx: entropyPx(props[j].entropy, props[j].recist), ...(tta && o.ttaScore ? { tta: o.ttaScore(tta[j]) } : {}) }));
       }
       return out;
     },

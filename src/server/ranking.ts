@@ -16,7 +16,7 @@ import { ScoreCache, type LesionScore } from '../active/scores.ts';
 import { ttaSpread } from '../active/uncertainty.ts';
 import type { CtSlice } from '../data/types.ts';
 import { clipBox, roughBoxFor, validateBox } from '../geometry/box.ts';
-import { mapRecist, segmentLength } from '../geometry/recist.ts';
+import { entropyPx, mapRecist } from '../geometry/recist.ts';
 import type { Box, Point, Recist } from '../geometry/types.ts';
 import type { Measurer } from '../model/measurer-types.ts';
 import { writeFileAtomic } from '../model/versions.ts';
@@ -203,7 +203,7 @@ export function createRanker(o: RankerOptions): Ranker {
     const props = await m.measureBatch(items.map((i) => ({ slice: i.slice, box: i.box })));
     items.forEach((it, j) => out.set(it.lesion.id, {
       lesionId: it.lesion.id, modelVersion: props[j].modelVersion, entropy: props[j].entropy,
-      entropyPx: props[j].entropy * segmentLength(props[j].recist.long), entropies: props[j].entropies ? [...props[j].entropies] : undefined,
+      entropyPx: entropyPx(props[j].entropy, props[j].recist), entropies: props[j].entropies ? [...props[j].entropies] : undefined,
     }));
     if (uses === 'tta') {
       for (const it of items) {
