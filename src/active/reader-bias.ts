@@ -134,9 +134,24 @@ export function isIdentityCalibration(cal: Pick<ReaderCalibration, 'longScale' |
 }
 
 /**
+ * How far a mean bias stands out of its own noise, as an empirical-Bayes weight: with the spread of true biases
+ * estimated from this one mean as max(0, m² − se²), the posterior weight of the mean is max(0, 1 − se²/m²) (se: its
+ * standard error). 1 below 2 values (no spread to judge by); 0 for a mean of exactly 0.
+ */
+export function evidenceWeight(values: readonly number[]): number {
+  if (values.length < 2) return 1;
+  const { mean, sd } = meanSd(values);
+  if (mean === 0) return 0;
+  return Math.max(0, 1 - (sd * sd) / values.length / (mean * mean));
+}
+
+/**
  * Fit one reader's calibration on (model proposal, that reader's correction) pairs: per axis, the least-squares length
  * scale through the origin (final ≈ scale · proposal, long and short axes separately), and the axial mean of the
- * long-axis rotation (correction − proposal); each shrunk toward the identity by n / (n + prior).
+ * long-axis rotation (correction − proposal); each shrunk toward the identity by n / (n + prior) and by its
+ * `evidenceWeight` (of the per-pair log length ratios, of the per-pair rotations), so that a bias no larger than its
+ * own noise is not applied: a handful of corrections of an unbiased reader would otherwise add their noise to every
+ * later proposal.
  */
 export function fitReaderCalibration(
   reader: string, pairs: readonly { readonly proposal: Recist; readonly final: Recist }[], opts: CalibrationOptions = {},
@@ -145,19 +160,28 @@ export function fitReaderCalibration(
   const n = pairs.length;
   if (n < minPairs) return { ...IDENTITY_CALIBRATION(reader), n };
   let fpLong = 0, ppLong = 0, fpShort = 0, ppShort = 0;
-  const rot: number[] = [];
+  const rot: number[] = [], logLong: number[] = [], logShort: number[] = [];
   for (const { proposal, final } of pairs) {
     const p = axisLengthsMm(proposal, { x: 1, y: 1 }), f = axisLengthsMm(final, { x: 1, y: 1 });
     fpLong += f.long * p.long;
     ppLong += p.long ** 2;
     fpShort += f.short * p.short;
     ppShort += p.short ** 2;
+    if (p.long > 0 && f.long > 0) logLong.push(Math.log(f.long / p.long));
+    if (p.short > 0 && f.short > 0) logShort.push(Math.log(f.short / p.short));
     rot.push(wrapAxial(angleOf(final.long) - angleOf(proposal.long)));
   }
-  const raw = { longScale: ppLong > 0 ? fpLong / ppLong : 1, shortScale: ppShort > 0 ? fpShort / ppShort : 1, rotationDeg: axialMean(rot) * DEG };
+  const meanRot = axialMean(rot);
+  const raw = { longScale: ppLong > 0 ? fpLong / ppLong : 1, shortScale: ppShort > 0 ? fpShort / ppShort : 1, rotationDeg: meanRot * DEG };
   const w = n / (n + prior);
-  const shrink = (scale: number): number => 1 + w * (scale - 1);
-  return { reader, longScale: shrink(raw.longScale), shortScale: shrink(raw.shortScale), rotationDeg: w * raw.rotationDeg, n, raw };
+  // The rotations' evidence about their axial mean: deviations taken around it, so wrapping cannot inflate the spread.
+  const rotEvidence = evidenceWeight(rot.map((r) => meanRot + wrapAxial(r - meanRot)));
+  const shrink = (scale: number, evidence: number): number => 1 + w * evidence * (scale - 1);
+  return {
+    reader, n, raw,
+    longScale: shrink(raw.longScale, evidenceWeight(logLong)), shortScale: shrink(raw.shortScale, evidenceWeight(logShort)),
+    rotationDeg: w * rotEvidence * raw.rotationDeg,
+  };
 }
 
 /** A stored label, as far as calibration reads it. */

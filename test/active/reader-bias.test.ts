@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { applyCalibration, fitReaderCalibration, readerBias, wrapAxial, type ReaderMark } from '../../src/active/reader-bias.ts';
+import { applyCalibration, evidenceWeight, fitReaderCalibration, readerBias, wrapAxial, type ReaderMark } from '../../src/active/reader-bias.ts';
 import { axisLengthsPx } from '../../src/geometry/recist.ts';
 import { createRng } from '../../src/geometry/random.ts';
 import type { Recist } from '../../src/geometry/types.ts';
@@ -56,4 +56,37 @@ test('per-reader calibration: recovers each axis\'s scale and the rotation, shri
     assert.ok(Math.hypot(p.x - q.x, p.y - q.y) < 1e-9);
   });
   assert.ok(Math.abs(axisLengthsPx(applied).long - axisLengthsPx(want).long) < 1e-9);
+});
+
+test('evidenceWeight: a bias well above its standard error keeps (nearly) full weight, one inside its noise gets none', () => {
+  assert.equal(evidenceWeight([0.1, 0.1, 0.1]), 1, 'no spread: all evidence');
+  assert.equal(evidenceWeight([0.2]), 1, 'one value: nothing to judge the spread by');
+  assert.equal(evidenceWeight([0.1, -0.1]), 0, 'mean 0');
+  const clear = [0.18, 0.22, 0.2, 0.19, 0.21];
+  assert.ok(evidenceWeight(clear) > 0.99, `${evidenceWeight(clear)}`);
+  // mean 0.02, sd ≈ 0.2, n = 5: se ≈ 0.09 > |mean|
+  assert.equal(evidenceWeight([0.3, -0.2, 0.1, -0.15, 0.05]), 0);
+  // mean 1, sd 1, n 4: se² = 0.25 → weight 0.75
+  assert.ok(Math.abs(evidenceWeight([0, 1, 1, 2].map((v) => v)) - (1 - (2 / 3) / 4)) < 1e-12);
+});
+
+test('per-reader calibration: an unbiased reader\'s noisy corrections mostly leave the proposals alone; a clear bias is still learned', () => {
+  const rng = createRng(9);
+  const noisy = (scale: number, shortScale: number, rotDeg: number) => Array.from({ length: 8 }, () => {
+    const long = rng.uniform(20, 60), deg = rng.uniform(-80, 80);
+    const jitter = () => Math.exp(rng.normal(0, 0.12));
+    return { proposal: cross(50, 60, long, long / 2, deg), final: cross(50, 60, long * scale * jitter(), (long / 2) * shortScale * jitter(), deg + rotDeg + rng.normal(0, 6)) };
+  });
+  // 40 unbiased readers with 8 noisy corrections each: how far each calibration moves proposals, with and without evidence
+  let rawOff = 0, calOff = 0, untouched = 0;
+  for (let t = 0; t < 40; t++) {
+    const c = fitReaderCalibration('A', noisy(1, 1, 0), { prior: 0 });
+    rawOff += Math.abs(Math.log(c.raw.longScale)) + Math.abs(Math.log(c.raw.shortScale));
+    calOff += Math.abs(Math.log(c.longScale)) + Math.abs(Math.log(c.shortScale));
+    if (c.longScale === 1 && c.shortScale === 1) untouched++;
+  }
+  assert.ok(calOff < 0.5 * rawOff, `unbiased readers: scales off by ${calOff.toFixed(3)} (raw fit ${rawOff.toFixed(3)})`);
+  assert.ok(untouched >= 10, `${untouched} of 40 unbiased readers get no length scale at all`);
+  const biased = fitReaderCalibration('B', noisy(1.25, 0.8, 10), { prior: 0 });
+  assert.ok(biased.longScale > 1.15 && biased.shortScale < 0.88 && biased.rotationDeg > 7, JSON.stringify(biased));
 });
