@@ -25,7 +25,6 @@ interface AlSimFlags {
   seed: string; evalSeeds: string; backend: string; note?: string;
 }
 
-
 export function register(program: Command): void {
   program.command('al-sim')
     .description('offline active-learning simulation: pick k lesions per round by a strategy, reveal their marks, fine-tune, evaluate on a patient-disjoint test part; curves per strategy to reports/al-sim/<name>/')
