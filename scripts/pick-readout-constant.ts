@@ -4,10 +4,12 @@
  * `mask+classical` read-out and every other constant at its default:
  *   --param classicalWeight (CLASSICAL_WEIGHT): candidates 0–1, score = mean location error (both axes, both protocols);
  *   --param lengthScale (LENGTH_SCALE): candidates 0.95–1.15, score = mean of the location and length errors;
- *   --param shortLengthScale (SHORT_LENGTH_SCALE): candidates 0.975–1.05, same score (the long axis's terms do not move).
+ *   --param shortLengthScale (SHORT_LENGTH_SCALE): candidates 0.975–1.05, same score (the long axis's terms do not move);
+ *   --param boxLengthWeight.long | boxLengthWeight.short (BOX_LENGTH_WEIGHT): candidates 0–0.375 / 0–1, same score,
+ *     the other axis's weight at 0 (each moves only its own axis's terms).
  * Prints each candidate's errors and the best.
  *
- *   npx tsx scripts/pick-readout-constant.ts --param classicalWeight|lengthScale|shortLengthScale [--data tmp/synth-eval] [--model models/default]
+ *   npx tsx scripts/pick-readout-constant.ts --param classicalWeight|lengthScale|shortLengthScale|boxLengthWeight.long|boxLengthWeight.short [--data tmp/synth-eval] [--model models/default]
  */
 import { parseArgs } from 'node:util';
 import { findSummary, evaluateFolder } from '../src/eval/run.ts';
@@ -16,21 +18,27 @@ import { loadCheckpoint } from '../src/model/checkpoint.ts';
 import { measurerFromCascade } from '../src/model/measurer.ts';
 import { measurerMethod } from '../src/eval/baselines/index.ts';
 import type { BoxProtocol } from '../src/geometry/box.ts';
+import type { ModelConfig } from '../src/model/config.ts';
 
-const PARAMS = {
+type Param = { candidates: readonly number[]; withLength: boolean; apply?: (c: ModelConfig, v: number) => ModelConfig };
+const PARAMS: Record<string, Param> = {
   classicalWeight: { candidates: [0, 0.25, 0.5, 0.75, 1], withLength: false },
   lengthScale: { candidates: [0.95, 1, 1.05, 1.1, 1.15], withLength: true },
   shortLengthScale: { candidates: [0.975, 1, 1.025, 1.05], withLength: true },
-} as const;
+  'boxLengthWeight.long': { candidates: [0, 0.125, 0.25, 0.375], withLength: true, apply: (c, v) => ({ ...c, boxLengthWeight: { long: v, short: 0 } }) },
+  'boxLengthWeight.short': { candidates: [0, 0.25, 0.5, 0.625, 0.75, 0.875, 1], withLength: true, apply: (c, v) => ({ ...c, boxLengthWeight: { long: 0, short: v } }) },
+};
 const { values } = parseArgs({ options: { param: { type: 'string' }, data: { type: 'string', default: 'tmp/synth-eval' }, model: { type: 'string', default: 'models/default' } } });
-const param = values.param as keyof typeof PARAMS;
+const param = values.param!;
 if (!Object.hasOwn(PARAMS, param)) throw new Error(`--param ${values.param}: expected one of ${Object.keys(PARAMS).join(', ')}`);
 const backend = await initBackend('wasm');
 const { cascade, card } = await loadCheckpoint(values.model!, { readout: 'mask+classical' });
 const protocols: Record<string, BoxProtocol> = { paper: { areaRatio: [2, 2.5], shape: 'extent' }, square: { areaRatio: [2, 2.5], shape: 'square' } };
 const rows: { value: number; score: number }[] = [];
 for (const value of PARAMS[param].candidates) {
-  const m = measurerFromCascade({ ...cascade, config: { ...cascade.config, [param]: value } }, card, backend.detail);
+  const p = PARAMS[param];
+  const config = p.apply ? p.apply(cascade.config, value) : { ...cascade.config, [param]: value };
+  const m = measurerFromCascade({ ...cascade, config }, card, backend.detail);
   const errs: number[] = [];
   for (const [name, protocol] of Object.entries(protocols)) {
     const r = await evaluateFolder({ dir: values.data!, methods: [measurerMethod(m, 'model')], seeds: [0, 1, 2], readersCsv: null, boxProtocol: protocol });

@@ -5,7 +5,7 @@
  */
 import type { Box, Recist } from './types.ts';
 import { createRng, fnv1a32, type Rng } from './random.ts';
-import { recistExtent } from './recist.ts';
+import { axisLengthsPx, recistExtent, scaleAxes } from './recist.ts';
 
 /** Smallest accepted box side in pixels (`validateBox`). */
 export const MIN_BOX_SIDE_PX = 2;
@@ -153,4 +153,16 @@ export function boxCross(box: Box): Recist {
   const horizontal = [{ x: c.x - hw, y: c.y }, { x: c.x + hw, y: c.y }] as const;
   const vertical = [{ x: c.x, y: c.y - hh }, { x: c.x, y: c.y + hh }] as const;
   return hw >= hh ? { long: horizontal, short: vertical } : { long: vertical, short: horizontal };
+}
+
+/**
+ * The marks with each axis's length moved toward box-cross's (2/3 of the box's longer / shorter side) by a weight per
+ * axis, each axis scaled about its own midpoint (directions and midpoints kept). A rough box drawn around a lesion is a
+ * measurement of its size too; the mask read-outs combine it with their own (`ModelConfig.boxLengthWeight`). Weights 0
+ * (or an axis of length 0) leave that axis as it is. Pure.
+ */
+export function towardBoxLengths(r: Recist, box: Box, weight: { readonly long: number; readonly short: number }): Recist {
+  const own = axisLengthsPx(r), bx = axisLengthsPx(boxCross(box));
+  const factor = (mine: number, theirs: number, w: number): number => (w === 0 || !(mine > 0) ? 1 : ((1 - w) * mine + w * theirs) / mine);
+  return scaleAxes(r, factor(own.long, bx.long, weight.long), factor(own.short, bx.short, weight.short));
 }

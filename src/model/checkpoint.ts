@@ -159,7 +159,7 @@ export async function loadCheckpoint(dir: string, opts: { readout?: Readout } = 
   let config: ModelConfig;
   try {
     // an overridden read-out takes its own defaults for the read-out constants (box orientation, classical weight, length scale)
-    config = resolveConfig({ ...saved.config, ...(opts.readout ? { readout: opts.readout, boxOrientationRatio: undefined, classicalWeight: undefined, lengthScale: undefined, shortLengthScale: undefined } : {}) });
+    config = resolveConfig({ ...saved.config, ...(opts.readout ? { readout: opts.readout, boxOrientationRatio: undefined, classicalWeight: undefined, lengthScale: undefined, shortLengthScale: undefined, boxLengthWeight: undefined } : {}) });
   } catch (err) {
     throw new Error(`${join(dir, 'card.json')}: ${err instanceof Error ? err.message : String(err)}`);
   }

@@ -103,6 +103,14 @@ export interface ModelConfig {
    * shortLengthScale), never on dev lesions.
    */
   readonly shortLengthScale: number;
+  /**
+   * Mask read-outs only (null otherwise): the last step moves each axis's length toward box-cross's (2/3 of the rough
+   * box's sides) by this weight per axis (`towardBoxLengths`): the box a reader draws around a lesion measures its size
+   * too, and on the short axis more reliably than the pseudo-mask. Chosen on synthetic lesions under the paper's and
+   * square boxes (scripts/pick-readout-constant.ts --param boxLengthWeight.long|boxLengthWeight.short), never on dev
+   * lesions; it costs accuracy when boxes are drawn much looser than the paper's (README, "How the box is drawn").
+   */
+  readonly boxLengthWeight: { readonly long: number; readonly short: number } | null;
   /** Side of the network's input crop (128). */
   readonly inputSize: 128;
   readonly stn: StnConfig;
@@ -134,6 +142,10 @@ export const LENGTH_SCALE = 1.1;
  * of 0.025) with LENGTH_SCALE fixed, same score and lesions as LENGTH_SCALE (scripts/pick-readout-constant.ts). */
 export const SHORT_LENGTH_SCALE = 1.025;
 
+/** The default read-out's pull of each axis's length toward box-cross's (2026-11-27, for the shipped network): the best
+ * of 0–0.375 (long) and 0–1 (short) in steps of 0.125, same score and lesions as LENGTH_SCALE (scripts/pick-readout-constant.ts). */
+export const BOX_LENGTH_WEIGHT = { long: 0.125, short: 0.75 } as const;
+
 const FULL_LOSSES: LossSwitches = { lrp: true, tpp: true, cos: true, coord: true };
 const PAPER_LOSSES: LossSwitches = { lrp: true, tpp: true, cos: true, coord: false };
 
@@ -145,6 +157,7 @@ export const PRESETS: { readonly [K in PresetName]: ModelConfig } = {
     classicalWeight: null,
     lengthScale: 1,
     shortLengthScale: 1,
+    boxLengthWeight: null,
     inputSize: 128,
     stn: { blocks: [3, 4, 6, 3], baseWidth: 64, fpnWidth: 256, maskSize: 32, enabled: true },
     shn: { stacks: 2, width: 256, depth: 4, canonicalSize: 128, heatmapSize: 64 },
@@ -157,6 +170,7 @@ export const PRESETS: { readonly [K in PresetName]: ModelConfig } = {
     classicalWeight: CLASSICAL_WEIGHT,
     lengthScale: LENGTH_SCALE,
     shortLengthScale: SHORT_LENGTH_SCALE,
+    boxLengthWeight: BOX_LENGTH_WEIGHT,
     inputSize: 128,
     // ~0.3 GFLOP per lesion (paper: ~19), so it trains in about an hour on 2 CPU cores (wasm) and proposes
     // within the interactive budget; the STN only has to find the lesion's pose, so it is narrowed the most.
@@ -171,6 +185,7 @@ export const PRESETS: { readonly [K in PresetName]: ModelConfig } = {
     classicalWeight: null,
     lengthScale: 1,
     shortLengthScale: 1,
+    boxLengthWeight: null,
     inputSize: 128,
     stn: { blocks: [1, 1, 1, 1], baseWidth: 8, fpnWidth: 16, maskSize: 32, enabled: true },
     shn: { stacks: 1, width: 16, depth: 2, canonicalSize: 128, heatmapSize: 64 },
@@ -191,6 +206,8 @@ export interface ModelConfigInput {
   readonly lengthScale?: number;
   /** Default: the preset's with a mask read-out, else 1 (also for a saved config written before the field existed). */
   readonly shortLengthScale?: number;
+  /** Default: the preset's with a mask read-out, else null (also for a saved config written before the field existed). */
+  readonly boxLengthWeight?: { readonly long: number; readonly short: number } | null;
   readonly inputSize?: number;
   readonly stn?: Partial<{ [K in keyof StnConfig]: K extends 'blocks' ? readonly number[] : number | boolean }>;
   readonly shn?: Partial<{ [K in keyof ShnConfig]: number }>;
@@ -272,8 +289,16 @@ export function resolveConfig(partial: ModelConfigInput = {}): ModelConfig {
   const shortLengthScale = partial.shortLengthScale !== undefined ? partial.shortLengthScale : usesMask(readout) ? base.shortLengthScale : 1;
   if (!(typeof shortLengthScale === 'number' && shortLengthScale >= 0.5 && shortLengthScale <= 2)) fail('shortLengthScale', shortLengthScale, 'a number in [0.5, 2]');
   if (shortLengthScale !== 1 && !usesMask(readout)) fail('shortLengthScale', shortLengthScale, '1 (it only applies to the mask read-outs)');
+  const boxLengthWeight = partial.boxLengthWeight !== undefined ? partial.boxLengthWeight : usesMask(readout) ? base.boxLengthWeight : null;
+  if (boxLengthWeight !== null) {
+    const ok = (v: unknown): boolean => typeof v === 'number' && v >= 0 && v <= 1;
+    if (typeof boxLengthWeight !== 'object' || !ok(boxLengthWeight.long) || !ok(boxLengthWeight.short)) {
+      fail('boxLengthWeight', boxLengthWeight, 'null or { long, short } with both in [0, 1]');
+    }
+    if (!usesMask(readout)) fail('boxLengthWeight', boxLengthWeight, 'null (it only applies to the mask read-outs)');
+  }
 
-  const config: ModelConfig = { preset: presetName, readout, boxOrientationRatio, classicalWeight, lengthScale, shortLengthScale, inputSize: 128, stn, shn, losses };
+  const config: ModelConfig = { preset: presetName, readout, boxOrientationRatio, classicalWeight, lengthScale, shortLengthScale, boxLengthWeight, inputSize: 128, stn, shn, losses };
   return partial.ablation === undefined ? config : applyAblation(config, partial.ablation);
 }
 
@@ -289,7 +314,7 @@ const ABLATION_SWITCHES: Record<AblationName, { readonly stn: boolean; readonly 
 export function applyAblation(config: ModelConfig, name: AblationName): ModelConfig {
   const sw = Object.hasOwn(ABLATION_SWITCHES, name) ? ABLATION_SWITCHES[name] : fail('ablation', name, `one of ${ABLATION_NAMES.join(', ')}`);
   return {
-    ...config, readout: 'heatmaps', boxOrientationRatio: null, classicalWeight: null, lengthScale: 1, shortLengthScale: 1,
+    ...config, readout: 'heatmaps', boxOrientationRatio: null, classicalWeight: null, lengthScale: 1, shortLengthScale: 1, boxLengthWeight: null,
     stn: { ...config.stn, enabled: sw.stn }, losses: { lrp: sw.lrp, tpp: sw.tpp, cos: sw.cos, coord: config.losses.coord },
   };
 }

@@ -4,6 +4,7 @@
  * or, with the mask read-out, the pseudo-mask measured in crop pixels → original pixels.
  */
 import { fromCrop, type CropFrame } from '../geometry/crop.ts';
+import { towardBoxLengths } from '../geometry/box.ts';
 import { decodeHeatmaps, heatmapEntropies } from '../geometry/heatmap.ts';
 import { maskEntropy, orientByBox, recistFromProbabilityMap } from '../geometry/mask-readout.ts';
 import { blendRecist, mapRecist, normalizeRecist, scaleAxes } from '../geometry/recist.ts';
@@ -65,16 +66,18 @@ export function orientLikeBox(readout: Decoded['readout'], recist: Recist, box: 
 /**
  * The read-out's steps after decoding, on marks in slice pixels, in order: `orientLikeBox`; for a pseudo-mask
  * measurement with `classicalWeight` set and a classical segment found, the endpoint-matched average with it
- * (`blendRecist`; read-out `mask+classical`); for pseudo-mask measurements, the long axis scaled by `lengthScale`, the short by `shortLengthScale`.
+ * (`blendRecist`; read-out `mask+classical`); for pseudo-mask measurements, the long axis scaled by `lengthScale`, the short by `shortLengthScale`; last, each axis's
+ * length moved toward box-cross's by `boxLengthWeight` (`towardBoxLengths`).
  */
 export function finishReadout(
   readout: Decoded['readout'], recist: Recist, box: Box, classical: Recist | null | undefined,
-  config: Pick<ModelConfig, 'boxOrientationRatio' | 'classicalWeight' | 'lengthScale' | 'shortLengthScale'>,
+  config: Pick<ModelConfig, 'boxOrientationRatio' | 'classicalWeight' | 'lengthScale' | 'shortLengthScale' | 'boxLengthWeight'>,
 ): { readonly recist: Recist; readonly readout: Decoded['readout'] | 'mask+classical' } {
   const oriented = orientLikeBox(readout, recist, box, config.boxOrientationRatio);
   const weight = readout === 'mask' && config.classicalWeight !== null && classical ? config.classicalWeight : null;
   const blended = weight === null || !classical ? oriented : blendRecist(oriented, classical, weight);
   const scaled = readout === 'mask' && (config.lengthScale !== 1 || config.shortLengthScale !== 1)
     ? scaleAxes(blended, config.lengthScale, config.shortLengthScale) : blended;
-  return { recist: scaled, readout: weight === null ? readout : 'mask+classical' };
+  const sized = readout === 'mask' && config.boxLengthWeight ? towardBoxLengths(scaled, box, config.boxLengthWeight) : scaled;
+  return { recist: sized, readout: weight === null ? readout : 'mask+classical' };
 }

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { boxArea, boxContains, boxCross, clipBox, lesionExtent, roughBoxUnclipped, simulateRoughBox, validateBox } from '../../src/geometry/box.ts';
+import { boxArea, boxContains, boxCross, clipBox, lesionExtent, roughBoxUnclipped, simulateRoughBox, towardBoxLengths, validateBox } from '../../src/geometry/box.ts';
 import { createRng } from '../../src/geometry/random.ts';
 import { axisLengthsPx, recistCenter } from '../../src/geometry/recist.ts';
 import { makeRecist, recistArb } from './arbitraries.ts';
@@ -48,4 +48,18 @@ test('boxCross: centred cross, arms 2/3 of the sides, longer arm is long', () =>
   assert.deepEqual(c.short, [{ x: 5, y: 30 }, { x: 25, y: 30 }]);
   const l = axisLengthsPx(c);
   assert.ok(l.long >= l.short);
+});
+
+test('towardBoxLengths: each axis\'s length moves toward box-cross\'s by its own weight; directions and midpoints kept', () => {
+  const box = { x1: 0, y1: 0, x2: 60, y2: 30 }; // box-cross: long 40, short 20
+  const r = { long: [{ x: 10, y: 20 }, { x: 40, y: 20 }], short: [{ x: 25, y: 15 }, { x: 25, y: 25 }] } as const; // 30 and 10
+  const out = towardBoxLengths(r as never, box, { long: 0.5, short: 0.25 });
+  const len = (s: readonly { x: number; y: number }[]) => Math.hypot(s[1].x - s[0].x, s[1].y - s[0].y);
+  assert.ok(Math.abs(len(out.long) - 35) < 1e-9, `long ${len(out.long)}`);
+  assert.ok(Math.abs(len(out.short) - 12.5) < 1e-9, `short ${len(out.short)}`);
+  assert.deepEqual({ x: (out.long[0].x + out.long[1].x) / 2, y: out.long[0].y }, { x: 25, y: 20 });
+  assert.equal(out.short[0].x, 25, 'direction kept');
+  assert.deepEqual(towardBoxLengths(r as never, box, { long: 0, short: 0 }), r, 'weights 0: unchanged');
+  const full = towardBoxLengths(r as never, box, { long: 1, short: 1 });
+  assert.ok(Math.abs(len(full.long) - 40) < 1e-9 && Math.abs(len(full.short) - 20) < 1e-9, 'weight 1: box-cross\'s lengths');
 });

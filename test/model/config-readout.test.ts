@@ -67,7 +67,7 @@ test('shortLengthScale: the default read-out scales the short axis on its own, h
 test('finishReadout scales a pseudo-mask measurement\'s long axis by lengthScale and its short axis by shortLengthScale, a heatmap read-out by neither', () => {
   const r = { long: [{ x: 40, y: 50 }, { x: 60, y: 50 }], short: [{ x: 50, y: 45 }, { x: 50, y: 55 }] } as const;
   const box = { x1: 30, y1: 30, x2: 70, y2: 70 };
-  const config = { boxOrientationRatio: null, classicalWeight: null, lengthScale: 1.1, shortLengthScale: 1.2 };
+  const config = { boxOrientationRatio: null, classicalWeight: null, lengthScale: 1.1, shortLengthScale: 1.2, boxLengthWeight: null };
   const out = finishReadout('mask', r as never, box, null, config).recist;
   assert.ok(Math.abs(segmentLength(out.long) - 22) < 1e-9, `long ${segmentLength(out.long)}`);
   assert.ok(Math.abs(segmentLength(out.short) - 12) < 1e-9, `short ${segmentLength(out.short)}`);
@@ -75,4 +75,15 @@ test('finishReadout scales a pseudo-mask measurement\'s long axis by lengthScale
   const heat = finishReadout('heatmaps', r as never, box, null, config).recist;
   assert.equal(segmentLength(heat.long), 20);
   assert.equal(segmentLength(heat.short), 10);
+});
+
+test('boxLengthWeight: the default read-out pulls both lengths toward the box\'s, heatmap read-outs never; bad values name the field', () => {
+  assert.deepEqual(resolveConfig().boxLengthWeight, { long: 0.125, short: 0.75 });
+  assert.deepEqual(resolveConfig({ readout: 'mask' }).boxLengthWeight, { long: 0.125, short: 0.75 });
+  assert.equal(resolveConfig({ preset: 'tiny' }).boxLengthWeight, null);
+  assert.equal(resolveConfig({ readout: 'heatmaps' }).boxLengthWeight, null);
+  assert.equal(resolveConfig({ ablation: 'full' }).boxLengthWeight, null);
+  assert.deepEqual(resolveConfig({ ...resolveConfig(), boxLengthWeight: undefined }).boxLengthWeight, { long: 0.125, short: 0.75 }, 'a saved config without the field');
+  assert.throws(() => resolveConfig({ boxLengthWeight: { long: 0.2, short: 1.5 } }), /field boxLengthWeight is \{"long":0\.2,"short":1\.5\}, expected null or \{ long, short \} with both in \[0, 1\]/);
+  assert.throws(() => resolveConfig({ readout: 'heatmaps', boxLengthWeight: { long: 0, short: 0.5 } }), /only applies to the mask read-outs/);
 });
