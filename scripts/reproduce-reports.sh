@@ -24,6 +24,9 @@ npx tsx src/cli/main.ts train --out models/default --resume --phases stn-lrp-fir
 # npx tsx scripts/pick-readout-constant.ts --param classicalWeight --data tmp/synth-eval --model models/default
 # 1d. 2026-11-27, for the network after (c): the short axis's own scale (1.025, card config.shortLengthScale), same lesions.
 # npx tsx scripts/pick-readout-constant.ts --param shortLengthScale --data tmp/synth-eval --model models/default
+#     then how far each axis's length is pulled toward box-cross's (0.125 / 0.75, card config.boxLengthWeight):
+# npx tsx scripts/pick-readout-constant.ts --param boxLengthWeight.long --data tmp/synth-eval --model models/default
+# npx tsx scripts/pick-readout-constant.ts --param boxLengthWeight.short --data tmp/synth-eval --model models/default
 
 # 2. Real dev lesions (24), paper rough-box protocol, seeds 0,1,2: model vs box-cross vs classical.
 npx tsx src/cli/main.ts eval --data "$DATA/deeplesion-dev" --model models/default --readouts mask+classical,mask,heatmaps --baselines --seeds 0,1,2 --out reports/dev-default
