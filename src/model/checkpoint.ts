@@ -14,7 +14,7 @@ import * as tf from '@tensorflow/tfjs';
 import { existsSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { resolveConfig, type ModelConfig, type Readout } from './config.ts';
+import { HEATMAP_READOUT_CONSTANTS, resolveConfig, type ModelConfig, type Readout } from './config.ts';
 import type { Cascade } from './cascade.ts';
 
 export interface ModelCard {
@@ -158,8 +158,9 @@ export async function loadCheckpoint(dir: string, opts: { readout?: Readout } = 
   const saved = await readModelCard(dir);
   let config: ModelConfig;
   try {
-    // an overridden read-out takes its own defaults for the read-out constants (box orientation, classical weight, length scale)
-    config = resolveConfig({ ...saved.config, ...(opts.readout ? { readout: opts.readout, boxOrientationRatio: undefined, classicalWeight: undefined, lengthScale: undefined, shortLengthScale: undefined, boxLengthWeight: undefined } : {}) });
+    // an overridden read-out takes its own defaults for every read-out constant
+    const unset = Object.fromEntries(Object.keys(HEATMAP_READOUT_CONSTANTS).map((k) => [k, undefined]));
+    config = resolveConfig({ ...saved.config, ...(opts.readout ? { ...unset, readout: opts.readout } : {}) });
   } catch (err) {
     throw new Error(`${join(dir, 'card.json')}: ${err instanceof Error ? err.message : String(err)}`);
   }

@@ -146,6 +146,11 @@ export const SHORT_LENGTH_SCALE = 1.025;
  * of 0–0.375 (long) and 0–1 (short) in steps of 0.125, same score and lesions as LENGTH_SCALE (scripts/pick-readout-constant.ts). */
 export const BOX_LENGTH_WEIGHT = { long: 0.125, short: 0.75 } as const;
 
+/** The read-out constants of a heatmap read-out (none of them apply): the paper preset's and every Table 1 row's. */
+export const HEATMAP_READOUT_CONSTANTS = {
+  boxOrientationRatio: null, classicalWeight: null, lengthScale: 1, shortLengthScale: 1, boxLengthWeight: null,
+} as const satisfies Pick<ModelConfig, 'boxOrientationRatio' | 'classicalWeight' | 'lengthScale' | 'shortLengthScale' | 'boxLengthWeight'>;
+
 const FULL_LOSSES: LossSwitches = { lrp: true, tpp: true, cos: true, coord: true };
 const PAPER_LOSSES: LossSwitches = { lrp: true, tpp: true, cos: true, coord: false };
 
@@ -153,11 +158,7 @@ export const PRESETS: { readonly [K in PresetName]: ModelConfig } = {
   paper: {
     preset: 'paper',
     readout: 'heatmaps',
-    boxOrientationRatio: null,
-    classicalWeight: null,
-    lengthScale: 1,
-    shortLengthScale: 1,
-    boxLengthWeight: null,
+    ...HEATMAP_READOUT_CONSTANTS,
     inputSize: 128,
     stn: { blocks: [3, 4, 6, 3], baseWidth: 64, fpnWidth: 256, maskSize: 32, enabled: true },
     shn: { stacks: 2, width: 256, depth: 4, canonicalSize: 128, heatmapSize: 64 },
@@ -283,12 +284,15 @@ export function resolveConfig(partial: ModelConfigInput = {}): ModelConfig {
   if (classicalWeight !== null && readout !== 'mask+classical') fail('classicalWeight', classicalWeight, 'null (it only applies to the mask+classical read-out)');
   if (classicalWeight === null && readout === 'mask+classical') fail('classicalWeight', classicalWeight, 'a number in [0, 1] for the mask+classical read-out');
 
-  const lengthScale = partial.lengthScale !== undefined ? partial.lengthScale : usesMask(readout) ? base.lengthScale : 1;
-  if (!(typeof lengthScale === 'number' && lengthScale >= 0.5 && lengthScale <= 2)) fail('lengthScale', lengthScale, 'a number in [0.5, 2]');
-  if (lengthScale !== 1 && !usesMask(readout)) fail('lengthScale', lengthScale, '1 (it only applies to the mask read-outs)');
-  const shortLengthScale = partial.shortLengthScale !== undefined ? partial.shortLengthScale : usesMask(readout) ? base.shortLengthScale : 1;
-  if (!(typeof shortLengthScale === 'number' && shortLengthScale >= 0.5 && shortLengthScale <= 2)) fail('shortLengthScale', shortLengthScale, 'a number in [0.5, 2]');
-  if (shortLengthScale !== 1 && !usesMask(readout)) fail('shortLengthScale', shortLengthScale, '1 (it only applies to the mask read-outs)');
+  /** A length scale of the mask read-outs: the given value, else the preset's (1 for heatmap read-outs), checked. */
+  const maskScale = (name: 'lengthScale' | 'shortLengthScale'): number => {
+    const v = partial[name] !== undefined ? partial[name] : usesMask(readout) ? base[name] : 1;
+    if (!(typeof v === 'number' && v >= 0.5 && v <= 2)) fail(name, v, 'a number in [0.5, 2]');
+    if (v !== 1 && !usesMask(readout)) fail(name, v, '1 (it only applies to the mask read-outs)');
+    return v;
+  };
+  const lengthScale = maskScale('lengthScale');
+  const shortLengthScale = maskScale('shortLengthScale');
   const boxLengthWeight = partial.boxLengthWeight !== undefined ? partial.boxLengthWeight : usesMask(readout) ? base.boxLengthWeight : null;
   if (boxLengthWeight !== null) {
     const ok = (v: unknown): boolean => typeof v === 'number' && v >= 0 && v <= 1;
@@ -314,7 +318,7 @@ const ABLATION_SWITCHES: Record<AblationName, { readonly stn: boolean; readonly 
 export function applyAblation(config: ModelConfig, name: AblationName): ModelConfig {
   const sw = Object.hasOwn(ABLATION_SWITCHES, name) ? ABLATION_SWITCHES[name] : fail('ablation', name, `one of ${ABLATION_NAMES.join(', ')}`);
   return {
-    ...config, readout: 'heatmaps', boxOrientationRatio: null, classicalWeight: null, lengthScale: 1, shortLengthScale: 1, boxLengthWeight: null,
+    ...config, readout: 'heatmaps', ...HEATMAP_READOUT_CONSTANTS,
     stn: { ...config.stn, enabled: sw.stn }, losses: { lrp: sw.lrp, tpp: sw.tpp, cos: sw.cos, coord: config.losses.coord },
   };
 }

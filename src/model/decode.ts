@@ -66,8 +66,9 @@ export function orientLikeBox(readout: Decoded['readout'], recist: Recist, box: 
 /**
  * The read-out's steps after decoding, on marks in slice pixels, in order: `orientLikeBox`; for a pseudo-mask
  * measurement with `classicalWeight` set and a classical segment found, the endpoint-matched average with it
- * (`blendRecist`; read-out `mask+classical`); for pseudo-mask measurements, the long axis scaled by `lengthScale`, the short by `shortLengthScale`; last, each axis's
- * length moved toward box-cross's by `boxLengthWeight` (`towardBoxLengths`).
+ * (`blendRecist`; read-out `mask+classical`); for pseudo-mask measurements, the long axis scaled by `lengthScale`, the
+ * short by `shortLengthScale`, and last each axis's length moved toward box-cross's by `boxLengthWeight`
+ * (`towardBoxLengths`).
  */
 export function finishReadout(
   readout: Decoded['readout'], recist: Recist, box: Box, classical: Recist | null | undefined,

@@ -63,7 +63,6 @@ export const DEFAULT_STRATEGY = 'entropy-px';
  * RECIST_FINETUNE_EVERY (default 20; 0 = admin only), RECIST_NO_FINETUNE=1, RECIST_FINETUNE_STEPS,
  * RECIST_ADMINS (comma-separated), RECIST_STRATEGY (default DEFAULT_STRATEGY), RECIST_READER_CALIBRATION=1.
  */
-
 export function serveConfig(flags: ServeFlags, env = process.env): ServeConfig {
   const portText = String(flags.port ?? env.PORT ?? 3000);
   const port = Number(portText);
