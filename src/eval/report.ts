@@ -14,6 +14,7 @@ import { COLORS, type OverlayLayer, overlayPng, type Rgb } from '../data/overlay
 import { AXES, type AxisName, formatSig } from './metrics.ts';
 import { renderCsv, renderLongCsv, renderMarkdown, tableToJson } from './reader-table.ts';
 import { DL_READER, type EvalResult, findSummary } from './run.ts';
+import { modelVsBaselines, type PairedDifference } from './paired.ts';
 import { type HLine, PALETTE, scatterSvg, type Series } from './svg.ts';
 import { UNCERTAINTY_SCORES, type UncertaintyCheck, uncertaintyVsError } from './uncertainty.ts';
 
@@ -151,6 +152,20 @@ function uncertaintyMarkdown(checks: readonly UncertaintyCheck[]): string {
   return lines.join('\n');
 }
 
+function pairedMarkdown(diffs: readonly PairedDifference[]): string {
+  const lines = [
+    'Per lesion, the model\'s error minus the baseline\'s (both the mean over the same rough boxes, vs DL); negative = the model is closer to DL. The interval resamples patients, not lesions (a patient\'s lesions share a scan and a reader), so it is wider than a per-lesion one; an interval that excludes 0 is a lead these lesions support, one that straddles it is not.',
+    '',
+    '| model | baseline | figure | lesions (patients) | model px | baseline px | difference px [95 % patient bootstrap] | relative | model better on |',
+    '| :-- | :-- | :-- | --: | --: | --: | :-- | --: | --: |',
+  ];
+  for (const d of diffs) {
+    const rel = d.baselineMean > 0 ? `${d.meanDiff > 0 ? '+' : ''}${(100 * d.meanDiff / d.baselineMean).toFixed(0)} %` : '-';
+    lines.push(`| ${d.method} | ${d.baseline} | ${d.figure} | ${d.n} (${d.patients}) | ${f3(d.methodMean)} | ${f3(d.baselineMean)} | ${f3(d.meanDiff)} [${f3(d.interval[0])}, ${f3(d.interval[1])}] | ${rel} | ${(100 * d.betterShare).toFixed(0)} % |`);
+  }
+  return lines.join('\n');
+}
+
 interface WorstCase { method: string; id: string; locPx: number; lenPx: number; png: Uint8Array }
 
 function worstCases(result: EvalResult, count: number): WorstCase[] {
@@ -261,6 +276,8 @@ export function writeReport(result: EvalResult, dir: string, opts: ReportOptions
   put('table-long.csv', renderLongCsv(result.tablePx) + renderLongCsv(result.tableMm).split('\n').slice(1).join('\n'));
   put('summary.csv', summaryCsv(result));
   put('per-lesion.csv', perLesionCsv(result));
+  const paired = modelVsBaselines(result);
+  if (paired.length) put('paired.csv', csv([Object.keys(paired[0]), ...paired.map((d) => Object.values(d).map((v) => (Array.isArray(v) ? v.join(' ') : v)))]));
   const plots: { name: string; title: string; svg: string }[] = [];
   for (const a of AXES) {
     plots.push({ name: `plots/bland-altman-${a}.svg`, title: `Bland–Altman (${a}, mm)`, svg: blandAltmanSvg(result, a) });
@@ -297,6 +314,7 @@ export function writeReport(result: EvalResult, dir: string, opts: ReportOptions
     '',
     byTypeMarkdown(result),
     '',
+    ...(paired.length ? ['## Is the lead over the baselines real? (paired by lesion, vs DL)', '', pairedMarkdown(paired), ''] : []),
     ...(checks.length ? ['## Does the uncertainty find the bad proposals? (vs DL)', '', uncertaintyMarkdown(checks), ''] : []),
     '## Plots',
     '',

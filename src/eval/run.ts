@@ -32,6 +32,8 @@ export const READERS_CSV = 'readers.csv';
 export interface LesionInfo {
   readonly id: string;
   readonly fileName: string;
+  /** DL_info's Patient_index: lesions of one patient are not independent (paired intervals resample patients). */
+  readonly patient: string;
   readonly row: number;
   readonly lesionType: number;
   readonly typeName: string;
@@ -162,7 +164,7 @@ export async function evaluateFolder(opts: EvaluateOptions): Promise<EvalResult>
   const lesions: LesionInfo[] = picked.map(({ record, id }) => {
     const l = axisLengthsPx(record.recist);
     return {
-      id, fileName: record.fileName, row: record.row, lesionType: record.lesionType,
+      id, fileName: record.fileName, patient: String(record.patientIndex), row: record.row, lesionType: record.lesionType,
       typeName: LESION_TYPE_NAMES[record.lesionType] ?? String(record.lesionType),
       spacing: { x: record.spacing.x, y: record.spacing.y }, longPx: l.long, shortPx: l.short,
       imageSize: record.imageSize, window: record.dicomWindow,
