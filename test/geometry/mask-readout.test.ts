@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { resizePixelAffine, applyAffine } from '../../src/geometry/affine.ts';
 import { pseudoMask } from '../../src/geometry/mask.ts';
-import { maskEntropy, orientByBox, recistFromProbabilityMap, upsampleBilinear } from '../../src/geometry/mask-readout.ts';
+import { BOX_ORIENTATION_MIN_ASPECT, maskEntropy, orientByBox, recistFromProbabilityMap, upsampleBilinear } from '../../src/geometry/mask-readout.ts';
 import { axisLengthsPx, mapRecist, segmentLocationDistance } from '../../src/geometry/recist.ts';
 import { makeRecist, recistArb } from './arbitraries.ts';
 
@@ -72,4 +72,13 @@ test('orientByBox: a round measurement turns to the box\'s longer side keeping c
   assert.ok(Math.abs(wide.long[0].y - 40) < 1e-9 && Math.abs(wide.long[1].y - 40) < 1e-9, 'horizontal along the wide box');
   const thin = makeRecist({ x: 50, y: 40 }, 0.6, 20, 8); // ratio 0.4: the mask's own orientation is kept
   assert.deepEqual(orientByBox(thin, tall, 0.7), thin);
+});
+
+test('orientByBox: a square box (sides within BOX_ORIENTATION_MIN_ASPECT) has no longer side, so even a round measurement keeps its own orientation', () => {
+  const round = makeRecist({ x: 50, y: 40 }, 0.6, 20, 17);
+  assert.deepEqual(orientByBox(round, { x1: 10, y1: 0, x2: 90, y2: 80 }, 0.7), round, 'square');
+  const a = BOX_ORIENTATION_MIN_ASPECT;
+  assert.deepEqual(orientByBox(round, { x1: 10, y1: 0, x2: 10 + 80 * a * 0.99, y2: 80 }, 0.7), round, 'just under the factor');
+  const turned = orientByBox(round, { x1: 10, y1: 0, x2: 10 + 80 * a * 1.01, y2: 80 }, 0.7);
+  assert.ok(Math.abs(turned.long[0].y - 40) < 1e-9 && Math.abs(turned.long[1].y - 40) < 1e-9, 'just over it: along the wider side');
 });
