@@ -15,6 +15,11 @@ npx tsx src/cli/main.ts train --preset default --out models/default --resume --p
 #    (c) 2026-11-27: 40 more minutes of the STN on its pseudo-mask alone (L_TPP off; the read-out never uses θ), ended
 #    by the plateau schedule after two decays: held-out synthetic L_LRP 0.107 -> 0.054, long-axis location 5.20 -> 4.07 px.
 npx tsx src/cli/main.ts train --out models/default --resume --phases stn-lrp-first --minutes 40 --batch 8 --micro-batch 8 --lr 3e-4 --seed 5 --patience 12 --no-tpp-loss
+#    (d) 2026-11-27 (evening): the SHN phase alone (the STN untouched), without the auxiliary soft-argmax term, which kept
+#    L_HM above 1: card config.losses.coord set to false, then 65 minutes (shipped: a 5-minute trial with seed 11 and
+#    losses.cos off too, then 60 minutes with seed 12): validation L_HM 0.98 -> 0.74.
+node -e "const fs=require('fs'),f='models/default/card.json',c=JSON.parse(fs.readFileSync(f));c.config.losses.coord=false;fs.writeFileSync(f,JSON.stringify(c,null,1)+'\n')"
+npx tsx src/cli/main.ts train --out models/default --resume --phases shn --minutes 65 --batch 8 --micro-batch 8 --lr 1e-3 --val 32 --patience 12 --seed 12
 
 # 1b. How the default mask read-out's box-orientation ratio (0.75) was picked, for the model after (b): synthetic lesions
 #     only (needs step 4's folder). After (c) the same picks give 0.85 / 0.25 / 1.05, which were not taken (README).
@@ -27,6 +32,9 @@ npx tsx src/cli/main.ts train --out models/default --resume --phases stn-lrp-fir
 #     then how far each axis's length is pulled toward box-cross's (0.125 / 0.75, card config.boxLengthWeight):
 # npx tsx scripts/pick-readout-constant.ts --param boxLengthWeight.long --data tmp/synth-eval --model models/default
 # npx tsx scripts/pick-readout-constant.ts --param boxLengthWeight.short --data tmp/synth-eval --model models/default
+# 1e. 2026-11-27 (evening): the box-orientation step's minimum box aspect (BOX_ORIENTATION_MIN_ASPECT 1.1), and with
+#     --bases mask,shn the trial of the SHN's marks under the pseudo-mask's θ (README "The SHN"; not shipped).
+# npx tsx scripts/pick-box-aspect.ts --data tmp/synth-eval --model models/default --bases mask,shn
 
 # 2. Real dev lesions (24), paper rough-box protocol, seeds 0,1,2: model vs box-cross vs classical.
 npx tsx src/cli/main.ts eval --data "$DATA/deeplesion-dev" --model models/default --readouts mask+classical,mask,heatmaps --baselines --seeds 0,1,2 --out reports/dev-default
@@ -48,6 +56,7 @@ npx tsx src/cli/main.ts synth --n 80 --out tmp/synth-eval --seed 123 --readers 2
 #     dev and the synthetic lesions: the tables of reports/dev-orientation/README.md.
 npx tsx scripts/orientation-analysis.ts --data "$DATA/deeplesion-dev" --shn-scan > tmp/orientation-dev.md
 npx tsx scripts/orientation-analysis.ts --data tmp/synth-eval --shn-scan > tmp/orientation-synth.md
+npx tsx scripts/shn-under-theta.ts --data "$DATA/deeplesion-dev" && npx tsx scripts/shn-under-theta.ts --data tmp/synth-eval   # README "The SHN"
 npx tsx src/cli/main.ts eval --data tmp/synth-eval --model models/default --baselines --seeds 0 --out reports/synthetic-readers
 
 # 5. Table 1 ablations on synthetic lesions (same preset, seed and budget for all four).

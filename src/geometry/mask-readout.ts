@@ -70,7 +70,7 @@ export function maskEntropy(prob: ArrayLike<number>): number {
  * draws squares, or the square-box protocol) says nothing about orientation, and `orientByBox` leaves the marks alone.
  * 2026-11-27, on the synthetic evaluation lesions (paper + square boxes, seeds 0–2): long-axis location under square
  * boxes 6.59 → 4.71 px with any factor of 1.1–1.3, unchanged under the paper's boxes (4.60–4.72 px, noise); 1.1 is the
- * smallest that tells a square box from the extent-shaped ones.
+ * smallest that tells a square box from the extent-shaped ones (scripts/pick-box-aspect.ts).
  */
 export const BOX_ORIENTATION_MIN_ASPECT = 1.1;
 
@@ -82,11 +82,11 @@ export const BOX_ORIENTATION_MIN_ASPECT = 1.1;
  * puts the long axis; the box the reader drew around it says more, when it has a longer side. Elongated measurements
  * and square boxes are returned unchanged. Pure; coordinates of the slice the box is in.
  */
-export function orientByBox(r: Recist, box: Box, minRatio: number): Recist {
+export function orientByBox(r: Recist, box: Box, minRatio: number, minAspect = BOX_ORIENTATION_MIN_ASPECT): Recist {
   const { long, short } = axisLengthsPx(r);
   if (!(long > 0) || short / long < minRatio) return r;
   const w = boxWidth(box), h = boxHeight(box);
-  if (!(Math.max(w, h) >= BOX_ORIENTATION_MIN_ASPECT * Math.min(w, h))) return r;
+  if (!(Math.max(w, h) >= minAspect * Math.min(w, h))) return r;
   const c = segmentMidpoint(r.long);
   const horizontal = w >= h;
   const u = horizontal ? { x: 1, y: 0 } : { x: 0, y: 1 }, v = horizontal ? { x: 0, y: 1 } : { x: 1, y: 0 };
