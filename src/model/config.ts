@@ -54,9 +54,10 @@ export interface LossSwitches {
   readonly cos: boolean;
   /**
    * Not in the paper: an auxiliary integral-regression term (soft-argmax keypoints vs the true ones) on every
-   * stack. Heatmap MSE alone barely moves in the first thousand samples (it starts at exactly 1 with all-zero
-   * maps); the dense coordinate gradient gets the hourglasses localizing within the 2-core training budget.
-   * Off in the `paper` preset.
+   * stack, meant to give the hourglasses a dense gradient early. It did the opposite: with it the default preset's SHN
+   * never learned (L_HM above 1, worse than all-zero heatmaps; under the true θ its heatmaps peaked at 0.08 and decoded
+   * 21 px off), without it L_HM fell 0.98 → 0.74 in an hour (2026-11-27, README "The SHN"). Off in the `paper` and
+   * `default` presets; the `tiny` preset (tests) keeps it.
    */
   readonly coord: boolean;
 }
@@ -177,7 +178,7 @@ export const PRESETS: { readonly [K in PresetName]: ModelConfig } = {
     // within the interactive budget; the STN only has to find the lesion's pose, so it is narrowed the most.
     stn: { blocks: [3, 4, 6, 3], baseWidth: 8, fpnWidth: 32, maskSize: 32, enabled: true },
     shn: { stacks: 2, width: 32, depth: 4, canonicalSize: 128, heatmapSize: 64 },
-    losses: FULL_LOSSES,
+    losses: PAPER_LOSSES,
   },
   tiny: {
     preset: 'tiny',
