@@ -23,12 +23,18 @@ export interface AlMetrics {
   readonly [key: string]: number;
 }
 
+/** Test errors of one model: the means, and per test lesion the long-axis location error (px, mean over the boxes). */
+export interface AlEvaluation {
+  readonly metrics: AlMetrics;
+  readonly perLesionLongLocPx: Readonly<Record<string, number>>;
+}
+
 export interface AlSimModel<M> {
   /** Uncertainty of each pool lesion under `model` (fields the strategies read: entropy, entropyPx, tta). */
   score(model: M, ids: readonly string[], kind: 'entropy' | 'tta'): Promise<Map<string, { entropy?: number; entropyPx?: number; tta?: number }>>;
   /** Fine-tune `model` on the corrections revealed so far; returns the model to continue with. */
   fineTune(model: M, correctionIds: readonly string[], ctx: { strategy: string; round: number; seed: number }): Promise<{ model: M; promoted: boolean; reason: string; seconds: number }>;
-  evaluate(model: M, testIds: readonly string[]): Promise<AlMetrics>;
+  evaluate(model: M, testIds: readonly string[]): Promise<AlEvaluation>;
   /** A model-free reference (e.g. the box-cross baseline) on the same test lesions and boxes. */
   baseline?(testIds: readonly string[]): Promise<AlMetrics>;
   version(model: M): string;
@@ -51,6 +57,8 @@ export interface AlPoint {
   readonly round: number;
   readonly corrections: number;
   readonly metrics: AlMetrics;
+  /** Per test lesion: long-axis location error (px), so strategies can be compared lesion by lesion (scripts/al-sim-paired.ts). */
+  readonly testLongLocPx: Readonly<Record<string, number>>;
   readonly picked: readonly string[];
   /** Mean uncertainty (the strategy's score when it has one, else entropy) of the picked lesions. */
   readonly pickedEntropy: number | null;
@@ -70,6 +78,8 @@ export interface AlSimResult {
   readonly test: readonly string[];
   readonly poolPatients: number;
   readonly testPatients: number;
+  /** Patient of each test lesion (paired intervals resample patients). */
+  readonly testPatientOf: Readonly<Record<string, string>>;
   readonly start: AlMetrics;
   /** The model-free reference on the test part, when the model adapter has one. */
   readonly baseline: AlMetrics | null;
@@ -96,7 +106,7 @@ export async function runAlSim<M>(start: M, ops: AlSimModel<M>, o: AlSimOptions)
   const poolIds = pool.map((l) => l.id), testIds = test.map((l) => l.id);
   if (poolIds.length < o.k) throw new Error(`al-sim: pool has ${poolIds.length} lesions, fewer than k = ${o.k}`);
   say(`split by patient (seed ${o.seed}): pool ${poolIds.length} lesions / test ${testIds.length} lesions`);
-  const startMetrics = await ops.evaluate(start, testIds);
+  const startEval = await ops.evaluate(start, testIds), startMetrics = startEval.metrics;
   const baseline = ops.baseline ? await ops.baseline(testIds) : null;
   say(`start model ${ops.version(start)}: test long-axis location ${startMetrics.longLocPx.toFixed(2)} px${baseline ? ` (box-cross ${baseline.longLocPx.toFixed(2)} px)` : ''}`);
   const curves: AlCurve[] = [];
@@ -105,7 +115,7 @@ export async function runAlSim<M>(start: M, ops: AlSimModel<M>, o: AlSimOptions)
     const uses = strategy.info().uses;
     let model = start;
     const labeled = new Set<string>();
-    const points: AlPoint[] = [{ round: 0, corrections: 0, metrics: startMetrics, picked: [], pickedEntropy: null, promoted: null, reason: 'start model', modelVersion: ops.version(start), fineTuneSeconds: 0 }];
+    const points: AlPoint[] = [{ round: 0, corrections: 0, metrics: startMetrics, testLongLocPx: startEval.perLesionLongLocPx, picked: [], pickedEntropy: null, promoted: null, reason: 'start model', modelVersion: ops.version(start), fineTuneSeconds: 0 }];
     for (let round = 1; round <= o.rounds; round++) {
       const remaining = poolIds.filter((id) => !labeled.has(id));
       if (remaining.length === 0) break;
@@ -120,9 +130,9 @@ export async function runAlSim<M>(start: M, ops: AlSimModel<M>, o: AlSimOptions)
       // Compared by version: a calibrated model shares its network (and version) with the model it came from.
       if (ops.version(ft.model) !== ops.version(model) && ops.version(model) !== ops.version(start)) ops.release?.(model);
       model = ft.model;
-      const metrics = await ops.evaluate(model, testIds);
+      const { metrics, perLesionLongLocPx } = await ops.evaluate(model, testIds);
       points.push({
-        round, corrections: labeled.size, metrics, picked, pickedEntropy: ent.length ? ent.reduce((a, b) => a + b, 0) / ent.length : null,
+        round, corrections: labeled.size, metrics, testLongLocPx: perLesionLongLocPx, picked, pickedEntropy: ent.length ? ent.reduce((a, b) => a + b, 0) / ent.length : null,
         promoted: ft.promoted, reason: ft.reason, modelVersion: ops.version(model), fineTuneSeconds: ft.seconds,
       });
       say(`${name} round ${round}: ${labeled.size} corrections, test long-axis location ${metrics.longLocPx.toFixed(2)} px (${ft.reason}; fine-tune ${ft.seconds.toFixed(0)} s)`);
@@ -132,6 +142,7 @@ export async function runAlSim<M>(start: M, ops: AlSimModel<M>, o: AlSimOptions)
   }
   return {
     pool: poolIds, test: testIds, poolPatients: new Set(pool.map((l) => l.patient)).size, testPatients: new Set(test.map((l) => l.patient)).size,
+    testPatientOf: Object.fromEntries(test.map((l) => [l.id, l.patient])),
     start: startMetrics, baseline, curves, seconds: (Date.now() - t0) / 1000,
   };
 }

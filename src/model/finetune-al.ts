@@ -80,15 +80,18 @@ export function createAlAdapter(o: AlAdapterOptions) {
   };
   const lesions = [...byId.entries()].map(([id, r]) => ({ id, patient: String(r.patientIndex) }));
   /** Mean errors vs the folder's marks over the evaluation seeds, for marks predicted 16 lesions at a time. */
-  const errorsOn = async (ids: readonly string[], predict: (part: readonly string[], seed: number) => Recist[] | Promise<Recist[]>): Promise<{ readonly longLocPx: number; readonly [key: string]: number }> => {
+  const errorsOn = async (ids: readonly string[], predict: (part: readonly string[], seed: number) => Recist[] | Promise<Recist[]>): Promise<{ readonly metrics: { readonly longLocPx: number; readonly [key: string]: number }; readonly perLesionLongLocPx: Record<string, number> }> => {
     let loc = 0, lenMm = 0, lenPct = 0, shortLoc = 0, shortLenMm = 0, n = 0;
+    const perLesion: Record<string, number> = {};
     for (const seed of o.evalSeeds) {
       for (let i = 0; i < ids.length; i += 16) {
         const part = ids.slice(i, i + 16);
         const marks = await predict(part, seed);
         part.forEach((id, j) => {
           const r = rec(id), p = marks[j];
-          loc += segmentLocationDistance(p.long, r.recist.long);
+          const d = segmentLocationDistance(p.long, r.recist.long);
+          loc += d;
+          perLesion[id] = (perLesion[id] ?? 0) + d / o.evalSeeds.length;
           shortLoc += segmentLocationDistance(p.short, r.recist.short);
           const a = axisLengthsMm(p, r.spacing), b = axisLengthsMm(r.recist, r.spacing);
           lenMm += Math.abs(a.long - b.long);
@@ -98,7 +101,7 @@ export function createAlAdapter(o: AlAdapterOptions) {
         });
       }
     }
-    return { longLocPx: loc / n, shortLocPx: shortLoc / n, longLenMm: lenMm / n, longLenPct: lenPct / n, shortLenMm: shortLenMm / n };
+    return { metrics: { longLocPx: loc / n, shortLocPx: shortLoc / n, longLenMm: lenMm / n, longLenPct: lenPct / n, shortLenMm: shortLenMm / n }, perLesionLongLocPx: perLesion };
   };
 
   /** Fine-tune the network on the revealed corrections (the gate keeps the old model when the held-out part got worse). */
@@ -148,11 +151,11 @@ export function createAlAdapter(o: AlAdapterOptions) {
     evaluate: (m: AlModelRef, ids: readonly string[]) => errorsOn(ids, async (part, seed) =>
       (await proposeFromCrops(m.cascade, part.map((id) => crop(id, seed, m.cascade.config)), m.version, 'al-sim')).map((p) => (m.adjust ? m.adjust(p.recist) : p.recist))),
     /** The box-cross baseline on the same test lesions and boxes (the reference line of the curves). */
-    baseline: (ids: readonly string[]) => errorsOn(ids, (part, seed) => part.map((id) => {
+    baseline: async (ids: readonly string[]) => (await errorsOn(ids, (part, seed) => part.map((id) => {
       const r = rec(id);
       const slice = o.folder.slice(r);
       return boxCross(roughBoxFor(r.recist, id, seed, slice.width, slice.height));
-    })),
+    }))).metrics,
     version: (m: AlModelRef) => m.version,
     release: (m: AlModelRef) => disposeCascade(m.cascade),
   };

@@ -11,7 +11,7 @@ const num = (id: string): number => Number(id.slice(1));
 const fake: AlSimModel<number> = {
   async score(_m, ids) { return new Map(ids.map((id) => [id, { entropy: num(id) % 2 ? 0.9 : 0.1 }])); },
   async fineTune(_m, ids) { return { model: 6 - 0.5 * ids.filter((id) => num(id) % 2).length, promoted: true, reason: 'fake', seconds: 0 }; },
-  async evaluate(m) { return { longLocPx: m, longLenMm: m / 2 }; },
+  async evaluate(m, ids) { return { metrics: { longLocPx: m, longLenMm: m / 2 }, perLesionLongLocPx: Object.fromEntries(ids.map((id) => [id, m])) }; },
   async baseline() { return { longLocPx: 4, longLenMm: 1.5, shortLenMm: 0.75 }; },
   version: (m) => `fake-${m}`,
 };
@@ -62,6 +62,9 @@ test('al-sim adapter, calibration only (steps 0): the network is kept, a site ca
   assert.equal(fitted.length, 1);
   assert.ok(Number.isFinite(fitted[0]) && fitted[0] !== 1, `a length scale was fitted (${fitted[0]})`);
   const after = await ops.evaluate(ft.model, testIds);
-  assert.notEqual(after.longLenMm, before.longLenMm, 'the calibration changed the test proposals');
+  assert.notEqual(after.metrics.longLenMm, before.metrics.longLenMm, 'the calibration changed the test proposals');
+  assert.deepEqual(Object.keys(after.perLesionLongLocPx).sort(), [...testIds].sort(), 'a location error per test lesion');
+  const perLesion = Object.values(after.perLesionLongLocPx);
+  assert.ok(Math.abs(perLesion.reduce((a, b) => a + b, 0) / perLesion.length - after.metrics.longLocPx) < 1e-9, 'their mean is the headline');
   ops.release(start);
 });

@@ -1,0 +1,48 @@
+/**
+ * Is a strategy's curve really below random's, or is it what eight test lesions happen to show? Over several al-sim
+ * reports (e.g. the same learning on different patient splits), per test lesion and number of corrections: the
+ * strategy's long-axis location error minus random's (and minus the start model's), pooled over the reports, with a
+ * 95 % bootstrap interval that resamples (report, patient) clusters (src/eval/paired.ts). Negative = lower error.
+ * Needs reports written since al-sim stores per-lesion test errors (AlPoint.testLongLocPx).
+ *
+ *   npx tsx scripts/al-sim-paired.ts reports/al-sim/dev-calibration-split1 reports/al-sim/dev-calibration-split2 ...
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { AlSimResult } from '../src/active/al-sim.ts';
+import { clusterBootstrapMean } from '../src/eval/paired.ts';
+
+const dirs = process.argv.slice(2);
+if (dirs.length === 0) throw new Error('usage: al-sim-paired.ts REPORT_DIR ...');
+const results = dirs.map((d) => {
+  const r = (JSON.parse(readFileSync(join(d, 'result.json'), 'utf8')) as { result: AlSimResult }).result;
+  if (!r.testPatientOf || r.curves.some((c) => c.points.some((p) => !p.testLongLocPx))) throw new Error(`${d}: written before al-sim stored per-lesion test errors; re-run it`);
+  return { dir: d, r };
+});
+const strategies = [...new Set(results.flatMap(({ r }) => r.curves.map((c) => c.strategy)))];
+const counts = [...new Set(results.flatMap(({ r }) => r.curves.flatMap((c) => c.points.map((p) => p.corrections))))].filter((c) => c > 0).sort((a, b) => a - b);
+const f = (v: number) => (v >= 0 ? '+' : '') + v.toFixed(2);
+
+/** Pooled paired differences of `a` minus `b` at `corrections` (b at 0 corrections when `vsStart`). */
+function paired(a: string, b: string, corrections: number, vsStart: boolean): string {
+  const diffs: number[] = [], clusters: string[] = [];
+  for (const { dir, r } of results) {
+    const pa = r.curves.find((c) => c.strategy === a)?.points.find((p) => p.corrections === corrections);
+    const pb = vsStart ? r.curves[0].points[0] : r.curves.find((c) => c.strategy === b)?.points.find((p) => p.corrections === corrections);
+    if (!pa || !pb) continue;
+    for (const id of r.test) {
+      diffs.push(pa.testLongLocPx[id] - pb.testLongLocPx[id]);
+      clusters.push(`${dir}:${r.testPatientOf[id]}`);
+    }
+  }
+  if (diffs.length === 0) return '-';
+  const [lo, hi] = clusterBootstrapMean(diffs, clusters);
+  return `${f(diffs.reduce((s, v) => s + v, 0) / diffs.length)} [${f(lo)}, ${f(hi)}]`;
+}
+const lesions = results.reduce((s, { r }) => s + r.test.length, 0);
+const patients = results.reduce((s, { r }) => s + new Set(Object.values(r.testPatientOf)).size, 0);
+console.log(`${results.length} reports, ${lesions} test lesions (${patients} report × patient clusters); long-axis location px, mean difference [95 % bootstrap]\n`);
+console.log(`| comparison | ${counts.map((c) => `${c} corrections`).join(' | ')} |`);
+console.log(`|---|${counts.map(() => '---').join('|')}|`);
+for (const s of strategies.filter((s) => s !== 'random')) console.log(`| ${s} − random | ${counts.map((c) => paired(s, 'random', c, false)).join(' | ')} |`);
+for (const s of strategies) console.log(`| ${s} − start model | ${counts.map((c) => paired(s, '', c, true)).join(' | ')} |`);
