@@ -10,20 +10,16 @@
  *   npx tsx scripts/pick-box-aspect.ts [--data tmp/synth-eval] [--model models/default] [--aspects 1,1.1,1.2,1.3,99] [--bases mask]
  */
 import { parseArgs } from 'node:util';
-import * as tf from '@tensorflow/tfjs';
 import { findSummary, evaluateFolder, type Method } from '../src/eval/run.ts';
 import type { BoxProtocol } from '../src/geometry/box.ts';
 import { fromCrop } from '../src/geometry/crop.ts';
-import { decodeHeatmaps } from '../src/geometry/heatmap.ts';
 import { orientByBox } from '../src/geometry/mask-readout.ts';
 import { mapRecist, normalizeRecist } from '../src/geometry/recist.ts';
-import { canonicalToCrop, recistFromKeypoints, thetaFromRecist } from '../src/geometry/theta.ts';
-import type { Recist, Theta } from '../src/geometry/types.ts';
+import { thetaFromRecist } from '../src/geometry/theta.ts';
 import { initBackend } from '../src/model/backend/index.ts';
-import { forwardCascade } from '../src/model/cascade.ts';
 import { loadCheckpoint } from '../src/model/checkpoint.ts';
-import { finishReadout, nhwcToMapStack } from '../src/model/decode.ts';
-import { cropInput, decodeBatch } from '../src/model/measurer.ts';
+import { finishReadout } from '../src/model/decode.ts';
+import { cropInput, decodeBatch, shnUnderTheta } from '../src/model/measurer.ts';
 
 const { values } = parseArgs({ options: {
   data: { type: 'string', default: 'tmp/synth-eval' }, model: { type: 'string', default: 'models/default' },
@@ -34,17 +30,6 @@ const { cascade } = await loadCheckpoint(values.model!, { readout: 'mask+classic
 const config = cascade.config;
 const protocols: Record<string, BoxProtocol> = { paper: { areaRatio: [2, 2.5], shape: 'extent' }, square: { areaRatio: [2, 2.5], shape: 'square' } };
 
-/** The SHN's marks (crop pixels) on the crop normalized by θ. */
-async function shnUnder(input: Float32Array, th: Theta): Promise<Recist> {
-  const S = config.inputSize;
-  const maps = tf.tidy(() => {
-    const o = forwardCascade(cascade, tf.tensor4d(input, [1, S, S, 1]), { training: false, theta: tf.tensor2d([[th.tx, th.ty, th.alpha, th.s]]), skipStn: true });
-    return o.heatmaps[o.heatmaps.length - 1];
-  });
-  const hm = nhwcToMapStack(await maps.data(), maps.shape[1]!, 4);
-  maps.dispose();
-  return recistFromKeypoints(canonicalToCrop(decodeHeatmaps(hm).points, th, hm.width, S));
-}
 const method = (base: string, aspect: number): Method => ({
   name: `${base}, aspect ${aspect}`, kind: 'model',
   predict: async (slice, box) => {
@@ -52,7 +37,7 @@ const method = (base: string, aspect: number): Method => ({
     const [s] = await decodeBatch(cascade, c.input, [c.frame]);
     const d = s.decoded;
     const marks = base === 'shn' && d.readout === 'mask'
-      ? normalizeRecist(mapRecist(await shnUnder(c.input, thetaFromRecist(d.recistCrop, c.frame.size)), (p) => fromCrop(c.frame, p)))
+      ? normalizeRecist(mapRecist((await shnUnderTheta(cascade, c.input, thetaFromRecist(d.recistCrop, c.frame.size))).recist, (p) => fromCrop(c.frame, p)))
       : d.recist;
     // The box-orientation step here with this aspect, then the read-out's other steps (boxOrientationRatio null skips it there).
     const oriented = d.readout === 'mask' && config.boxOrientationRatio !== null ? orientByBox(marks, box, config.boxOrientationRatio, aspect) : marks;

@@ -8,20 +8,16 @@
  *   npx tsx scripts/shn-under-theta.ts --data tmp/synth-eval [--model models/default]
  */
 import { parseArgs } from 'node:util';
-import * as tf from '@tensorflow/tfjs';
 import { openDeepLesionFolder } from '../src/data/deeplesion.ts';
 import { findSummary, evaluateFolder, type Method } from '../src/eval/run.ts';
 import { roughBoxFor } from '../src/geometry/box.ts';
 import { fromCrop, toCrop } from '../src/geometry/crop.ts';
-import { decodeHeatmaps } from '../src/geometry/heatmap.ts';
 import { mapRecist, normalizeRecist } from '../src/geometry/recist.ts';
-import { canonicalToCrop, recistFromKeypoints, thetaFromRecist } from '../src/geometry/theta.ts';
+import { thetaFromRecist } from '../src/geometry/theta.ts';
 import type { Recist, Theta } from '../src/geometry/types.ts';
 import { initBackend } from '../src/model/backend/index.ts';
-import { forwardCascade } from '../src/model/cascade.ts';
 import { loadCheckpoint } from '../src/model/checkpoint.ts';
-import { nhwcToMapStack } from '../src/model/decode.ts';
-import { cropInput, decodeBatch } from '../src/model/measurer.ts';
+import { cropInput, decodeBatch, shnUnderTheta } from '../src/model/measurer.ts';
 
 const { values } = parseArgs({ options: { data: { type: 'string' }, model: { type: 'string', default: 'models/default' } } });
 if (!values.data) throw new Error('--data <DeepLesion-layout folder> is required');
@@ -37,16 +33,10 @@ type Source = 'STN θ' | 'pseudo-mask θ' | 'true θ';
 const peaks = new Map<Source, number[]>();
 /** The SHN's marks (crop pixels) on the crop normalized by θ, and its heatmaps' mean peak. */
 async function shnUnder(input: Float32Array, th: Theta): Promise<{ recist: Recist; peak: number }> {
-  const S = cascade.config.inputSize;
-  const maps = tf.tidy(() => {
-    const out = forwardCascade(cascade, tf.tensor4d(input, [1, S, S, 1]), { training: false, theta: tf.tensor2d([[th.tx, th.ty, th.alpha, th.s]]), skipStn: true });
-    return out.heatmaps[out.heatmaps.length - 1];
-  });
-  const hm = nhwcToMapStack(await maps.data(), maps.shape[1]!, 4);
-  maps.dispose();
+  const { recist, heatmaps: hm } = await shnUnderTheta(cascade, input, th);
   const plane = hm.width * hm.height;
   const peak = [0, 1, 2, 3].reduce((a, k) => a + Math.max(...hm.data.subarray(k * plane, (k + 1) * plane)), 0) / 4;
-  return { recist: recistFromKeypoints(canonicalToCrop(decodeHeatmaps(hm).points, th, hm.width, S)), peak };
+  return { recist, peak };
 }
 const method = (source: Source): Method => ({
   name: source, kind: 'model',

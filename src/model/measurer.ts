@@ -10,6 +10,8 @@ import { windowToUnit } from '../data/window.ts';
 import { validateBox } from '../geometry/box.ts';
 import { CROP_SIZE, cropFrameFromBox, cropImage, type CropFrame } from '../geometry/crop.ts';
 import type { Box, MapStack, Recist, Theta } from '../geometry/types.ts';
+import { decodeHeatmaps } from '../geometry/heatmap.ts';
+import { canonicalToCrop, recistFromKeypoints } from '../geometry/theta.ts';
 import { REPO_ROOT } from '../data/paths.ts';
 import { classicalRecist } from '../segment/classical.ts';
 import { initBackend, type BackendName } from './backend/index.ts';
@@ -108,6 +110,22 @@ export async function decodeBatch(cascade: Cascade, batch: Float32Array, frames:
     missing.forEach((i, j) => (out[i] = decode(again, j, i)));
   }
   return out as DecodedSample[];
+}
+
+/**
+ * The SHN alone on one crop normalized by a given θ (the STN not run): its marks in crop pixels and its last stack's
+ * heatmaps. For read-out trials that hand the SHN another θ than the STN's (scripts/shn-under-theta.ts,
+ * scripts/pick-box-aspect.ts).
+ */
+export async function shnUnderTheta(cascade: Cascade, input: Float32Array, theta: Theta): Promise<{ recist: Recist; heatmaps: MapStack }> {
+  const S = cascade.config.inputSize;
+  const maps = tf.tidy(() => {
+    const out = forwardCascade(cascade, tf.tensor4d(input, [1, S, S, 1]), { training: false, theta: tf.tensor2d([[theta.tx, theta.ty, theta.alpha, theta.s]]), skipStn: true });
+    return out.heatmaps[out.heatmaps.length - 1];
+  });
+  const heatmaps = nhwcToMapStack(await maps.data(), maps.shape[1]!, 4);
+  maps.dispose();
+  return { recist: recistFromKeypoints(canonicalToCrop(decodeHeatmaps(heatmaps).points, theta, heatmaps.width, S)), heatmaps };
 }
 
 function toProposal(c: Crop, s: DecodedSample, config: ModelConfig, modelVersion: string, backend: string, ms: number): Proposal {
