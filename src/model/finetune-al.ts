@@ -79,7 +79,7 @@ export function createAlAdapter(o: AlAdapterOptions) {
     return cropInput(slice, roughBoxFor(r.recist, id, seed, slice.width, slice.height), config);
   };
   const lesions = [...byId.entries()].map(([id, r]) => ({ id, patient: String(r.patientIndex) }));
-  /** Mean errors vs the folder's marks over the evaluation seeds, for marks predicted 16 lesions at a time. */
+  /** Mean errors vs the folder's marks over the evaluation seeds (and each lesion's long-axis location error), for marks predicted 16 lesions at a time. */
   const errorsOn = async (ids: readonly string[], predict: (part: readonly string[], seed: number) => Recist[] | Promise<Recist[]>): Promise<{ readonly metrics: { readonly longLocPx: number; readonly [key: string]: number }; readonly perLesionLongLocPx: Record<string, number> }> => {
     let loc = 0, lenMm = 0, lenPct = 0, shortLoc = 0, shortLenMm = 0, n = 0;
     const perLesion: Record<string, number> = {};
