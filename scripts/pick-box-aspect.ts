@@ -10,8 +10,8 @@
  *   npx tsx scripts/pick-box-aspect.ts [--data tmp/synth-eval] [--model models/default] [--aspects 1,1.1,1.2,1.3,99] [--bases mask]
  */
 import { parseArgs } from 'node:util';
-import { findSummary, evaluateFolder, type Method } from '../src/eval/run.ts';
-import type { BoxProtocol } from '../src/geometry/box.ts';
+import { mean } from '../src/eval/metrics.ts';
+import type { Method } from '../src/eval/run.ts';
 import { fromCrop } from '../src/geometry/crop.ts';
 import { orientByBox } from '../src/geometry/mask-readout.ts';
 import { mapRecist, normalizeRecist } from '../src/geometry/recist.ts';
@@ -20,6 +20,7 @@ import { initBackend } from '../src/model/backend/index.ts';
 import { loadCheckpoint } from '../src/model/checkpoint.ts';
 import { finishReadout } from '../src/model/decode.ts';
 import { cropInput, decodeBatch, shnUnderTheta } from '../src/model/measurer.ts';
+import { errorsOverPickProtocols } from './readout-errors.ts';
 
 const { values } = parseArgs({ options: {
   data: { type: 'string', default: 'tmp/synth-eval' }, model: { type: 'string', default: 'models/default' },
@@ -28,7 +29,6 @@ const { values } = parseArgs({ options: {
 await initBackend('wasm');
 const { cascade } = await loadCheckpoint(values.model!, { readout: 'mask+classical' });
 const config = cascade.config;
-const protocols: Record<string, BoxProtocol> = { paper: { areaRatio: [2, 2.5], shape: 'extent' }, square: { areaRatio: [2, 2.5], shape: 'square' } };
 
 const method = (base: string, aspect: number): Method => ({
   name: `${base}, aspect ${aspect}`, kind: 'model',
@@ -45,18 +45,8 @@ const method = (base: string, aspect: number): Method => ({
   },
 });
 const methods = values.bases!.split(',').flatMap((b) => values.aspects!.split(',').map((a) => method(b, Number(a))));
-const errors = new Map<string, number[]>();
-for (const [name, protocol] of Object.entries(protocols)) {
-  const r = await evaluateFolder({ dir: values.data!, methods, seeds: [0, 1, 2], readersCsv: null, boxProtocol: protocol });
-  for (const m of methods) {
-    const s = findSummary(r, m.name)!.axes;
-    const e = [s.long.locPx.mean, s.short.locPx.mean, s.long.lenPx.mean, s.short.lenPx.mean];
-    errors.set(m.name, [...(errors.get(m.name) ?? []), ...e]);
-    console.log(`${name} boxes, ${m.name}: location long ${e[0].toFixed(2)} / short ${e[1].toFixed(2)} px, length long ${e[2].toFixed(2)} / short ${e[3].toFixed(2)} px`);
-  }
-}
-const mean = (v: readonly number[]) => v.reduce((a, b) => a + b, 0) / v.length;
-for (const [k, v] of errors) console.log(`score ${k}: ${mean(v).toFixed(3)}`);
-const best = [...errors].reduce((a, b) => (mean(b[1]) < mean(a[1]) ? b : a));
-console.log(`best: ${best[0]} (${values.data})`);
+const scores = [...await errorsOverPickProtocols(values.data!, methods)].map(([name, per]) => ({ name, score: mean(per.flatMap((e) => [e.longLoc, e.shortLoc, e.longLen, e.shortLen])) }));
+for (const s of scores) console.log(`score ${s.name}: ${s.score.toFixed(3)}`);
+const best = scores.reduce((a, b) => (b.score < a.score ? b : a));
+console.log(`best: ${best.name} (${values.data})`);
 process.exit(0);

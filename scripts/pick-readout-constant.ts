@@ -12,13 +12,13 @@
  *   npx tsx scripts/pick-readout-constant.ts --param classicalWeight|lengthScale|shortLengthScale|boxLengthWeight.long|boxLengthWeight.short [--data tmp/synth-eval] [--model models/default]
  */
 import { parseArgs } from 'node:util';
-import { findSummary, evaluateFolder } from '../src/eval/run.ts';
 import { initBackend } from '../src/model/backend/index.ts';
 import { loadCheckpoint } from '../src/model/checkpoint.ts';
 import { measurerFromCascade } from '../src/model/measurer.ts';
 import { measurerMethod } from '../src/eval/baselines/index.ts';
-import type { BoxProtocol } from '../src/geometry/box.ts';
+import { mean } from '../src/eval/metrics.ts';
 import type { ModelConfig } from '../src/model/config.ts';
+import { errorsOverPickProtocols } from './readout-errors.ts';
 
 type Param = { candidates: readonly number[]; withLength: boolean; apply?: (c: ModelConfig, v: number) => ModelConfig };
 const PARAMS: Record<string, Param> = {
@@ -33,21 +33,16 @@ const param = values.param!;
 if (!Object.hasOwn(PARAMS, param)) throw new Error(`--param ${values.param}: expected one of ${Object.keys(PARAMS).join(', ')}`);
 const backend = await initBackend('wasm');
 const { cascade, card } = await loadCheckpoint(values.model!, { readout: 'mask+classical' });
-const protocols: Record<string, BoxProtocol> = { paper: { areaRatio: [2, 2.5], shape: 'extent' }, square: { areaRatio: [2, 2.5], shape: 'square' } };
-const rows: { value: number; score: number }[] = [];
-for (const value of PARAMS[param].candidates) {
-  const p = PARAMS[param];
+const p = PARAMS[param];
+const methods = p.candidates.map((value) => {
   const config = p.apply ? p.apply(cascade.config, value) : { ...cascade.config, [param]: value };
-  const m = measurerFromCascade({ ...cascade, config }, card, backend.detail);
-  const errs: number[] = [];
-  for (const [name, protocol] of Object.entries(protocols)) {
-    const r = await evaluateFolder({ dir: values.data!, methods: [measurerMethod(m, 'model')], seeds: [0, 1, 2], readersCsv: null, boxProtocol: protocol });
-    const s = findSummary(r, 'model')!.axes;
-    errs.push(s.long.locPx.mean, s.short.locPx.mean, ...(PARAMS[param].withLength ? [s.long.lenPx.mean, s.short.lenPx.mean] : []));
-    console.log(`${param} ${value}, ${name} boxes: location long ${s.long.locPx.mean.toFixed(2)} / short ${s.short.locPx.mean.toFixed(2)} px, length long ${s.long.lenPx.mean.toFixed(2)} / short ${s.short.lenPx.mean.toFixed(2)} px`);
-  }
-  rows.push({ value, score: errs.reduce((a, b) => a + b, 0) / errs.length });
-}
+  return measurerMethod(measurerFromCascade({ ...cascade, config }, card, backend.detail), `${param} ${value}`);
+});
+const errors = await errorsOverPickProtocols(values.data!, methods);
+const rows = p.candidates.map((value) => {
+  const errs = errors.get(`${param} ${value}`)!.flatMap((e) => [e.longLoc, e.shortLoc, ...(p.withLength ? [e.longLen, e.shortLen] : [])]);
+  return { value, score: mean(errs) };
+});
 const best = rows.reduce((a, b) => (b.score < a.score ? b : a));
 console.log(`best ${param}: ${best.value} (mean ${PARAMS[param].withLength ? 'location and length' : 'location'} error ${best.score.toFixed(3)} px over both axes and both protocols; ${values.data})`);
 process.exit(0);

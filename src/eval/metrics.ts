@@ -123,6 +123,17 @@ export function summarize(values: readonly (number | null)[]): Summary {
   return { mean, std, median: median(v), n };
 }
 
+/** Plain mean (NaN for no values); `summarize` when NaN and null must be dropped. */
+export const mean = (values: readonly number[]): number => values.reduce((a, b) => a + b, 0) / values.length;
+
+/** The 2.5th and 97.5th percentiles of bootstrap replicates (nearest rank; NaN for none). */
+export function percentileInterval95(replicates: readonly number[]): [number, number] {
+  if (replicates.length === 0) return [Number.NaN, Number.NaN];
+  const s = [...replicates].sort((a, b) => a - b);
+  const at = (q: number) => s[Math.min(s.length - 1, Math.max(0, Math.round(q * (s.length - 1))))];
+  return [at(0.025), at(0.975)];
+}
+
 export function median(values: readonly number[]): number {
   if (values.length === 0) return Number.NaN;
   const s = [...values].sort((p, q) => p - q);

@@ -6,7 +6,7 @@
  * model is closer to the reader. Pure functions of an EvalResult.
  */
 import { createRng } from '../geometry/random.ts';
-import { AXES, type AxisName } from './metrics.ts';
+import { AXES, type AxisName, mean, percentileInterval95 } from './metrics.ts';
 import { DL_READER, type EvalResult } from './run.ts';
 
 export type PairedFigure = `${AxisName} ${'loc' | 'len'}`;
@@ -30,8 +30,6 @@ export interface PairedDifference {
   readonly betterShare: number;
 }
 
-const mean = (v: readonly number[]): number => v.reduce((a, b) => a + b, 0) / v.length;
-
 /**
  * Percentile bootstrap 95 % interval of the mean of `values`, resampling whole clusters (`clusterOf[i]` names value
  * i's cluster) with replacement; seeded, so a report repeats. Each resample's mean is over the values it drew.
@@ -53,9 +51,7 @@ export function clusterBootstrapMean(values: readonly number[], clusterOf: reado
     }
     means.push(sum / count);
   }
-  means.sort((a, b) => a - b);
-  const at = (q: number) => means[Math.round(q * (means.length - 1))];
-  return [at(0.025), at(0.975)];
+  return percentileInterval95(means);
 }
 
 /** The method − baseline differences on the four figures against `reader`; [] when either was not scored against it. */

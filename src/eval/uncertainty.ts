@@ -8,6 +8,7 @@
  */
 import { createRng } from '../geometry/random.ts';
 import { entropyPx } from '../geometry/recist.ts';
+import { mean, percentileInterval95 } from './metrics.ts';
 import { DL_READER, type EvalResult } from './run.ts';
 
 /** Ranks 1..n, ties sharing their average rank. */
@@ -28,10 +29,10 @@ export function spearman(x: readonly number[], y: readonly number[]): number {
   if (x.length !== y.length) throw new Error(`spearman: ${x.length} x values but ${y.length} y values`);
   if (x.length < 3) return Number.NaN;
   const rx = averageRanks(x), ry = averageRanks(y);
-  const mean = (rx.length + 1) / 2;
+  const meanRank = (rx.length + 1) / 2;
   let sxy = 0, sxx = 0, syy = 0;
   for (let i = 0; i < rx.length; i++) {
-    const dx = rx[i] - mean, dy = ry[i] - mean;
+    const dx = rx[i] - meanRank, dy = ry[i] - meanRank;
     sxy += dx * dy;
     sxx += dx * dx;
     syy += dy * dy;
@@ -48,10 +49,7 @@ export function spearmanInterval(x: readonly number[], y: readonly number[], res
     const rho = spearman(idx.map((i) => x[i]), idx.map((i) => y[i]));
     if (Number.isFinite(rho)) rhos.push(rho);
   }
-  if (rhos.length === 0) return [Number.NaN, Number.NaN];
-  rhos.sort((a, b) => a - b);
-  const at = (q: number) => rhos[Math.min(rhos.length - 1, Math.max(0, Math.round(q * (rhos.length - 1))))];
-  return [at(0.025), at(0.975)];
+  return percentileInterval95(rhos);
 }
 
 export type UncertaintyScore = 'entropy' | 'entropy-px';
@@ -71,8 +69,6 @@ export interface UncertaintyCheck {
   readonly points: readonly { readonly id: string; readonly uncertainty: number; readonly errorPx: number }[];
 }
 
-const meanOf = (v: readonly number[]): number => v.reduce((a, b) => a + b, 0) / v.length;
-
 /** The check for one method and score against one reader; null when the method reports no uncertainty (the baselines). */
 export function uncertaintyVsError(result: EvalResult, method: string, score: UncertaintyScore = 'entropy', reader = DL_READER): UncertaintyCheck | null {
   const preds = result.predictions[method];
@@ -82,7 +78,7 @@ export function uncertaintyVsError(result: EvalResult, method: string, score: Un
   for (const it of cmp.items) {
     const u = (preds[it.id] ?? []).map((p) => (p.uncertainty === null ? null : score === 'entropy-px' ? entropyPx(p.uncertainty, p.recist) : p.uncertainty));
     if (u.length === 0 || u.some((v) => v === null || !Number.isFinite(v))) continue;
-    points.push({ id: it.id, uncertainty: meanOf(u as number[]), errorPx: it.cmp.long.locPx });
+    points.push({ id: it.id, uncertainty: mean(u as number[]), errorPx: it.cmp.long.locPx });
   }
   if (points.length === 0) return null;
   const x = points.map((p) => p.uncertainty), y = points.map((p) => p.errorPx);
@@ -91,9 +87,9 @@ export function uncertaintyVsError(result: EvalResult, method: string, score: Un
   return {
     method, score, reader, n: points.length,
     rho: spearman(x, y), interval: spearmanInterval(x, y),
-    errorMostUncertainThird: meanOf(byUncertainty.slice(0, third).map((p) => p.errorPx)),
-    errorLeastUncertainThird: meanOf(byUncertainty.slice(-third).map((p) => p.errorPx)),
-    errorAll: meanOf(y),
+    errorMostUncertainThird: mean(byUncertainty.slice(0, third).map((p) => p.errorPx)),
+    errorLeastUncertainThird: mean(byUncertainty.slice(-third).map((p) => p.errorPx)),
+    errorAll: mean(y),
     points,
   };
 }

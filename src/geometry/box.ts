@@ -80,6 +80,13 @@ export const BOX_PROTOCOLS: Readonly<Record<string, BoxProtocol>> = {
   square: { areaRatio: [2, 6.5], shape: 'square' },
 };
 
+/** The two protocols every read-out constant is picked over (scripts/pick-*.ts): the paper's, and square boxes of the
+ * same area (a reader whose box does not follow the lesion's aspect). */
+export const READOUT_PICK_PROTOCOLS: Readonly<Record<'paper' | 'square', BoxProtocol>> = {
+  paper: PAPER_BOX_PROTOCOL,
+  square: { areaRatio: PAPER_BOX_PROTOCOL.areaRatio, shape: 'square' },
+};
+
 /** `paper,wide,square` → protocols; throws naming the unknown name. */
 export function parseBoxProtocolNames(text: string): BoxProtocol[] {
   const names = text.split(',').map((s) => s.trim()).filter(Boolean);
