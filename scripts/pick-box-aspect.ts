@@ -11,7 +11,7 @@
  */
 import { parseArgs } from 'node:util';
 import { mean } from '../src/eval/metrics.ts';
-import type { Method } from '../src/eval/run.ts';
+import type { Method } from '../src/eval/baselines/index.ts';
 import { fromCrop } from '../src/geometry/crop.ts';
 import { orientByBox } from '../src/geometry/mask-readout.ts';
 import { mapRecist, normalizeRecist } from '../src/geometry/recist.ts';

@@ -3,7 +3,8 @@
  * read-out on a labeled folder under each of READOUT_PICK_PROTOCOLS (seeds 0–2, no extra readers), its four errors vs
  * the folder's marks printed per protocol and returned.
  */
-import { findSummary, evaluateFolder, type Method } from '../src/eval/run.ts';
+import type { Method } from '../src/eval/baselines/index.ts';
+import { findSummary, evaluateFolder } from '../src/eval/run.ts';
 import { READOUT_PICK_PROTOCOLS } from '../src/geometry/box.ts';
 
 /** Long/short-axis location and length errors (px, mean over lesions) under one protocol. */

@@ -9,7 +9,8 @@
  */
 import { parseArgs } from 'node:util';
 import { openDeepLesionFolder } from '../src/data/deeplesion.ts';
-import { findSummary, evaluateFolder, type Method } from '../src/eval/run.ts';
+import type { Method } from '../src/eval/baselines/index.ts';
+import { findSummary, evaluateFolder } from '../src/eval/run.ts';
 import { roughBoxFor } from '../src/geometry/box.ts';
 import { fromCrop, toCrop } from '../src/geometry/crop.ts';
 import { mapRecist, normalizeRecist } from '../src/geometry/recist.ts';
