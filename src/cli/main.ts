@@ -8,7 +8,8 @@ if (!runSampleWorkerIfRequested()) {
   buildProgram()
     .then((program) => program.parseAsync(process.argv))
     .catch((err: unknown) => {
-      console.error(err);
+      // The message names the problem (file, field, value); the stack only when asked for.
+      console.error(process.env.RECIST_DEBUG || !(err instanceof Error) ? err : `recist: ${err.message}`);
       process.exitCode = 1;
     });
 }

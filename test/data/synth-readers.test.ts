@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { fallbackSampler } from '../../src/data/synth/distribution.ts';
-import { defaultReaders, readReader, TYPICAL_READER, type SimulatedReader } from '../../src/data/synth/readers.ts';
+import { defaultReaders, parseSiteReader, readReader, TYPICAL_READER, type SimulatedReader } from '../../src/data/synth/readers.ts';
 import { createRng } from '../../src/geometry/random.ts';
 import type { Recist } from '../../src/geometry/types.ts';
 
@@ -86,4 +86,14 @@ test('default readers: inter-reader relative long-diameter differences have 95% 
   const lo = d[Math.floor(0.025 * d.length)], hi = d[Math.floor(0.975 * d.length)];
   assert.ok(lo > -0.32 && lo < -0.14, `lower limit ${lo}`);
   assert.ok(hi > 0.15 && hi < 0.33, `upper limit ${hi}`);
+});
+
+test('parseSiteReader: long/short factors and rotation, defaults 1/1/0; a bad part is named', () => {
+  const r = parseSiteReader('long=1.1, rot=-3');
+  assert.deepEqual([r.lengthScale, r.shortScale, r.rotationBiasDeg, r.longRelNoise], [1.1, 1, -3, TYPICAL_READER.longRelNoise]);
+  assert.equal(parseSiteReader('').lengthScale, 1);
+  assert.throws(() => parseSiteReader('long=1.1,width=2'), /"width=2" is not long=X, short=X or rot=DEG/);
+  assert.throws(() => parseSiteReader('short=abc'), /"short=abc" is not/);
+  assert.throws(() => parseSiteReader('long=3'), /long=3 is not a length factor in \(0.5, 2\)/);
+  assert.throws(() => parseSiteReader('rot=90'), /rot=90 is not a rotation/);
 });

@@ -10,7 +10,7 @@ import { createSizeSampler, fallbackSampler, FALLBACK_FIT, realGeometries, DEV_R
 import { generateCase, generateDataset } from '../../src/data/synth/generate.ts';
 import { backgroundFromSlice, listBackgrounds } from '../../src/data/synth/placement.ts';
 import { randomShape, rasterizeCoverage } from '../../src/data/synth/shape.ts';
-import { readReadersCsv } from '../../src/data/synth/readers.ts';
+import { parseSiteReader, readReadersCsv } from '../../src/data/synth/readers.ts';
 import type { CtSlice } from '../../src/data/types.ts';
 import { createRng } from '../../src/geometry/random.ts';
 import { axisLengthsPx } from '../../src/geometry/recist.ts';
@@ -172,6 +172,35 @@ test('real data: generateDataset(n=20) writes a DeepLesion folder readable by op
     const marks = readReadersCsv(join(tmp, 'a', 'readers.csv'));
     assert.equal(marks.length, 60);
     assert.deepEqual(new Set(marks.map((m) => m.lesionId)), new Set(folder.records.map((r) => folder.lesionId(r))));
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+});
+
+test('real data: a site reader (--site-reader) changes DL_info\'s marks only: lengths × its factors, images and readers.csv as without it', (t) => {
+  const dir = requireSharedData(t);
+  if (!dir) return;
+  const tmp = mkdtempSync(join(tmpdir(), 'synth-site-'));
+  try {
+    const bgs = listBackgrounds({ sharedDir: dir }).filter((b) => /000062_01_01\/0(5[6-9]|6[0-3])|nema/.test(b.id));
+    generateDataset({ n: 24, seed: 4, backgrounds: bgs, readers: 2, outDir: join(tmp, 'truth') });
+    generateDataset({ n: 24, seed: 4, backgrounds: bgs, readers: 2, outDir: join(tmp, 'site'), siteReader: parseSiteReader('long=1.15,short=0.9') });
+    assert.equal(readFileSync(join(tmp, 'site', 'readers.csv'), 'utf8'), readFileSync(join(tmp, 'truth', 'readers.csv'), 'utf8'));
+    const truth = openDeepLesionFolder(join(tmp, 'truth')), site = openDeepLesionFolder(join(tmp, 'site'));
+    const logRatio = { long: [] as number[], short: [] as number[] };
+    truth.records.forEach((r, i) => {
+      const s = site.records[i];
+      assert.equal(s.fileName, r.fileName);
+      assert.deepEqual(site.slice(s).hu, truth.slice(r).hu);
+      const a = axisLengthsPx(r.recist), b = axisLengthsPx(s.recist);
+      logRatio.long.push(Math.log(b.long / a.long));
+      logRatio.short.push(Math.log(b.short / a.short));
+      assert.deepEqual(s.diametersPx.map((d) => Math.round(d * 1e3)), [b.long, b.short].map((d) => Math.round(d * 1e3)));
+    });
+    const mean = (v: number[]) => v.reduce((x, y) => x + y, 0) / v.length;
+    // Random errors of a typical reader: 4 % (long) and 7 % (short) log-std per lesion, plus endpoint noise.
+    assert.ok(Math.abs(Math.exp(mean(logRatio.long)) - 1.15) < 0.04, `long ratio ${Math.exp(mean(logRatio.long))}`);
+    assert.ok(Math.abs(Math.exp(mean(logRatio.short)) - 0.9) < 0.06, `short ratio ${Math.exp(mean(logRatio.short))}`);
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }

@@ -1,5 +1,5 @@
 /**
- * `recist synth --n 200 --out DIR [--seed 0] [--readers 3] [--shared DIR] [--kind KIND]`: writes a DeepLesion-layout folder
+ * `recist synth --n 200 --out DIR [--seed 0] [--readers 3] [--shared DIR] [--kind KIND] [--site-reader long=X,short=X,rot=DEG]`: writes a DeepLesion-layout folder
  * of synthetic lesions on real CT backgrounds (Images_png, DL_info.csv, readers.csv) and prints a summary.
  */
 import type { Command } from 'commander';
@@ -9,6 +9,7 @@ import { generateDataset } from '../../data/synth/generate.ts';
 import { listBackgrounds } from '../../data/synth/placement.ts';
 import { LESION_KINDS, contextForKind, type LesionKind } from '../../data/synth/appearance.ts';
 import { numberFlag } from '../flags.ts';
+import { parseSiteReader } from '../../data/synth/readers.ts';
 
 interface SynthOpts {
   n: string;
@@ -18,6 +19,7 @@ interface SynthOpts {
   shared?: string;
   maxPerPatient: string;
   kind?: string;
+  siteReader?: string;
 }
 
 function lesionKind(value: string): LesionKind {
@@ -35,6 +37,7 @@ export function register(program: Command): void {
     .option('--readers <n>', 'simulated readers per lesion (readers.csv)', '3')
     .option('--shared <dir>', 'shared real-data folder for backgrounds and size statistics (default: $RECIST_SHARED_DATA or ../shared/data; without it the npm-shipped NEMA chest slice is used)')
     .option('--max-per-patient <n>', 'lesions per synthetic patient: 1..n', '3')
+    .option('--site-reader <bias>', 'DL_info.csv holds a site reader\'s marks instead of the truth: long=X,short=X,rot=DEG (systematic length factors and rotation, with a typical reader\'s random errors), e.g. long=1.1,short=1.1')
     .option('--kind <kind>', `only lesions of one appearance (a site unlike the training mix): ${LESION_KINDS.join(', ')}`)
     .action((o: SynthOpts) => {
       const n = numberFlag(o.n, 'n', 1);
@@ -43,12 +46,13 @@ export function register(program: Command): void {
       const sharedDir = o.shared ? resolve(o.shared) : sharedDataDir();
       const backgrounds = listBackgrounds({ sharedDir });
       if (backgrounds.length === 0) throw new Error('recist synth: no CT backgrounds found (no shared data folder and no npm-shipped DICOM)');
+      const siteReader = o.siteReader === undefined ? undefined : parseSiteReader(o.siteReader);
       const kind = o.kind === undefined ? undefined : lesionKind(o.kind);
       const outDir = resolve(o.out);
       const tty = process.stderr.isTTY;
       let last = 0;
       const summary = generateDataset({
-        n, seed, backgrounds, readers, outDir, maxLesionsPerPatient: numberFlag(o.maxPerPatient, 'max-per-patient', 1),
+        n, seed, backgrounds, readers, siteReader, outDir, maxLesionsPerPatient: numberFlag(o.maxPerPatient, 'max-per-patient', 1),
         generate: kind ? { kind, context: contextForKind(kind) } : undefined,
         onProgress: (done, total) => {
           const now = Date.now();
@@ -66,6 +70,7 @@ export function register(program: Command): void {
           `backgrounds: ${backgrounds.length} slices${sharedDir ? ` from ${sharedDir}` : ' (built-in NEMA chest slice)'}`,
           `long diameter: ${summary.longMm.min.toFixed(1)}–${summary.longMm.max.toFixed(1)} mm (median ${summary.longMm.median.toFixed(1)} mm)`,
           `kinds: ${kinds}`,
+          ...(siteReader ? [`DL_info.csv marks: the site reader (long ×${siteReader.lengthScale}, short ×${siteReader.shortScale}, rotation ${siteReader.rotationBiasDeg}°), not the truth`] : []),
           `readers: ${summary.readers.length ? summary.readers.join(', ') : 'none'}`,
           `time: ${(summary.ms / 1000).toFixed(1)} s (${(summary.ms / Math.max(1, summary.count)).toFixed(1)} ms per lesion incl. PNG writing)`,
         ].join('\n'),

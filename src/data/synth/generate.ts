@@ -167,6 +167,12 @@ export interface GenerateDatasetOptions {
   readonly outDir: string;
   /** Number of simulated readers ({@link defaultReaders}) or explicit readers; 0 writes no readers.csv rows. */
   readonly readers?: number | readonly SimulatedReader[];
+  /**
+   * The site's own reader: when set, DL_info.csv holds this reader's measurement of each lesion instead of the true
+   * marks (a site whose readers measure systematically differently; `recist synth --site-reader`). The images and
+   * readers.csv (measured from the truth) are the same as without it.
+   */
+  readonly siteReader?: SimulatedReader;
   /** Lesions per synthetic patient: uniform in [1, maxLesionsPerPatient] (default 3). */
   readonly maxLesionsPerPatient?: number;
   /** Fractions of patients in train/val (rest test). Default 0.7 / 0.15. */
@@ -200,6 +206,8 @@ export function generateDataset(o: GenerateDatasetOptions): DatasetSummary {
   if (!(Number.isInteger(o.n) && o.n >= 0)) throw new Error(`generateDataset: n = ${o.n} must be a non-negative integer`);
   if (o.backgrounds.length === 0) throw new Error('generateDataset: no backgrounds');
   const rng = createRng(o.seed);
+  // Its own stream, so that the site reader changes nothing else in the folder.
+  const siteRng = createRng(o.seed + 0x5173);
   const readers = typeof o.readers === 'number' || o.readers === undefined ? defaultReaders(o.readers ?? 0) : [...o.readers];
   const maxPer = Math.max(1, o.maxLesionsPerPatient ?? 3);
   const [fTrain, fVal] = o.splitFractions ?? [0.7, 0.15];
@@ -226,8 +234,9 @@ export function generateDataset(o: GenerateDatasetOptions): DatasetSummary {
       const slice = 20 + 10 * k + crng.int(8);
       const fileName = `${series}_${String(slice).padStart(3, '0')}.png`;
       writePng16Hu(join(o.outDir, 'Images_png', series, `${String(slice).padStart(3, '0')}.png`), c.slice);
-      const ext = recistExtent(c.recist);
-      const { long, short } = axisLengthsPx(c.recist);
+      const recist = o.siteReader ? readReader(c.recist, o.siteReader, siteRng) : c.recist;
+      const ext = recistExtent(recist);
+      const { long, short } = axisLengthsPx(recist);
       const { width, height } = c.slice;
       records.push({
         row: records.length + 1,
@@ -236,7 +245,7 @@ export function generateDataset(o: GenerateDatasetOptions): DatasetSummary {
         studyIndex: 1,
         seriesId: 1,
         keySliceIndex: slice,
-        recist: c.recist,
+        recist,
         boundingBox: { x1: ext.x1 - 5, y1: ext.y1 - 5, x2: ext.x2 + 5, y2: ext.y2 + 5 },
         diametersPx: [long, short],
         normalizedLocation: [((ext.x1 + ext.x2) / 2) / width, ((ext.y1 + ext.y2) / 2) / height, 0.5],

@@ -56,6 +56,23 @@ export function defaultReaders(n: number): SimulatedReader[] {
   }));
 }
 
+/**
+ * A site's reader from `long=1.1,short=1.1,rot=0` (systematic long- and short-axis length factors, rotation in
+ * degrees; any may be left out: 1, 1, 0) with the typical reader's random errors. Throws naming the bad part.
+ */
+export function parseSiteReader(text: string, flag = '--site-reader'): SimulatedReader {
+  const v: Record<'long' | 'short' | 'rot', number> = { long: 1, short: 1, rot: 0 };
+  for (const part of text.split(',').map((t) => t.trim()).filter((t) => t !== '')) {
+    const m = /^(long|short|rot)=(.+)$/.exec(part);
+    const x = m ? Number(m[2]) : NaN;
+    if (!m || !Number.isFinite(x)) throw new Error(`${flag} ${JSON.stringify(text)}: ${JSON.stringify(part)} is not long=X, short=X or rot=DEG`);
+    if (m[1] !== 'rot' && !(x > 0.5 && x < 2)) throw new Error(`${flag} ${JSON.stringify(text)}: ${m[1]}=${m[2]} is not a length factor in (0.5, 2)`);
+    if (m[1] === 'rot' && !(Math.abs(x) <= 45)) throw new Error(`${flag} ${JSON.stringify(text)}: rot=${m[2]} is not a rotation in [-45, 45] degrees`);
+    v[m[1] as 'long' | 'short' | 'rot'] = x;
+  }
+  return { ...TYPICAL_READER, name: 'site', lengthScale: v.long, shortScale: v.short, rotationBiasDeg: v.rot };
+}
+
 const rot = (v: Point, a: number): Point => ({ x: v.x * Math.cos(a) - v.y * Math.sin(a), y: v.x * Math.sin(a) + v.y * Math.cos(a) });
 
 /**
