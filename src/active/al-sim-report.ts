@@ -101,7 +101,7 @@ export function alSimMarkdown(r: AlSimResult, ctx: AlSimContext, svgFile: string
     `- backend: ${ctx.backend}; total wall time ${(r.seconds / 60).toFixed(1)} min`,
     `- settings: ${Object.entries(ctx.settings).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(', ')}`,
     `- command: \`${ctx.command}\``,
-    `- metric: mean long-axis location error on the test part (original px; rough boxes simulated per the paper protocol, seeded per lesion id); also long- and short-axis length errors in mm`,
+    `- metric: mean long-axis location error on the test part vs ${typeof ctx.settings.reader === 'string' ? `reader ${JSON.stringify(ctx.settings.reader)}'s marks (readers.csv; corrections reveal them too)` : "the folder's marks (DL_info.csv)"} (original px; rough boxes simulated per the paper protocol around DL_info.csv's marks, seeded per lesion id); also long- and short-axis length errors in mm`,
     ...(r.baseline ? [`- reference: the box-cross baseline on the same test lesions and boxes: ${r.baseline.longLocPx.toFixed(2)} px long-axis location, ${r.baseline.longLenMm.toFixed(2)} mm long-axis length${r.baseline.shortLenMm !== undefined ? `, ${r.baseline.shortLenMm.toFixed(2)} mm short-axis length` : ''} (dotted line)`] : []), '',
     `![error vs corrections](${svgFile})`, '',
     `| corrections | ${columns.map(([, title]) => r.curves.map((c) => `${c.strategy} ${title}`).join(' | ')).join(' | ')} |`,

@@ -146,12 +146,21 @@ export function evidenceWeight(values: readonly number[]): number {
 }
 
 /**
- * Fit one reader's calibration on (model proposal, that reader's correction) pairs: per axis, the least-squares length
- * scale through the origin (final ≈ scale · proposal, long and short axes separately), and the axial mean of the
- * long-axis rotation (correction − proposal); each shrunk toward the identity by n / (n + prior) and by its
- * `evidenceWeight` (of the per-pair log length ratios, of the per-pair rotations), so that a bias no larger than its
- * own noise is not applied: a handful of corrections of an unbiased reader would otherwise add their noise to every
- * later proposal.
+ * Only lesions the reader measured with short/long below this tell their rotation: on a rounder lesion the long axis a
+ * reader picks is close to arbitrary (the read-out treats the same ratio as round, ModelConfig.boxOrientationRatio), and
+ * the mean of such rotations over a few corrections is noise that would turn every later proposal. 2026-11-27: a site
+ * calibration on 8 entropy-first picks of synthetic lesions turned the test proposals enough to cost 1.5 px of long-axis
+ * location (reports/al-sim/site-longer-calibration, before this rule).
+ */
+export const ROTATION_MAX_RATIO = 0.75;
+
+/**
+ * Fit one reader's calibration on (model proposal, that reader's correction) pairs: per axis, the geometric mean of the
+ * per-pair length ratios (final / proposal, long and short axes separately: a proportional bias, estimated in log space
+ * so that every lesion counts alike whatever its size), and the axial mean of the long-axis rotation (correction −
+ * proposal) over the elongated lesions (`ROTATION_MAX_RATIO`); each shrunk toward the identity by n / (n + prior) and by its `evidenceWeight` (of the per-pair log
+ * length ratios, of the per-pair rotations), so that a bias no larger than its own noise is not applied: a handful of
+ * corrections of an unbiased reader would otherwise add their noise to every later proposal.
  */
 export function fitReaderCalibration(
   reader: string, pairs: readonly { readonly proposal: Recist; readonly final: Recist }[], opts: CalibrationOptions = {},
@@ -159,20 +168,16 @@ export function fitReaderCalibration(
   const minPairs = opts.minPairs ?? 3, prior = opts.prior ?? 5;
   const n = pairs.length;
   if (n < minPairs) return { ...IDENTITY_CALIBRATION(reader), n };
-  let fpLong = 0, ppLong = 0, fpShort = 0, ppShort = 0;
   const rot: number[] = [], logLong: number[] = [], logShort: number[] = [];
   for (const { proposal, final } of pairs) {
     const p = axisLengthsMm(proposal, { x: 1, y: 1 }), f = axisLengthsMm(final, { x: 1, y: 1 });
-    fpLong += f.long * p.long;
-    ppLong += p.long ** 2;
-    fpShort += f.short * p.short;
-    ppShort += p.short ** 2;
     if (p.long > 0 && f.long > 0) logLong.push(Math.log(f.long / p.long));
     if (p.short > 0 && f.short > 0) logShort.push(Math.log(f.short / p.short));
-    rot.push(wrapAxial(angleOf(final.long) - angleOf(proposal.long)));
+    if (f.long > 0 && f.short / f.long < ROTATION_MAX_RATIO) rot.push(wrapAxial(angleOf(final.long) - angleOf(proposal.long)));
   }
-  const meanRot = axialMean(rot);
-  const raw = { longScale: ppLong > 0 ? fpLong / ppLong : 1, shortScale: ppShort > 0 ? fpShort / ppShort : 1, rotationDeg: meanRot * DEG };
+  const geometricMean = (logs: readonly number[]): number => (logs.length ? Math.exp(meanSd(logs).mean) : 1);
+  const meanRot = rot.length ? axialMean(rot) : 0;
+  const raw = { longScale: geometricMean(logLong), shortScale: geometricMean(logShort), rotationDeg: meanRot * DEG };
   const w = n / (n + prior);
   // The rotations' evidence about their axial mean: deviations taken around it, so wrapping cannot inflate the spread.
   const rotEvidence = evidenceWeight(rot.map((r) => meanRot + wrapAxial(r - meanRot)));
@@ -180,7 +185,8 @@ export function fitReaderCalibration(
   return {
     reader, n, raw,
     longScale: shrink(raw.longScale, evidenceWeight(logLong)), shortScale: shrink(raw.shortScale, evidenceWeight(logShort)),
-    rotationDeg: w * rotEvidence * raw.rotationDeg,
+    // Rotation: evidence from the elongated lesions only, so shrunk by their count (none below minPairs of them).
+    rotationDeg: rot.length < minPairs ? 0 : (rot.length / (rot.length + prior)) * rotEvidence * raw.rotationDeg,
   };
 }
 

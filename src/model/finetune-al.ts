@@ -57,6 +57,12 @@ export interface AlAdapterOptions {
    * boxes) against their marks, and apply it to the test proposals. With steps 0 the network is not fine-tuned at all.
    */
   readonly calibrate?: CalibrationFitter;
+  /**
+   * The marks corrections reveal and the test part is scored against, per lesion id — one reader's (e.g. readers.csv's
+   * "site", `recist al-sim --reader`); absent: the folder's own (DL_info.csv). Rough boxes are always drawn around the
+   * folder's marks: the reader draws the box around the lesion, not around their own later measurement.
+   */
+  readonly reference?: ReadonlyMap<string, Recist>;
   readonly log?: (line: string) => void;
 }
 
@@ -73,13 +79,19 @@ export function createAlAdapter(o: AlAdapterOptions) {
     if (!r) throw new Error(`al-sim: unknown lesion ${id}`);
     return r;
   };
+  if (o.reference) {
+    const missing = [...byId.keys()].filter((id) => !o.reference!.has(id));
+    if (missing.length) throw new Error(`al-sim: the reference reader has no marks for ${missing.length} lesion(s): ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', …' : ''}`);
+  }
+  /** The marks a correction reveals and the test part is scored against. */
+  const target = (id: string): Recist => o.reference?.get(id) ?? rec(id).recist;
   const crop = (id: string, seed: number, config?: ModelConfig) => {
     const r = rec(id);
     const slice = o.folder.slice(r);
     return cropInput(slice, roughBoxFor(r.recist, id, seed, slice.width, slice.height), config);
   };
   const lesions = [...byId.entries()].map(([id, r]) => ({ id, patient: String(r.patientIndex) }));
-  /** Mean errors vs the folder's marks over the evaluation seeds (and each lesion's long-axis location error), for marks predicted 16 lesions at a time. */
+  /** Mean errors vs the reference marks over the evaluation seeds (and each lesion's long-axis location error), for marks predicted 16 lesions at a time. */
   const errorsOn = async (ids: readonly string[], predict: (part: readonly string[], seed: number) => Recist[] | Promise<Recist[]>): Promise<{ readonly metrics: { readonly longLocPx: number; readonly [key: string]: number }; readonly perLesionLongLocPx: Record<string, number> }> => {
     let loc = 0, lenMm = 0, lenPct = 0, shortLoc = 0, shortLenMm = 0, n = 0;
     const perLesion: Record<string, number> = {};
@@ -88,15 +100,15 @@ export function createAlAdapter(o: AlAdapterOptions) {
         const part = ids.slice(i, i + 16);
         const marks = await predict(part, seed);
         part.forEach((id, j) => {
-          const r = rec(id), p = marks[j];
-          const d = segmentLocationDistance(p.long, r.recist.long);
+          const r = rec(id), t = target(id), p = marks[j];
+          const d = segmentLocationDistance(p.long, t.long);
           loc += d;
           perLesion[id] = (perLesion[id] ?? 0) + d / o.evalSeeds.length;
-          shortLoc += segmentLocationDistance(p.short, r.recist.short);
-          const a = axisLengthsMm(p, r.spacing), b = axisLengthsMm(r.recist, r.spacing);
+          shortLoc += segmentLocationDistance(p.short, t.short);
+          const a = axisLengthsMm(p, r.spacing), b = axisLengthsMm(t, r.spacing);
           lenMm += Math.abs(a.long - b.long);
           shortLenMm += Math.abs(a.short - b.short);
-          lenPct += (100 * Math.abs(axisLengthsPx(p).long - axisLengthsPx(r.recist).long)) / Math.max(axisLengthsPx(r.recist).long, 1e-6);
+          lenPct += (100 * Math.abs(axisLengthsPx(p).long - axisLengthsPx(t).long)) / Math.max(axisLengthsPx(t).long, 1e-6);
           n++;
         });
       }
@@ -108,7 +120,9 @@ export function createAlAdapter(o: AlAdapterOptions) {
   const fineTuneNetwork = async (m: AlModelRef, ids: readonly string[], ctx: { strategy: string; round: number; seed: number }): Promise<{ model: AlModelRef; promoted: boolean; reason: string; seconds: number }> => {
     const items = ids.map((id) => {
       const r = rec(id);
-      return { lesionId: id, slice: o.folder.slice(r), recist: r.recist, box: null };
+      const slice = o.folder.slice(r);
+      // With a reference reader, the gate's validation boxes are drawn around the lesion (the folder's marks) as everywhere else.
+      return { lesionId: id, slice, recist: target(id), box: o.reference ? roughBoxFor(r.recist, id, o.scoreSeed, slice.width, slice.height) : null };
     });
     const { train, validation } = o.gate ? splitCorrections(items) : { train: items, validation: [] };
     if (train.length === 0) return { model: m, promoted: false, reason: `all ${items.length} corrections are in the validation split: nothing to train on`, seconds: 0 };
@@ -145,7 +159,7 @@ export function createAlAdapter(o: AlAdapterOptions) {
       if (!o.calibrate) return r;
       const t0 = performance.now();
       const props = await proposeFromCrops(r.model.cascade, ids.map((id) => crop(id, o.scoreSeed, r.model.cascade.config)), r.model.version, 'al-sim');
-      const adjust = o.calibrate(props.map((p, i) => ({ proposal: p.recist, final: rec(ids[i]).recist })));
+      const adjust = o.calibrate(props.map((p, i) => ({ proposal: p.recist, final: target(ids[i]) })));
       return { ...r, model: { ...r.model, adjust }, reason: `${r.reason}; site calibration on ${ids.length}`, seconds: r.seconds + (performance.now() - t0) / 1000 };
     },
     evaluate: (m: AlModelRef, ids: readonly string[]) => errorsOn(ids, async (part, seed) =>

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { applyCalibration, evidenceWeight, fitReaderCalibration, readerBias, wrapAxial, type ReaderMark } from '../../src/active/reader-bias.ts';
+import { applyCalibration, evidenceWeight, fitReaderCalibration, readerBias, ROTATION_MAX_RATIO, wrapAxial, type ReaderMark } from '../../src/active/reader-bias.ts';
 import { axisLengthsPx } from '../../src/geometry/recist.ts';
 import { createRng } from '../../src/geometry/random.ts';
 import type { Recist } from '../../src/geometry/types.ts';
@@ -89,4 +89,20 @@ test('per-reader calibration: an unbiased reader\'s noisy corrections mostly lea
   assert.ok(untouched >= 10, `${untouched} of 40 unbiased readers get no length scale at all`);
   const biased = fitReaderCalibration('B', noisy(1.25, 0.8, 10), { prior: 0 });
   assert.ok(biased.longScale > 1.15 && biased.shortScale < 0.88 && biased.rotationDeg > 7, JSON.stringify(biased));
+});
+
+test('per-reader calibration: the length scale is a proportional bias (every lesion counts alike), and only elongated lesions tell a rotation', () => {
+  // Nine small lesions measured 20 % longer, one large one as proposed: the bias is the small lesions' (a least-squares
+  // scale in pixels would follow the large lesion: about 1.02).
+  const sized = [...Array.from({ length: 9 }, (_, i) => ({ long: 10 + i, f: 1.2 })), { long: 100, f: 1 }]
+    .map(({ long, f }) => ({ proposal: cross(50, 60, long, long / 2, 30), final: cross(50, 60, long * f, long / 2, 30) }));
+  const bySize = fitReaderCalibration('S', sized, { prior: 0 });
+  assert.ok(Math.abs(bySize.raw.longScale - Math.exp((9 * Math.log(1.2)) / 10)) < 1e-9, JSON.stringify(bySize.raw));
+  // The same +10° turn on every correction: applied when the lesions are elongated, not when they are round.
+  const turned = (ratio: number) => Array.from({ length: 12 }, (_, i) => {
+    const deg = -60 + 10 * i;
+    return { proposal: cross(50, 60, 30, 30 * ratio, deg), final: cross(50, 60, 30, 30 * ratio, deg + 10 + (i % 2 ? 1 : -1)) };
+  });
+  assert.ok(Math.abs(fitReaderCalibration('E', turned(0.5), { prior: 0 }).rotationDeg - 10) < 0.5);
+  assert.equal(fitReaderCalibration('R', turned(ROTATION_MAX_RATIO + 0.1), { prior: 0 }).rotationDeg, 0);
 });

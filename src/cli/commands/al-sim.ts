@@ -12,6 +12,7 @@ import { alSimCsv, alSimMarkdown, alSimSvg } from '../../active/al-sim-report.ts
 import { ttaSpread } from '../../active/uncertainty.ts';
 import { applyCalibration, fitReaderCalibration } from '../../active/reader-bias.ts';
 import { openDeepLesionFolder } from '../../data/deeplesion.ts';
+import { marksOfReader } from '../../data/synth/readers.ts';
 import { REPO_ROOT } from '../../data/paths.ts';
 import { createTrainingSource } from '../../data/training-source.ts';
 import { initBackend, type BackendName } from '../../model/backend/index.ts';
@@ -22,7 +23,7 @@ import { numberFlag, optimizerFlag } from '../flags.ts';
 interface AlSimFlags {
   data: string; model?: string; name?: string; out?: string; strategies: string; k: string; rounds: string; steps: string;
   minutes?: string; lr: string; optimizer: string; batch: string; replayFraction: string; replay: boolean; freezeBatchnorm: boolean; gate: boolean; calibrate: boolean; testFraction: string;
-  seed: string; evalSeeds: string; backend: string; note?: string;
+  seed: string; evalSeeds: string; backend: string; note?: string; reader?: string;
 }
 
 export function register(program: Command): void {
@@ -49,6 +50,7 @@ export function register(program: Command): void {
     .option('--seed <n>', 'split / random-strategy / fine-tune seed', '1')
     .option('--eval-seeds <list>', 'rough-box seeds of the test evaluation', '1,2,3')
     .option('--backend <name>', 'tfjs backend', 'wasm')
+    .option('--reader <name>', 'learn from and score against this reader\'s marks in the folder\'s readers.csv (e.g. "site" from recist synth --site-reader) instead of DL_info.csv\'s; rough boxes are still drawn around DL_info.csv\'s marks')
     .option('--note <text>', 'a line for the report (e.g. how the data folder was made)')
     .action(async (f: AlSimFlags) => {
       const backend = await initBackend(f.backend as BackendName);
@@ -61,7 +63,7 @@ export function register(program: Command): void {
         k: numberFlag(f.k, 'k', 1), rounds: numberFlag(f.rounds, 'rounds', 1), steps: numberFlag(f.steps, 'steps', f.calibrate ? 0 : 1), minutes: f.minutes ? numberFlag(f.minutes, 'minutes', 0.01, false) : null,
         lr: numberFlag(f.lr, 'lr', 1e-9, false), optimizer: optimizerFlag(f.optimizer), batch: numberFlag(f.batch, 'batch', 1), replay: f.replay, replayFraction: f.replay ? numberFlag(f.replayFraction, 'replay-fraction', 0, false) : 0,
         freezeBatchnorm: f.freezeBatchnorm, gate: f.gate, calibrate: f.calibrate, testFraction: numberFlag(f.testFraction, 'test-fraction', 0.01, false), seed: numberFlag(f.seed, 'seed', 0),
-        evalSeeds: f.evalSeeds.split(',').map((s) => numberFlag(s.trim(), 'eval-seeds', 0)), strategies,
+        evalSeeds: f.evalSeeds.split(',').map((s) => numberFlag(s.trim(), 'eval-seeds', 0)), strategies, reader: f.reader ?? null,
       };
       const log = (line: string): void => { process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${line}\n`); };
       log(`backend ${backend.detail}; start model ${modelDir}; data ${data}`);
@@ -69,7 +71,9 @@ export function register(program: Command): void {
       try {
         const folder = openDeepLesionFolder(data, { cacheSize: 256 });
         const replay = settings.replay ? await createTrainingSource({ synthetic: true, dataDirs: [], realFraction: 0, excludePatients: [] }) : null;
+        const reference = f.reader === undefined ? undefined : marksOfReader(join(data, 'readers.csv'), f.reader);
         const { ops, lesions } = createAlAdapter({
+          reference,
           folder, workDir, steps: settings.steps, minutes: settings.minutes ?? undefined, learningRate: settings.lr, optimizer: settings.optimizer, batch: settings.batch,
           replay, replayFraction: settings.replayFraction, freezeBatchnorm: settings.freezeBatchnorm, gate: settings.gate, evalSeeds: settings.evalSeeds, scoreSeed: settings.seed,
           ttaScore: (p) => ttaSpread(p).relative, log,

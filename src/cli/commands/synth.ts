@@ -37,7 +37,7 @@ export function register(program: Command): void {
     .option('--readers <n>', 'simulated readers per lesion (readers.csv)', '3')
     .option('--shared <dir>', 'shared real-data folder for backgrounds and size statistics (default: $RECIST_SHARED_DATA or ../shared/data; without it the npm-shipped NEMA chest slice is used)')
     .option('--max-per-patient <n>', 'lesions per synthetic patient: 1..n', '3')
-    .option('--site-reader <bias>', 'DL_info.csv holds a site reader\'s marks instead of the truth: long=X,short=X,rot=DEG (systematic length factors and rotation, with a typical reader\'s random errors), e.g. long=1.1,short=1.1')
+    .option('--site-reader <bias>', 'add a reader "site" to readers.csv who measures with this systematic bias: long=X,short=X,rot=DEG (length factors, rotation; a typical reader\'s random errors), e.g. long=1.1,short=1.1 — for al-sim --reader site')
     .option('--kind <kind>', `only lesions of one appearance (a site unlike the training mix): ${LESION_KINDS.join(', ')}`)
     .action((o: SynthOpts) => {
       const n = numberFlag(o.n, 'n', 1);
@@ -70,7 +70,7 @@ export function register(program: Command): void {
           `backgrounds: ${backgrounds.length} slices${sharedDir ? ` from ${sharedDir}` : ' (built-in NEMA chest slice)'}`,
           `long diameter: ${summary.longMm.min.toFixed(1)}–${summary.longMm.max.toFixed(1)} mm (median ${summary.longMm.median.toFixed(1)} mm)`,
           `kinds: ${kinds}`,
-          ...(siteReader ? [`DL_info.csv marks: the site reader (long ×${siteReader.lengthScale}, short ×${siteReader.shortScale}, rotation ${siteReader.rotationBiasDeg}°), not the truth`] : []),
+          ...(siteReader ? [`site reader: long ×${siteReader.lengthScale}, short ×${siteReader.shortScale}, rotation ${siteReader.rotationBiasDeg}° (readers.csv, reader "site")`] : []),
           `readers: ${summary.readers.length ? summary.readers.join(', ') : 'none'}`,
           `time: ${(summary.ms / 1000).toFixed(1)} s (${(summary.ms / Math.max(1, summary.count)).toFixed(1)} ms per lesion incl. PNG writing)`,
         ].join('\n'),

@@ -168,9 +168,9 @@ export interface GenerateDatasetOptions {
   /** Number of simulated readers ({@link defaultReaders}) or explicit readers; 0 writes no readers.csv rows. */
   readonly readers?: number | readonly SimulatedReader[];
   /**
-   * The site's own reader: when set, DL_info.csv holds this reader's measurement of each lesion instead of the true
-   * marks (a site whose readers measure systematically differently; `recist synth --site-reader`). The images and
-   * readers.csv (measured from the truth) are the same as without it.
+   * A site's reader, added to readers.csv after the others: a site whose readers measure systematically differently
+   * (`recist synth --site-reader`; `recist al-sim --reader site` learns from and is scored against its marks). Measured
+   * on its own random stream, so that the images, DL_info.csv and the other readers' marks are as without it.
    */
   readonly siteReader?: SimulatedReader;
   /** Lesions per synthetic patient: uniform in [1, maxLesionsPerPatient] (default 3). */
@@ -234,9 +234,8 @@ export function generateDataset(o: GenerateDatasetOptions): DatasetSummary {
       const slice = 20 + 10 * k + crng.int(8);
       const fileName = `${series}_${String(slice).padStart(3, '0')}.png`;
       writePng16Hu(join(o.outDir, 'Images_png', series, `${String(slice).padStart(3, '0')}.png`), c.slice);
-      const recist = o.siteReader ? readReader(c.recist, o.siteReader, siteRng) : c.recist;
-      const ext = recistExtent(recist);
-      const { long, short } = axisLengthsPx(recist);
+      const ext = recistExtent(c.recist);
+      const { long, short } = axisLengthsPx(c.recist);
       const { width, height } = c.slice;
       records.push({
         row: records.length + 1,
@@ -245,7 +244,7 @@ export function generateDataset(o: GenerateDatasetOptions): DatasetSummary {
         studyIndex: 1,
         seriesId: 1,
         keySliceIndex: slice,
-        recist,
+        recist: c.recist,
         boundingBox: { x1: ext.x1 - 5, y1: ext.y1 - 5, x2: ext.x2 + 5, y2: ext.y2 + 5 },
         diametersPx: [long, short],
         normalizedLocation: [((ext.x1 + ext.x2) / 2) / width, ((ext.y1 + ext.y2) / 2) / height, 0.5],
@@ -263,6 +262,7 @@ export function generateDataset(o: GenerateDatasetOptions): DatasetSummary {
       longs.push(long * (c.spacing.x + c.spacing.y) / 2);
       const lesionId = `${fileName.replace(/\.png$/, '')}#1`;
       for (const r of readers) marks.push({ fileName, lesionId, reader: r.name, recist: readReader(c.recist, r, crng) });
+      if (o.siteReader) marks.push({ fileName, lesionId, reader: o.siteReader.name, recist: readReader(c.recist, o.siteReader, siteRng) });
       o.onProgress?.(records.length, o.n);
     }
   }
@@ -275,7 +275,7 @@ export function generateDataset(o: GenerateDatasetOptions): DatasetSummary {
     patients: patient,
     longMm: { min: sorted[0] ?? 0, median: sorted[sorted.length >> 1] ?? 0, max: sorted[sorted.length - 1] ?? 0 },
     kinds,
-    readers: readers.map((r) => r.name),
+    readers: [...readers, ...(o.siteReader ? [o.siteReader] : [])].map((r) => r.name),
     ms: performance.now() - t0,
   };
 }

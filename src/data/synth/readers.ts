@@ -6,7 +6,7 @@
  * long-diameter differences have 95% limits of agreement of about −22 %…+25 % (paper, Table 1, scaled to
  * lesion size); see test/data/synth-readers.test.ts.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import type { Rng } from '../../geometry/random.ts';
@@ -141,4 +141,13 @@ export function readReadersCsv(path: string): ReaderMark[] {
     }
     return { fileName: r[0], lesionId: r[1], reader: r[2], recist: recistFromNumbers(nums, `${path} row ${i + 1}`) };
   });
+}
+
+/** One reader's marks from a readers.csv, by lesion id; throws naming the file and the readers it has when none are `reader`'s. */
+export function marksOfReader(path: string, reader: string): Map<string, Recist> {
+  if (!existsSync(path)) throw new Error(`${path}: no readers.csv (needed for the marks of reader ${JSON.stringify(reader)})`);
+  const all = readReadersCsv(path);
+  const out = new Map(all.filter((m) => m.reader === reader).map((m) => [m.lesionId, m.recist]));
+  if (out.size === 0) throw new Error(`${path}: no marks by reader ${JSON.stringify(reader)} (readers: ${[...new Set(all.map((m) => m.reader))].join(', ') || 'none'})`);
+  return out;
 }
