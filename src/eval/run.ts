@@ -19,7 +19,7 @@ import {
   type RecistComparison, type Summary, summarize, summarizeBy,
 } from './metrics.ts';
 import { buildTableFromComparisons, type PairComparisons, type ReaderTable, type SetRole } from './reader-table.ts';
-import { readReadersCsv } from '../data/synth/readers.ts';
+import { marksByReader } from '../data/synth/readers.ts';
 
 /**
  * Extra readers: `readers.csv` beside DL_info.csv, in the synthetic generator's format
@@ -127,14 +127,7 @@ export async function evaluateFolder(opts: EvaluateOptions): Promise<EvalResult>
   const csvPath = opts.readersCsv === undefined ? (existsSync(join(opts.dir, READERS_CSV)) ? join(opts.dir, READERS_CSV) : null) : opts.readersCsv;
   if (csvPath) {
     const keep = new Set(picked.map((p) => p.id));
-    const byReader = new Map<string, Map<string, Recist>>();
-    for (const m of readReadersCsv(csvPath)) {
-      let marks = byReader.get(m.reader);
-      if (!marks) byReader.set(m.reader, (marks = new Map()));
-      if (marks.has(m.lesionId)) throw new Error(`${csvPath}: reader ${m.reader} marks lesion ${m.lesionId} twice`);
-      marks.set(m.lesionId, m.recist);
-    }
-    for (const [name, marks] of byReader) {
+    for (const [name, marks] of marksByReader(csvPath)) {
       if (name === DL_READER || names.has(name)) throw new Error(`${csvPath}: reader name ${JSON.stringify(name)} clashes with ${name === DL_READER ? 'the folder\'s DL marks' : 'a method'}`);
       readerMarks[name] = Object.fromEntries([...marks].filter(([id]) => keep.has(id)));
     }

@@ -68,3 +68,42 @@ test('al-sim adapter, calibration only (steps 0): the network is kept, a site ca
   assert.ok(Math.abs(perLesion.reduce((a, b) => a + b, 0) / perLesion.length - after.metrics.longLocPx) < 1e-9, 'their mean is the headline');
   ops.release(start);
 });
+
+test('al-sim adapter with a reference reader (--reader): corrections reveal and the test part is scored against that reader\'s marks; boxes stay around the folder\'s', async (t) => {
+  const shared = requireSharedData(t);
+  if (!shared) return;
+  const { openDeepLesionFolder } = await import('../../src/data/deeplesion.ts');
+  const { createAlAdapter, loadAlModel } = await import('../../src/model/finetune-al.ts');
+  const { fitReaderCalibration, applyCalibration } = await import('../../src/active/reader-bias.ts');
+  const { scaleAxes } = await import('../../src/geometry/recist.ts');
+  const { initBackend } = await import('../../src/model/backend/index.ts');
+  const { DEFAULT_MODEL_DIR } = await import('../../src/model/measurer.ts');
+  await initBackend('wasm');
+  const folder = openDeepLesionFolder(join(shared, 'deeplesion-dev'));
+  // A reader who measures every axis 30 % longer than DeepLesion's marks.
+  const reference = new Map(folder.records.map((r) => [folder.lesionId(r), scaleAxes(r.recist, 1.3)]));
+  const fitted: number[] = [];
+  const options = { folder, workDir: '/nonexistent', steps: 0, replay: null, replayFraction: 0, gate: false, evalSeeds: [1], scoreSeed: 1 };
+  const plain = createAlAdapter(options);
+  const { ops, lesions } = createAlAdapter({
+    ...options, reference,
+    calibrate: (pairs) => {
+      const cal = fitReaderCalibration('site', pairs, { minPairs: 1, prior: 0 });
+      fitted.push(cal.longScale);
+      return (r) => applyCalibration(r, cal);
+    },
+  });
+  const ids = lesions.map((l) => l.id);
+  const [reveal, testIds] = [ids.slice(0, 8), ids.slice(8, 14)];
+  // Same boxes (around DL's marks), other reference: box-cross's long-axis length error grows by the reader's 30 %.
+  const [vsDl, vsReader] = [await plain.ops.baseline(testIds), await ops.baseline(testIds)];
+  assert.ok(vsReader.longLenMm > vsDl.longLenMm + 1, `box-cross long-axis length error vs DL ${vsDl.longLenMm}, vs the reader ${vsReader.longLenMm}`);
+  const start = await loadAlModel(DEFAULT_MODEL_DIR);
+  const before = await ops.evaluate(start, testIds);
+  const ft = await ops.fineTune(start, reveal, { strategy: 'first', round: 1, seed: 1 });
+  assert.ok(fitted[0] > 1.15, `the calibration learns the reader's longer axes (long scale ${fitted[0]})`);
+  const after = await ops.evaluate(ft.model, testIds);
+  assert.ok(after.metrics.longLenMm < before.metrics.longLenMm - 0.5, `long-axis length error vs the reader ${before.metrics.longLenMm} -> ${after.metrics.longLenMm} mm`);
+  ops.release(start);
+  assert.throws(() => createAlAdapter({ ...options, reference: new Map([...reference].slice(1)) }), /the reference reader has no marks for 1 lesion\(s\)/);
+});

@@ -143,11 +143,23 @@ export function readReadersCsv(path: string): ReaderMark[] {
   });
 }
 
+/** A readers.csv's marks by reader, then by lesion id; a reader marking a lesion twice is an error naming both. */
+export function marksByReader(path: string): Map<string, Map<string, Recist>> {
+  const byReader = new Map<string, Map<string, Recist>>();
+  for (const m of readReadersCsv(path)) {
+    let marks = byReader.get(m.reader);
+    if (!marks) byReader.set(m.reader, (marks = new Map()));
+    if (marks.has(m.lesionId)) throw new Error(`${path}: reader ${m.reader} marks lesion ${m.lesionId} twice`);
+    marks.set(m.lesionId, m.recist);
+  }
+  return byReader;
+}
+
 /** One reader's marks from a readers.csv, by lesion id; throws naming the file and the readers it has when none are `reader`'s. */
 export function marksOfReader(path: string, reader: string): Map<string, Recist> {
   if (!existsSync(path)) throw new Error(`${path}: no readers.csv (needed for the marks of reader ${JSON.stringify(reader)})`);
-  const all = readReadersCsv(path);
-  const out = new Map(all.filter((m) => m.reader === reader).map((m) => [m.lesionId, m.recist]));
-  if (out.size === 0) throw new Error(`${path}: no marks by reader ${JSON.stringify(reader)} (readers: ${[...new Set(all.map((m) => m.reader))].join(', ') || 'none'})`);
-  return out;
+  const all = marksByReader(path);
+  const marks = all.get(reader);
+  if (!marks) throw new Error(`${path}: no marks by reader ${JSON.stringify(reader)} (readers: ${[...all.keys()].join(', ') || 'none'})`);
+  return marks;
 }
