@@ -1,6 +1,7 @@
 /**
- * Trial: the box-orientation step snapping round measurements to the box's longer side (shipped) vs constraining them
- * to the angles whose RECIST extent has the box's aspect (orientWithinBox), vs no box orientation.
+ * Trial: the box-orientation step snapping round measurements to the box's longer side (shipped: the pseudo-mask's
+ * marks, before the classical blend) vs snapping the classical segment's marks too, or the blended marks, vs
+ * constraining them to the angles whose RECIST extent has the box's aspect (orientWithinBox), vs no box orientation.
  *
  *   npx tsx scripts/pick-box-constraint.ts [--data tmp/synth-eval] [--model models/default] [--ratios 0.75,0]
  */
@@ -103,6 +104,8 @@ const method = (name: string, after: boolean | 'both', orient: (r: Parameters<ty
 const methods: Method[] = [
   method('none', false, (r) => r),
   method(`snap ${ratio}`, false, (r, b) => orientByBox(r, b, ratio)),
+  method(`snap ${ratio} mask and classical`, 'both', (r, b) => orientByBox(r, b, ratio)),
+  method(`snap ${ratio} after blend`, true, (r, b) => orientByBox(r, b, ratio)),
   ...values.ratios!.split(',').map(Number).map((q) => method(`constrain ${q}`, false, (r, b) => orientWithinBox(r, b, q))),
   ...values.ratios!.split(',').map(Number).map((q) => method(`constrain ${q} mask and classical`, 'both', (r, b) => orientWithinBox(r, b, q))),
 ];
