@@ -5,6 +5,17 @@ import { alSimMarkdown, alSimSvg } from '../../src/active/al-sim-report.ts';
 import { join } from 'node:path';
 import { requireSharedData } from '../helpers/shared-data.ts';
 
+/** The real adapter's modules and the dev folder on the wasm backend (imported lazily: only the tests with data need them). */
+async function realAdapter(shared: string) {
+  const { openDeepLesionFolder } = await import('../../src/data/deeplesion.ts');
+  const { createAlAdapter, loadAlModel } = await import('../../src/model/finetune-al.ts');
+  const { fitReaderCalibration, applyCalibration } = await import('../../src/active/reader-bias.ts');
+  const { initBackend } = await import('../../src/model/backend/index.ts');
+  const { DEFAULT_MODEL_DIR } = await import('../../src/model/measurer.ts');
+  await initBackend('wasm');
+  return { folder: openDeepLesionFolder(join(shared, 'deeplesion-dev')), createAlAdapter, loadStart: () => loadAlModel(DEFAULT_MODEL_DIR), fitReaderCalibration, applyCalibration };
+}
+
 /** A fake "model" is its own test error; fine-tuning lowers it by 0.5 px per uncertain (odd-numbered) lesion revealed. */
 const lesions = Array.from({ length: 20 }, (_, i) => ({ id: `L${i}`, patient: `P${i % 7}` }));
 const num = (id: string): number => Number(id.slice(1));
@@ -36,13 +47,7 @@ test('al-sim: patient-disjoint split; entropy picks the uncertain lesions and be
 test('al-sim adapter, calibration only (steps 0): the network is kept, a site calibration fitted on the revealed marks changes the test proposals', async (t) => {
   const shared = requireSharedData(t);
   if (!shared) return;
-  const { openDeepLesionFolder } = await import('../../src/data/deeplesion.ts');
-  const { createAlAdapter, loadAlModel } = await import('../../src/model/finetune-al.ts');
-  const { fitReaderCalibration, applyCalibration } = await import('../../src/active/reader-bias.ts');
-  const { initBackend } = await import('../../src/model/backend/index.ts');
-  const { DEFAULT_MODEL_DIR } = await import('../../src/model/measurer.ts');
-  await initBackend('wasm');
-  const folder = openDeepLesionFolder(join(shared, 'deeplesion-dev'));
+  const { folder, createAlAdapter, loadStart, fitReaderCalibration, applyCalibration } = await realAdapter(shared);
   const fitted: number[] = [];
   const { ops, lesions } = createAlAdapter({
     folder, workDir: '/nonexistent', steps: 0, replay: null, replayFraction: 0, gate: false, evalSeeds: [1], scoreSeed: 1,
@@ -52,7 +57,7 @@ test('al-sim adapter, calibration only (steps 0): the network is kept, a site ca
       return (r) => applyCalibration(r, cal);
     },
   });
-  const start = await loadAlModel(DEFAULT_MODEL_DIR);
+  const start = await loadStart();
   const ids = lesions.map((l) => l.id);
   const [reveal, testIds] = [ids.slice(0, 6), ids.slice(6, 10)];
   const before = await ops.evaluate(start, testIds);
@@ -72,14 +77,8 @@ test('al-sim adapter, calibration only (steps 0): the network is kept, a site ca
 test('al-sim adapter with a reference reader (--reader): corrections reveal and the test part is scored against that reader\'s marks; boxes stay around the folder\'s', async (t) => {
   const shared = requireSharedData(t);
   if (!shared) return;
-  const { openDeepLesionFolder } = await import('../../src/data/deeplesion.ts');
-  const { createAlAdapter, loadAlModel } = await import('../../src/model/finetune-al.ts');
-  const { fitReaderCalibration, applyCalibration } = await import('../../src/active/reader-bias.ts');
+  const { folder, createAlAdapter, loadStart, fitReaderCalibration, applyCalibration } = await realAdapter(shared);
   const { scaleAxes } = await import('../../src/geometry/recist.ts');
-  const { initBackend } = await import('../../src/model/backend/index.ts');
-  const { DEFAULT_MODEL_DIR } = await import('../../src/model/measurer.ts');
-  await initBackend('wasm');
-  const folder = openDeepLesionFolder(join(shared, 'deeplesion-dev'));
   // A reader who measures every axis 30 % longer than DeepLesion's marks.
   const reference = new Map(folder.records.map((r) => [folder.lesionId(r), scaleAxes(r.recist, 1.3)]));
   const fitted: number[] = [];
@@ -98,7 +97,7 @@ test('al-sim adapter with a reference reader (--reader): corrections reveal and 
   // Same boxes (around DL's marks), other reference: box-cross's long-axis length error grows by the reader's 30 %.
   const [vsDl, vsReader] = [await plain.ops.baseline(testIds), await ops.baseline(testIds)];
   assert.ok(vsReader.longLenMm > vsDl.longLenMm + 1, `box-cross long-axis length error vs DL ${vsDl.longLenMm}, vs the reader ${vsReader.longLenMm}`);
-  const start = await loadAlModel(DEFAULT_MODEL_DIR);
+  const start = await loadStart();
   const before = await ops.evaluate(start, testIds);
   const ft = await ops.fineTune(start, reveal, { strategy: 'first', round: 1, seed: 1 });
   assert.ok(fitted[0] > 1.15, `the calibration learns the reader's longer axes (long scale ${fitted[0]})`);
