@@ -158,9 +158,10 @@ export const ROTATION_MAX_RATIO = 0.75;
  * Fit one reader's calibration on (model proposal, that reader's correction) pairs: per axis, the geometric mean of the
  * per-pair length ratios (final / proposal, long and short axes separately: a proportional bias, estimated in log space
  * so that every lesion counts alike whatever its size), and the axial mean of the long-axis rotation (correction −
- * proposal) over the elongated lesions (`ROTATION_MAX_RATIO`); each shrunk toward the identity by n / (n + prior) and by its `evidenceWeight` (of the per-pair log
- * length ratios, of the per-pair rotations), so that a bias no larger than its own noise is not applied: a handful of
- * corrections of an unbiased reader would otherwise add their noise to every later proposal.
+ * proposal) over the elongated lesions (`ROTATION_MAX_RATIO`). Each is shrunk toward the identity by n / (n + prior)
+ * (n: the pairs it was fitted on; no rotation from fewer than minPairs elongated lesions) and by its `evidenceWeight`
+ * (of the per-pair log length ratios, of the per-pair rotations), so that a bias no larger than its own noise is not
+ * applied: a handful of corrections of an unbiased reader would otherwise add their noise to every later proposal.
  */
 export function fitReaderCalibration(
   reader: string, pairs: readonly { readonly proposal: Recist; readonly final: Recist }[], opts: CalibrationOptions = {},
