@@ -4,7 +4,7 @@
  * W × H pixels covers [−0.5, W − 0.5] × [−0.5, H − 0.5].
  */
 import type { Box, Recist } from './types.ts';
-import { createRng, fnv1a32, type Rng } from './random.ts';
+import { createRng, fnv1a32, hash32, type Rng } from './random.ts';
 import { axisLengthsPx, recistExtent, scaleAxes } from './recist.ts';
 
 /** Smallest accepted box side in pixels (`validateBox`). */
@@ -172,4 +172,31 @@ export function towardBoxLengths(r: Recist, box: Box, weight: { readonly long: n
   const own = axisLengthsPx(r), bx = axisLengthsPx(boxCross(box));
   const factor = (mine: number, theirs: number, w: number): number => (w === 0 || !(mine > 0) ? 1 : ((1 - w) * mine + w * theirs) / mine);
   return scaleAxes(r, factor(own.long, bx.long, weight.long), factor(own.short, bx.short, weight.short));
+}
+
+/**
+ * Test-time augmentation over the reader's box: `k` more boxes around the same lesion, each with its centre moved by up
+ * to ±`shift` × the side and its sides scaled together by a factor in [e^−scale, e^scale] (the aspect kept), the way
+ * another rough box of the same reader might have been drawn.
+ */
+export interface BoxJitter {
+  readonly k: number;
+  readonly shift: number;
+  readonly scale: number;
+}
+
+/** The `jitter.k` jittered copies of `box`, clipped to the image (copies with a side under MIN_BOX_SIDE_PX dropped);
+ * seeded by the box's coordinates, so the same box always gets the same copies. Pure. */
+export function jitterBoxes(box: Box, jitter: BoxJitter, imageWidth: number, imageHeight: number): Box[] {
+  const rng = createRng(hash32(`${box.x1},${box.y1},${box.x2},${box.y2}`));
+  const w = boxWidth(box), h = boxHeight(box);
+  const out: Box[] = [];
+  for (let i = 0; i < jitter.k; i++) {
+    const f = Math.exp(rng.uniform(-jitter.scale, jitter.scale));
+    const cx = (box.x1 + box.x2) / 2 + rng.uniform(-jitter.shift, jitter.shift) * w;
+    const cy = (box.y1 + box.y2) / 2 + rng.uniform(-jitter.shift, jitter.shift) * h;
+    const b = clipBox({ x1: cx - (f * w) / 2, y1: cy - (f * h) / 2, x2: cx + (f * w) / 2, y2: cy + (f * h) / 2 }, imageWidth, imageHeight);
+    if (boxWidth(b) >= MIN_BOX_SIDE_PX && boxHeight(b) >= MIN_BOX_SIDE_PX) out.push(b);
+  }
+  return out;
 }

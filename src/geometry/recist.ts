@@ -97,6 +97,20 @@ export function blendRecist(a: Recist, b: Recist, weightB: number): Recist {
 }
 
 /**
+ * One set of marks from several of the same lesion (e.g. proposals on jittered boxes): the endpoint-matched running
+ * average (`blendRecist`) for the centres and directions, then each axis given the mean of the marks' lengths
+ * (averaging segments that point slightly different ways shortens them). Pure; throws on an empty list.
+ */
+export function averageRecists(marks: readonly Recist[]): Recist {
+  if (marks.length === 0) throw new Error('averageRecists: no marks');
+  const avg = marks.slice(1).reduce((a, r, i) => blendRecist(a, r, 1 / (i + 2)), marks[0]);
+  const lens = marks.map(axisLengthsPx), now = axisLengthsPx(avg);
+  const meanOf = (v: number[]): number => v.reduce((x, y) => x + y, 0) / v.length;
+  const rescale = (want: number, have: number): number => (have > 0 ? want / have : 1);
+  return scaleAxes(avg, rescale(meanOf(lens.map((l) => l.long)), now.long), rescale(meanOf(lens.map((l) => l.short)), now.short));
+}
+
+/**
  * Each axis scaled about its own midpoint, the long one by `factor`, the short one by `shortFactor` (default: the same)
  * — a length calibration; the centres and the angles are kept.
  */

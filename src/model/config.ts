@@ -11,6 +11,7 @@
  *
  * Ablations mirror the rows of the paper's Table 1 (`applyAblation`).
  */
+import type { BoxJitter } from '../geometry/box.ts';
 
 export type PresetName = 'default' | 'paper' | 'tiny';
 export const PRESET_NAMES: readonly PresetName[] = ['default', 'paper', 'tiny'];
@@ -112,6 +113,13 @@ export interface ModelConfig {
    * lesions; it costs accuracy when boxes are drawn much looser than the paper's (README, "How the box is drawn").
    */
   readonly boxLengthWeight: { readonly long: number; readonly short: number } | null;
+  /**
+   * Test-time augmentation over the rough box (any read-out; null = none): the proposal is read on the reader's box and
+   * on `k` jittered copies (`jitterBoxes`), and the marks averaged (`averageRecists`); the uncertainty and the overlay
+   * stay the reader's box's. Chosen on synthetic lesions under the paper's and square boxes (scripts/try-box-jitter.ts),
+   * never on dev lesions.
+   */
+  readonly boxJitter: BoxJitter | null;
   /** Side of the network's input crop (128). */
   readonly inputSize: 128;
   readonly stn: StnConfig;
@@ -147,10 +155,14 @@ export const SHORT_LENGTH_SCALE = 1.025;
  * of 0–0.375 (long) and 0–1 (short) in steps of 0.125, same score and lesions as LENGTH_SCALE (scripts/pick-readout-constant.ts). */
 export const BOX_LENGTH_WEIGHT = { long: 0.125, short: 0.75 } as const;
 
+/** The default read-out's box jitter (session 9, 2026-11-27, for the shipped network): picked on synthetic lesions
+ * under the paper's and square boxes (scripts/try-box-jitter.ts), before the dev lesions were scored with it. */
+export const BOX_JITTER: BoxJitter = { k: 6, shift: 0.1, scale: 0.1 };
+
 /** The read-out constants of a heatmap read-out (none of them apply): the paper preset's and every Table 1 row's. */
 export const HEATMAP_READOUT_CONSTANTS = {
-  boxOrientationRatio: null, classicalWeight: null, lengthScale: 1, shortLengthScale: 1, boxLengthWeight: null,
-} as const satisfies Pick<ModelConfig, 'boxOrientationRatio' | 'classicalWeight' | 'lengthScale' | 'shortLengthScale' | 'boxLengthWeight'>;
+  boxOrientationRatio: null, classicalWeight: null, lengthScale: 1, shortLengthScale: 1, boxLengthWeight: null, boxJitter: null,
+} as const satisfies Pick<ModelConfig, 'boxOrientationRatio' | 'classicalWeight' | 'lengthScale' | 'shortLengthScale' | 'boxLengthWeight' | 'boxJitter'>;
 
 const FULL_LOSSES: LossSwitches = { lrp: true, tpp: true, cos: true, coord: true };
 const PAPER_LOSSES: LossSwitches = { lrp: true, tpp: true, cos: true, coord: false };
@@ -173,6 +185,7 @@ export const PRESETS: { readonly [K in PresetName]: ModelConfig } = {
     lengthScale: LENGTH_SCALE,
     shortLengthScale: SHORT_LENGTH_SCALE,
     boxLengthWeight: BOX_LENGTH_WEIGHT,
+    boxJitter: BOX_JITTER,
     inputSize: 128,
     // ~0.3 GFLOP per lesion (paper: ~19), so it trains in about an hour on 2 CPU cores (wasm) and proposes
     // within the interactive budget; the STN only has to find the lesion's pose, so it is narrowed the most.
@@ -188,6 +201,7 @@ export const PRESETS: { readonly [K in PresetName]: ModelConfig } = {
     lengthScale: 1,
     shortLengthScale: 1,
     boxLengthWeight: null,
+    boxJitter: null,
     inputSize: 128,
     stn: { blocks: [1, 1, 1, 1], baseWidth: 8, fpnWidth: 16, maskSize: 32, enabled: true },
     shn: { stacks: 1, width: 16, depth: 2, canonicalSize: 128, heatmapSize: 64 },
@@ -210,6 +224,8 @@ export interface ModelConfigInput {
   readonly shortLengthScale?: number;
   /** Default: the preset's with a mask read-out, else null (also for a saved config written before the field existed). */
   readonly boxLengthWeight?: { readonly long: number; readonly short: number } | null;
+  /** Default: the preset's (also for a saved config written before the field existed). */
+  readonly boxJitter?: BoxJitter | null;
   readonly inputSize?: number;
   readonly stn?: Partial<{ [K in keyof StnConfig]: K extends 'blocks' ? readonly number[] : number | boolean }>;
   readonly shn?: Partial<{ [K in keyof ShnConfig]: number }>;
@@ -303,7 +319,14 @@ export function resolveConfig(partial: ModelConfigInput = {}): ModelConfig {
     if (!usesMask(readout)) fail('boxLengthWeight', boxLengthWeight, 'null (it only applies to the mask read-outs)');
   }
 
-  const config: ModelConfig = { preset: presetName, readout, boxOrientationRatio, classicalWeight, lengthScale, shortLengthScale, boxLengthWeight, inputSize: 128, stn, shn, losses };
+  const boxJitter = partial.boxJitter !== undefined ? partial.boxJitter : base.boxJitter;
+  if (boxJitter !== null) {
+    const ok = typeof boxJitter === 'object' && Number.isInteger(boxJitter.k) && boxJitter.k >= 0 && boxJitter.k <= 32
+      && typeof boxJitter.shift === 'number' && boxJitter.shift >= 0 && boxJitter.shift <= 0.5 && typeof boxJitter.scale === 'number' && boxJitter.scale >= 0 && boxJitter.scale <= 0.5;
+    if (!ok) fail('boxJitter', boxJitter, 'null or { k: integer in [0, 32], shift: [0, 0.5], scale: [0, 0.5] }');
+  }
+
+  const config: ModelConfig = { preset: presetName, readout, boxOrientationRatio, classicalWeight, lengthScale, shortLengthScale, boxLengthWeight, boxJitter, inputSize: 128, stn, shn, losses };
   return partial.ablation === undefined ? config : applyAblation(config, partial.ablation);
 }
 

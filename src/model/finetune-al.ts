@@ -15,8 +15,7 @@ import type { Recist } from '../geometry/types.ts';
 import { disposeCascade, type Cascade } from './cascade.ts';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint.ts';
 import { fineTune, splitCorrections } from './finetune.ts';
-import { cropInput, proposeFromCrops } from './measurer.ts';
-import type { ModelConfig } from './config.ts';
+import { cropInput, proposeForBoxes } from './measurer.ts';
 import { ttaProposals } from './finetune-tta.ts';
 
 export interface AlModelRef {
@@ -85,10 +84,11 @@ export function createAlAdapter(o: AlAdapterOptions) {
   }
   /** The marks a correction reveals and the test part is scored against. */
   const target = (id: string): Recist => o.reference?.get(id) ?? rec(id).recist;
-  const crop = (id: string, seed: number, config?: ModelConfig) => {
+  /** A lesion's slice and its rough box of `seed` (drawn around the folder's marks). */
+  const boxed = (id: string, seed: number) => {
     const r = rec(id);
     const slice = o.folder.slice(r);
-    return cropInput(slice, roughBoxFor(r.recist, id, seed, slice.width, slice.height), config);
+    return { slice, box: roughBoxFor(r.recist, id, seed, slice.width, slice.height) };
   };
   const lesions = [...byId.entries()].map(([id, r]) => ({ id, patient: String(r.patientIndex) }));
   /** Mean errors vs the reference marks over the evaluation seeds (and each lesion's long-axis location error), for marks predicted 16 lesions at a time. */
@@ -147,9 +147,9 @@ export function createAlAdapter(o: AlAdapterOptions) {
       const out = new Map<string, { entropy?: number; entropyPx?: number; tta?: number }>();
       for (let i = 0; i < ids.length; i += 16) {
         const part = ids.slice(i, i + 16);
-        const crops = part.map((id) => crop(id, o.scoreSeed));
-        const props = await proposeFromCrops(m.cascade, crops, m.version, 'al-sim');
-        const tta = kind === 'tta' && o.ttaScore ? await ttaProposals(m.cascade, crops) : null;
+        const items = part.map((id) => boxed(id, o.scoreSeed));
+        const props = await proposeForBoxes(m.cascade, items, m.version, 'al-sim');
+        const tta = kind === 'tta' && o.ttaScore ? await ttaProposals(m.cascade, items.map((it) => cropInput(it.slice, it.box))) : null;
         part.forEach((id, j) => out.set(id, { entropy: props[j].entropy, entropyPx: entropyPx(props[j].entropy, props[j].recist), ...(tta && o.ttaScore ? { tta: o.ttaScore(tta[j]) } : {}) }));
       }
       return out;
@@ -158,12 +158,12 @@ export function createAlAdapter(o: AlAdapterOptions) {
       const r = o.steps === 0 ? { model: m, promoted: true, reason: `${ids.length} corrections (calibration only)`, seconds: 0 } : await fineTuneNetwork(m, ids, ctx);
       if (!o.calibrate) return r;
       const t0 = performance.now();
-      const props = await proposeFromCrops(r.model.cascade, ids.map((id) => crop(id, o.scoreSeed, r.model.cascade.config)), r.model.version, 'al-sim');
+      const props = await proposeForBoxes(r.model.cascade, ids.map((id) => boxed(id, o.scoreSeed)), r.model.version, 'al-sim');
       const adjust = o.calibrate(props.map((p, i) => ({ proposal: p.recist, final: target(ids[i]) })));
       return { ...r, model: { ...r.model, adjust }, reason: `${r.reason}; site calibration on ${ids.length}`, seconds: r.seconds + (performance.now() - t0) / 1000 };
     },
     evaluate: (m: AlModelRef, ids: readonly string[]) => errorsOn(ids, async (part, seed) =>
-      (await proposeFromCrops(m.cascade, part.map((id) => crop(id, seed, m.cascade.config)), m.version, 'al-sim')).map((p) => (m.adjust ? m.adjust(p.recist) : p.recist))),
+      (await proposeForBoxes(m.cascade, part.map((id) => boxed(id, seed)), m.version, 'al-sim')).map((p) => (m.adjust ? m.adjust(p.recist) : p.recist))),
     /** The box-cross baseline on the same test lesions and boxes (the reference line of the curves). */
     baseline: async (ids: readonly string[]) => (await errorsOn(ids, (part, seed) => part.map((id) => {
       const r = rec(id);

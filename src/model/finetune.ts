@@ -22,7 +22,7 @@ import type { Box, Recist } from '../geometry/types.ts';
 import { disposeCascade, withoutTppLoss, type Cascade } from './cascade.ts';
 import { loadCheckpoint, type ModelCard } from './checkpoint.ts';
 import { resolveTrainConfig, usesMask, type PhaseKind, type TrainConfig } from './config.ts';
-import { cropInput, proposeFromCrops } from './measurer.ts';
+import { proposeForBoxes } from './measurer.ts';
 import { trainCascade, type ProgressEvent, type TrainResult } from './train.ts';
 
 export interface Correction {
@@ -140,7 +140,7 @@ export async function evaluateOnItems(cascade: Cascade, items: readonly Validati
   const pairs: { predicted: Recist; truth: Recist }[] = [];
   for (let i = 0; i < items.length; i += chunk) {
     const part = items.slice(i, i + chunk);
-    const props = await proposeFromCrops(cascade, part.map((it) => cropInput(it.slice, it.box, cascade.config)), 'eval', 'eval');
+    const props = await proposeForBoxes(cascade, part, 'eval', 'eval');
     props.forEach((p, j) => pairs.push({ predicted: p.recist, truth: part[j].recist }));
   }
   return meanAxisErrors(pairs);

@@ -7,9 +7,10 @@ import { resolve } from 'node:path';
 import type { CtSlice } from '../data/types.ts';
 import { NETWORK_WINDOW } from '../data/types.ts';
 import { windowToUnit } from '../data/window.ts';
-import { validateBox } from '../geometry/box.ts';
+import { jitterBoxes, validateBox } from '../geometry/box.ts';
 import { CROP_SIZE, cropFrameFromBox, cropImage, type CropFrame } from '../geometry/crop.ts';
 import type { Box, MapStack, Recist, Theta } from '../geometry/types.ts';
+import { averageRecists } from '../geometry/recist.ts';
 import { decodeHeatmaps } from '../geometry/heatmap.ts';
 import { canonicalToCrop, recistFromKeypoints } from '../geometry/theta.ts';
 import { REPO_ROOT } from '../data/paths.ts';
@@ -148,6 +149,27 @@ export async function proposeFromCrops(cascade: Cascade, crops: readonly Crop[],
   return crops.map((c, i) => toProposal(c, samples[i], cascade.config, modelVersion, backend, ms));
 }
 
+/**
+ * Proposals for (slice, box) items, the crops made here: with `config.boxJitter`, each item's marks are the average
+ * (`averageRecists`) of its box's and its jittered copies' (`jitterBoxes`), all in one batch; everything else in the
+ * proposal (uncertainty, maps for the overlay, crop frame) is the reader's box's.
+ */
+export async function proposeForBoxes(cascade: Cascade, items: readonly { readonly slice: CtSlice; readonly box: Box }[], modelVersion: string, backend: string): Promise<Proposal[]> {
+  const jitter = cascade.config.boxJitter;
+  const boxesOf = items.map((it) => {
+    validateBox(it.box, it.slice.width, it.slice.height, `box on ${it.slice.source}`);
+    return jitter && jitter.k > 0 ? [it.box, ...jitterBoxes(it.box, jitter, it.slice.width, it.slice.height)] : [it.box];
+  });
+  const t0 = performance.now();
+  const props = await proposeFromCrops(cascade, items.flatMap((it, i) => boxesOf[i].map((b) => cropInput(it.slice, b, cascade.config))), modelVersion, backend);
+  const ms = (performance.now() - t0) / Math.max(1, items.length);
+  let at = 0;
+  return boxesOf.map((boxes) => {
+    const mine = props.slice(at, (at += boxes.length));
+    return { ...mine[0], recist: mine.length > 1 ? averageRecists(mine.map((p) => p.recist)) : mine[0].recist, ms };
+  });
+}
+
 /** A Measurer over an already loaded cascade (used by fine-tuning and evaluation as well). */
 export function measurerFromCascade(cascade: Cascade, card: Pick<ModelCard, 'version'>, backend: string): Measurer {
   return {
@@ -155,11 +177,11 @@ export function measurerFromCascade(cascade: Cascade, card: Pick<ModelCard, 'ver
     backend,
     async measure(slice, box) {
       const t0 = performance.now();
-      const [p] = await proposeFromCrops(cascade, [cropInput(slice, box, cascade.config)], card.version, backend);
+      const [p] = await proposeForBoxes(cascade, [{ slice, box }], card.version, backend);
       return { ...p, ms: performance.now() - t0 };
     },
     async measureBatch(items) {
-      return proposeFromCrops(cascade, items.map((it) => cropInput(it.slice, it.box, cascade.config)), card.version, backend);
+      return proposeForBoxes(cascade, items, card.version, backend);
     },
     dispose() {
       disposeCascade(cascade);

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { boxArea, boxContains, boxCross, clipBox, lesionExtent, roughBoxUnclipped, simulateRoughBox, towardBoxLengths, validateBox } from '../../src/geometry/box.ts';
+import { boxArea, boxContains, boxCross, clipBox, jitterBoxes, lesionExtent, MIN_BOX_SIDE_PX, roughBoxUnclipped, simulateRoughBox, towardBoxLengths, validateBox } from '../../src/geometry/box.ts';
 import { createRng } from '../../src/geometry/random.ts';
 import { axisLengthsPx, recistCenter } from '../../src/geometry/recist.ts';
 import { makeRecist, recistArb } from './arbitraries.ts';
@@ -62,4 +62,24 @@ test('towardBoxLengths: each axis\'s length moves toward box-cross\'s by its own
   assert.deepEqual(towardBoxLengths(r as never, box, { long: 0, short: 0 }), r, 'weights 0: unchanged');
   const full = towardBoxLengths(r as never, box, { long: 1, short: 1 });
   assert.ok(Math.abs(len(full.long) - 40) < 1e-9 && Math.abs(len(full.short) - 20) < 1e-9, 'weight 1: box-cross\'s lengths');
+});
+
+test('jitterBoxes: k copies around the box (centre within ±shift × side, aspect kept, sides scaled within e^±scale), the same for the same box, clipped and non-degenerate at the image edge', () => {
+  const box = { x1: 100, y1: 200, x2: 140, y2: 220 };
+  const jitter = { k: 8, shift: 0.1, scale: 0.1 };
+  const a = jitterBoxes(box, jitter, 512, 512);
+  assert.equal(a.length, 8);
+  assert.deepEqual(jitterBoxes(box, jitter, 512, 512), a, 'seeded by the box');
+  assert.notDeepEqual(jitterBoxes({ ...box, x1: 101 }, jitter, 512, 512), a);
+  for (const b of a) {
+    const w = b.x2 - b.x1, h = b.y2 - b.y1;
+    assert.ok(Math.abs(w / h - 2) < 1e-9, 'aspect kept');
+    assert.ok(w >= 40 * Math.exp(-0.1) - 1e-9 && w <= 40 * Math.exp(0.1) + 1e-9, `width ${w}`);
+    assert.ok(Math.abs((b.x1 + b.x2) / 2 - 120) <= 4 + 1e-9 && Math.abs((b.y1 + b.y2) / 2 - 210) <= 2 + 1e-9, 'centre moved by at most 10 % of the side');
+  }
+  assert.notDeepEqual(a[0], a[1]);
+  for (const b of jitterBoxes({ x1: -0.5, y1: -0.5, x2: 3, y2: 3 }, { k: 16, shift: 0.5, scale: 0.5 }, 64, 64)) {
+    assert.ok(b.x1 >= -0.5 && b.y1 >= -0.5 && b.x2 - b.x1 >= MIN_BOX_SIDE_PX && b.y2 - b.y1 >= MIN_BOX_SIDE_PX);
+  }
+  assert.deepEqual(jitterBoxes(box, { ...jitter, k: 0 }, 512, 512), []);
 });

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { axisLengthsMm, axisLengthsPx, blendRecist, normalizeRecist, scaleAxes, recistCenter, recistExtent, recistFromNumbers, recistToNumbers, segmentLength, segmentLocationDistance } from '../../src/geometry/recist.ts';
-import type { Segment } from '../../src/geometry/types.ts';
+import { averageRecists, axisLengthsMm, axisLengthsPx, blendRecist, normalizeRecist, scaleAxes, recistCenter, recistExtent, recistFromNumbers, recistToNumbers, segmentLength, segmentLocationDistance } from '../../src/geometry/recist.ts';
+import type { Recist, Segment } from '../../src/geometry/types.ts';
 import { coord, point } from './arbitraries.ts';
 
 test('recistFromNumbers reads DeepLesion order and round-trips', () => {
@@ -82,4 +82,19 @@ test('scaleAxes: each axis scaled about its own midpoint; centre and angles kept
   assert.deepEqual(perAxis.long, s.long, 'the long axis by the first factor');
   assert.deepEqual(perAxis.short.map((p) => [+p.x.toFixed(9), +p.y.toFixed(9)]), [[4, -0.5], [4, 2.5]]);
   assert.throws(() => scaleAxes(r, 1, -1), /scaleAxes: factor=-1, expected a positive number/);
+});
+
+test('averageRecists: one mark is itself; copies turned ± the same angle average to the unturned mark with its lengths (not the shortened blend)', () => {
+  const mark = (deg: number, dx = 0) => {
+    const t = (deg * Math.PI) / 180, c = Math.cos(t), s = Math.sin(t);
+    return { long: [{ x: 50 + dx - 10 * c, y: 50 - 10 * s }, { x: 50 + dx + 10 * c, y: 50 + 10 * s }], short: [{ x: 50 + dx + 6 * s, y: 50 - 6 * c }, { x: 50 + dx - 6 * s, y: 50 + 6 * c }] } as Recist;
+  };
+  const one = averageRecists([mark(0)]);
+  assert.ok(segmentLocationDistance(one.long, mark(0).long) < 1e-9 && segmentLocationDistance(one.short, mark(0).short) < 1e-9);
+  const avg = averageRecists([mark(20, -1), mark(-20, 1)]);
+  assert.ok(segmentLocationDistance(avg.long, mark(0).long) < 1e-9, 'centre and direction averaged');
+  const blended = blendRecist(mark(20, -1), mark(-20, 1), 0.5);
+  assert.ok(axisLengthsPx(blended).long < 19, 'a plain blend shortens the axis');
+  assert.ok(Math.abs(axisLengthsPx(avg).long - 20) < 1e-9 && Math.abs(axisLengthsPx(avg).short - 12) < 1e-9, 'lengths are the marks\' mean');
+  assert.throws(() => averageRecists([]), /no marks/);
 });

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { applyAblation, resolveConfig } from '../../src/model/config.ts';
+import { applyAblation, BOX_JITTER, resolveConfig } from '../../src/model/config.ts';
 import { finishReadout } from '../../src/model/decode.ts';
 import { segmentLength, segmentMidpoint } from '../../src/geometry/recist.ts';
 
@@ -86,4 +86,13 @@ test('boxLengthWeight: the default read-out pulls both lengths toward the box\'s
   assert.deepEqual(resolveConfig({ ...resolveConfig(), boxLengthWeight: undefined }).boxLengthWeight, { long: 0.125, short: 0.75 }, 'a saved config without the field');
   assert.throws(() => resolveConfig({ boxLengthWeight: { long: 0.2, short: 1.5 } }), /field boxLengthWeight is \{"long":0\.2,"short":1\.5\}, expected null or \{ long, short \} with both in \[0, 1\]/);
   assert.throws(() => resolveConfig({ readout: 'heatmaps', boxLengthWeight: { long: 0, short: 0.5 } }), /only applies to the mask read-outs/);
+});
+
+test('boxJitter: the default read-out averages over jittered boxes, the paper preset and tests\' tiny one do not; bad values name the field', () => {
+  assert.deepEqual(resolveConfig({ preset: 'default' }).boxJitter, BOX_JITTER);
+  assert.equal(resolveConfig({ preset: 'paper' }).boxJitter, null);
+  assert.equal(resolveConfig({ preset: 'tiny' }).boxJitter, null);
+  assert.equal(resolveConfig({ preset: 'default', boxJitter: null }).boxJitter, null);
+  assert.throws(() => resolveConfig({ boxJitter: { k: 2.5, shift: 0.1, scale: 0.1 } }), /field boxJitter is \{"k":2.5/);
+  assert.throws(() => resolveConfig({ boxJitter: { k: 4, shift: 0.9, scale: 0.1 } }), /field boxJitter/);
 });

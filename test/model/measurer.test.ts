@@ -8,7 +8,9 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/model/backend/index.ts';
 import { PRESETS } from '../../src/model/config.ts';
 import { buildCascade, disposeCascade } from '../../src/model/cascade.ts';
-import { cropInput, proposeFromCrops } from '../../src/model/measurer.ts';
+import { cropInput, proposeForBoxes, proposeFromCrops } from '../../src/model/measurer.ts';
+import { jitterBoxes } from '../../src/geometry/box.ts';
+import { averageRecists } from '../../src/geometry/recist.ts';
 import type { CtSlice } from '../../src/data/types.ts';
 
 before(async () => {
@@ -48,4 +50,28 @@ test('mask read-out proposals skip the SHN unless the pseudo-mask is empty, then
     assert.ok(p.entropy >= 0 && p.entropy <= 1);
   }
   disposeCascade(c);
+});
+
+test('proposeForBoxes: with boxJitter, one proposal per item whose marks average the box\'s and its jittered copies\'; without, the box\'s alone', async () => {
+  const plain = buildCascade(PRESETS.tiny, { seed: 3 });
+  const jittered = { ...plain, config: { ...plain.config, boxJitter: { k: 4, shift: 0.15, scale: 0.15 } } };
+  const W = 96;
+  const hu = new Float32Array(W * W).fill(40);
+  for (let y = 38; y < 58; y++) for (let x = 34; x < 62; x++) hu[y * W + x] = 120 + ((x * 7 + y * 3) % 11);
+  const slice: CtSlice = { width: W, height: W, hu, spacing: { x: 0.8, y: 0.8 }, window: null, source: 'test' };
+  const items = [{ slice, box: { x1: 26, y1: 30, x2: 70, y2: 66 } }, { slice, box: { x1: 30, y1: 28, x2: 66, y2: 68 } }];
+  const one = await proposeForBoxes(plain, items, 'test', 'wasm');
+  const direct = await proposeFromCrops(plain, items.map((it) => cropInput(it.slice, it.box, plain.config)), 'test', 'wasm');
+  assert.equal(one.length, 2);
+  one.forEach((p, i) => assert.deepEqual(p.recist, direct[i].recist, 'no jitter: the box\'s own marks'));
+  const avg = await proposeForBoxes(jittered, items, 'test', 'wasm');
+  assert.equal(avg.length, 2);
+  for (const [i, it] of items.entries()) {
+    const boxes = [it.box, ...jitterBoxes(it.box, jittered.config.boxJitter!, W, W)];
+    const each = await proposeFromCrops(plain, boxes.map((b) => cropInput(slice, b, plain.config)), 'test', 'wasm');
+    assert.deepEqual(avg[i].recist, averageRecists(each.map((p) => p.recist)));
+    assert.equal(avg[i].entropy, direct[i].entropy, 'the uncertainty is the reader\'s box\'s');
+    assert.deepEqual(avg[i].crop, direct[i].crop);
+  }
+  disposeCascade(plain);
 });
