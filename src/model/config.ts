@@ -114,7 +114,8 @@ export interface ModelConfig {
    */
   readonly boxLengthWeight: { readonly long: number; readonly short: number } | null;
   /**
-   * Test-time augmentation over the rough box (any read-out; null = none): the proposal is read on the reader's box and
+   * Test-time augmentation over the rough box (null = none; by default on the mask read-outs only, the heatmap read-out
+   * stays the paper's): the proposal is read on the reader's box and
    * on `k` jittered copies (`jitterBoxes`), and the marks averaged (`averageRecists`); the uncertainty and the overlay
    * stay the reader's box's. Chosen on synthetic lesions under the paper's and square boxes (scripts/try-box-jitter.ts),
    * never on dev lesions.
@@ -224,7 +225,7 @@ export interface ModelConfigInput {
   readonly shortLengthScale?: number;
   /** Default: the preset's with a mask read-out, else null (also for a saved config written before the field existed). */
   readonly boxLengthWeight?: { readonly long: number; readonly short: number } | null;
-  /** Default: the preset's (also for a saved config written before the field existed). */
+  /** Default: the preset's with a mask read-out, else null (also for a saved config written before the field existed). */
   readonly boxJitter?: BoxJitter | null;
   readonly inputSize?: number;
   readonly stn?: Partial<{ [K in keyof StnConfig]: K extends 'blocks' ? readonly number[] : number | boolean }>;
@@ -319,7 +320,7 @@ export function resolveConfig(partial: ModelConfigInput = {}): ModelConfig {
     if (!usesMask(readout)) fail('boxLengthWeight', boxLengthWeight, 'null (it only applies to the mask read-outs)');
   }
 
-  const boxJitter = partial.boxJitter !== undefined ? partial.boxJitter : base.boxJitter;
+  const boxJitter = partial.boxJitter !== undefined ? partial.boxJitter : usesMask(readout) ? base.boxJitter : null;
   if (boxJitter !== null) {
     const ok = typeof boxJitter === 'object' && Number.isInteger(boxJitter.k) && boxJitter.k >= 0 && boxJitter.k <= 32
       && typeof boxJitter.shift === 'number' && boxJitter.shift >= 0 && boxJitter.shift <= 0.5 && typeof boxJitter.scale === 'number' && boxJitter.scale >= 0 && boxJitter.scale <= 0.5;
