@@ -35,6 +35,10 @@ npx tsx src/cli/main.ts train --out models/default --resume --phases shn --minut
 # 1e. 2026-11-27 (evening): the box-orientation step's minimum box aspect (BOX_ORIENTATION_MIN_ASPECT 1.1), and with
 #     --bases mask,shn the trial of the SHN's marks under the pseudo-mask's θ (README "The SHN"; not shipped).
 # npx tsx scripts/pick-box-aspect.ts --data tmp/synth-eval --model models/default --bases mask,shn
+# 1f. Session 9: the box jitter (card config.boxJitter {k 6, shift 0.1, scale 0.1}; the script's 'shipped' row reads
+#     the reader's box alone whatever the card says), and the orientation trials (not shipped).
+# npx tsx scripts/try-box-jitter.ts --data tmp/synth-eval --variants 6:0.05:0.05,6:0.1:0.1,6:0.2:0.1,6:0.1:0.2,12:0.1:0.1
+# npx tsx scripts/pick-box-constraint.ts --data tmp/synth-eval --ratios 0.75,0
 
 # 2. Real dev lesions (24), paper rough-box protocol, seeds 0,1,2: model vs box-cross vs classical.
 npx tsx src/cli/main.ts eval --data "$DATA/deeplesion-dev" --model models/default --readouts mask+classical,mask,heatmaps --baselines --seeds 0,1,2 --out reports/dev-default
