@@ -19,7 +19,7 @@ import { errorsOverPickProtocols } from './readout-errors.ts';
 
 const { values } = parseArgs({ options: {
   data: { type: 'string', default: 'tmp/synth-eval' }, model: { type: 'string', default: 'models/default' },
-  variants: { type: 'string', default: '6:0.1:0.1' },
+  variants: { type: 'string', default: '6:0.1:0.1' }, 'classical-once': { type: 'boolean', default: false },
 } });
 await initBackend('wasm');
 const { cascade, card } = await loadCheckpoint(values.model!);
@@ -32,11 +32,14 @@ function jittered(box: Box, w: number, h: number, K: number, shift: number, scal
   });
 }
 
-const method = (name: string, v: readonly [number, number, number] | null): Method => ({
+const method = (name: string, v: readonly [number, number, number] | null, classicalOnce = false): Method => ({
   name, kind: 'model',
   predict: async (slice, box) => {
     const boxes = v ? [box, ...jittered(box, slice.width, slice.height, ...v)] : [box];
-    const props = await proposeFromCrops(cascade, boxes.map((b) => cropInput(slice, b, cascade.config)), card.version, 'trial');
+    const first = cropInput(slice, box, cascade.config);
+    // classicalOnce: the classical segment of the reader's box stands for every copy (one segmentation, not k + 1).
+    const crops = boxes.map((b, i) => (i === 0 ? first : classicalOnce ? { ...cropInput(slice, b), classical: first.classical } : cropInput(slice, b, cascade.config)));
+    const props = await proposeFromCrops(cascade, crops, card.version, 'trial');
     const marks = props.map((p) => p.recist);
     const avg = marks.slice(1).reduce((a, r, i) => blendRecist(a, r, 1 / (i + 2)), marks[0]);
     // Averaging turned segments shortens them: the axes keep the mean of the proposals' lengths.
@@ -45,7 +48,11 @@ const method = (name: string, v: readonly [number, number, number] | null): Meth
   },
 });
 const variants = values.variants!.split(',').map((t) => t.split(':').map(Number) as [number, number, number]);
-const methods = [method('shipped', null), ...variants.map((v) => method(`box jitter K=${v[0]} shift ${v[1]} scale ${v[2]}`, v))];
+const methods = [
+  method('reader\'s box alone', null),
+  ...variants.map((v) => method(`box jitter K=${v[0]} shift ${v[1]} scale ${v[2]}`, v)),
+  ...(values['classical-once'] ? variants.map((v) => method(`box jitter K=${v[0]} shift ${v[1]} scale ${v[2]}, classical once`, v, true)) : []),
+];
 const scores = [...await errorsOverPickProtocols(values.data!, methods)].map(([name, per]) => ({ name, score: mean(per.flatMap((e) => [e.longLoc, e.shortLoc, e.longLen, e.shortLen])) }));
 for (const s of scores) console.log(`score ${s.name}: ${s.score.toFixed(3)}`);
 process.exit(0);
