@@ -148,7 +148,7 @@ export function createAlAdapter(o: AlAdapterOptions) {
       for (let i = 0; i < ids.length; i += 16) {
         const part = ids.slice(i, i + 16);
         const items = part.map((id) => boxed(id, o.scoreSeed));
-        const props = await proposeForBoxes(m.cascade, items, m.version, 'al-sim');
+        const props = await proposeForBoxes(m.cascade, items, m.version, 'al-sim', { jitter: false }); // as the server scores
         const tta = kind === 'tta' && o.ttaScore ? await ttaProposals(m.cascade, items.map((it) => cropInput(it.slice, it.box))) : null;
         part.forEach((id, j) => out.set(id, { entropy: props[j].entropy, entropyPx: entropyPx(props[j].entropy, props[j].recist), ...(tta && o.ttaScore ? { tta: o.ttaScore(tta[j]) } : {}) }));
       }

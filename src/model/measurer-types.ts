@@ -34,6 +34,10 @@ export interface Measurer {
   readonly modelVersion: string;
   readonly backend: string;
   measure(slice: CtSlice, box: Box): Promise<Proposal>;
-  measureBatch(items: readonly { slice: CtSlice; box: Box }[]): Promise<Proposal[]>;
+  /**
+   * Proposals for many boxes. `jitter: false` reads each on its box alone (ModelConfig.boxJitter skipped): for scoring
+   * uncertainty, which is the reader's box's either way, at a seventh of the cost.
+   */
+  measureBatch(items: readonly { slice: CtSlice; box: Box }[], opts?: { readonly jitter?: boolean }): Promise<Proposal[]>;
   dispose(): void;
 }

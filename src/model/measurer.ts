@@ -154,8 +154,10 @@ export async function proposeFromCrops(cascade: Cascade, crops: readonly Crop[],
  * (`averageRecists`) of its box's and its jittered copies' (`jitterBoxes`), all in one batch; everything else in the
  * proposal (uncertainty, maps for the overlay, crop frame) is the reader's box's.
  */
-export async function proposeForBoxes(cascade: Cascade, items: readonly { readonly slice: CtSlice; readonly box: Box }[], modelVersion: string, backend: string): Promise<Proposal[]> {
-  const jitter = cascade.config.boxJitter;
+export async function proposeForBoxes(
+  cascade: Cascade, items: readonly { readonly slice: CtSlice; readonly box: Box }[], modelVersion: string, backend: string, opts: { readonly jitter?: boolean } = {},
+): Promise<Proposal[]> {
+  const jitter = opts.jitter === false ? null : cascade.config.boxJitter;
   const boxesOf = items.map((it) => {
     validateBox(it.box, it.slice.width, it.slice.height, `box on ${it.slice.source}`);
     return jitter && jitter.k > 0 ? [it.box, ...jitterBoxes(it.box, jitter, it.slice.width, it.slice.height)] : [it.box];
@@ -180,8 +182,8 @@ export function measurerFromCascade(cascade: Cascade, card: Pick<ModelCard, 'ver
       const [p] = await proposeForBoxes(cascade, [{ slice, box }], card.version, backend);
       return { ...p, ms: performance.now() - t0 };
     },
-    async measureBatch(items) {
-      return proposeForBoxes(cascade, items, card.version, backend);
+    async measureBatch(items, opts) {
+      return proposeForBoxes(cascade, items, card.version, backend, opts);
     },
     dispose() {
       disposeCascade(cascade);

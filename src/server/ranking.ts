@@ -200,7 +200,8 @@ export function createRanker(o: RankerOptions): Ranker {
   const scoreBatch = async (m: Measurer, batch: readonly LesionItem[]): Promise<Map<string, Omit<LesionScore, 'time'>>> => {
     const out = new Map<string, Omit<LesionScore, 'time'>>();
     const items = batch.map((l) => ({ lesion: l, slice: dataset.slice(l.sliceRef), box: boxOf(l)! }));
-    const props = await m.measureBatch(items.map((i) => ({ slice: i.slice, box: i.box })));
+    // The uncertainty is the reader's box's whatever the read-out averages over: scored without the box jitter.
+    const props = await m.measureBatch(items.map((i) => ({ slice: i.slice, box: i.box })), { jitter: false });
     items.forEach((it, j) => out.set(it.lesion.id, {
       lesionId: it.lesion.id, modelVersion: props[j].modelVersion, entropy: props[j].entropy,
       entropyPx: entropyPx(props[j].entropy, props[j].recist), entropies: props[j].entropies ? [...props[j].entropies] : undefined,
@@ -211,7 +212,7 @@ export function createRanker(o: RankerOptions): Ranker {
           const s = t.slice(it.slice);
           return { t, slice: s, box: clipBox(boxThrough(it.box, (p) => t.point(p, it.slice)), s.width, s.height) };
         });
-        const extra = await m.measureBatch(views.map((v) => ({ slice: v.slice, box: v.box })));
+        const extra = await m.measureBatch(views.map((v) => ({ slice: v.slice, box: v.box })), { jitter: false });
         const base = props[items.indexOf(it)].recist;
         const all: Recist[] = [base, ...extra.map((p, j) => mapRecist(p.recist, (q) => views[j].t.back(q, it.slice)))];
         const prev = out.get(it.lesion.id)!;

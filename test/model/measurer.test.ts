@@ -66,6 +66,8 @@ test('proposeForBoxes: with boxJitter, one proposal per item whose marks average
   one.forEach((p, i) => assert.deepEqual(p.recist, direct[i].recist, 'no jitter: the box\'s own marks'));
   const avg = await proposeForBoxes(jittered, items, 'test', 'wasm');
   assert.equal(avg.length, 2);
+  const single = await proposeForBoxes(jittered, items, 'test', 'wasm', { jitter: false });
+  single.forEach((p, i) => assert.deepEqual(p.recist, direct[i].recist, 'jitter: false reads the box alone (worklist scoring)'));
   for (const [i, it] of items.entries()) {
     const boxes = [it.box, ...jitterBoxes(it.box, jittered.config.boxJitter!, W, W)];
     const each = await proposeFromCrops(plain, boxes.map((b) => cropInput(slice, b, plain.config)), 'test', 'wasm');
