@@ -151,7 +151,7 @@ export async function proposeFromCrops(cascade: Cascade, crops: readonly Crop[],
 
 /**
  * Proposals for (slice, box) items, the crops made here: with `config.boxJitter`, each item's marks are the average
- * (`averageRecists`) of its box's and its jittered copies' (`jitterBoxes`), all in one batch; everything else in the
+ * (`averageRecists`) of its box's and those of its jittered copies (`jitterBoxes`) read the same way, all in one batch; everything else in the
  * proposal (uncertainty, maps for the overlay, crop frame) is the reader's box's.
  */
 export async function proposeForBoxes(
@@ -167,7 +167,9 @@ export async function proposeForBoxes(
   const ms = (performance.now() - t0) / Math.max(1, items.length);
   let at = 0;
   return boxesOf.map((boxes) => {
-    const mine = props.slice(at, (at += boxes.length));
+    // Only copies read like the reader's box count (a copy whose pseudo-mask came out empty fell back to the heatmaps).
+    const fromHeatmaps = (p: Proposal): boolean => p.readout === 'heatmaps';
+    const mine = props.slice(at, (at += boxes.length)).filter((p, i, all) => fromHeatmaps(p) === fromHeatmaps(all[0]));
     return { ...mine[0], recist: mine.length > 1 ? averageRecists(mine.map((p) => p.recist)) : mine[0].recist, ms };
   });
 }
