@@ -28,7 +28,8 @@ test('recist train refuses an unknown --optimizer before it trains or writes any
     const out = join(dir, 'model');
     const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'train', '--preset', 'tiny', '--minutes', '0.1', '--optimizer', 'rmsprop', '--out', out, '--backend', 'cpu'], { encoding: 'utf8', timeout: 60_000 });
     assert.notEqual(r.status, 0);
-    assert.match(r.stderr, /--optimizer "rmsprop" must be adam or sgd-momentum/);
+    assert.match(r.stderr, /^recist: --optimizer "rmsprop" must be adam or sgd-momentum/m);
+    assert.doesNotMatch(r.stderr, /\n\s+at /, 'the message, not a stack trace (RECIST_DEBUG=1 shows it)');
     assert.ok(!existsSync(out), 'nothing written');
   } finally {
     rmSync(dir, { recursive: true, force: true });
