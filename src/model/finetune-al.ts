@@ -119,10 +119,9 @@ export function createAlAdapter(o: AlAdapterOptions) {
   /** Fine-tune the network on the revealed corrections (the gate keeps the old model when the held-out part got worse). */
   const fineTuneNetwork = async (m: AlModelRef, ids: readonly string[], ctx: { strategy: string; round: number; seed: number }): Promise<{ model: AlModelRef; promoted: boolean; reason: string; seconds: number }> => {
     const items = ids.map((id) => {
-      const r = rec(id);
-      const slice = o.folder.slice(r);
+      const { slice, box } = boxed(id, o.scoreSeed);
       // With a reference reader, the gate's validation boxes are drawn around the lesion (the folder's marks) as everywhere else.
-      return { lesionId: id, slice, recist: target(id), box: o.reference ? roughBoxFor(r.recist, id, o.scoreSeed, slice.width, slice.height) : null };
+      return { lesionId: id, slice, recist: target(id), box: o.reference ? box : null };
     });
     const { train, validation } = o.gate ? splitCorrections(items) : { train: items, validation: [] };
     if (train.length === 0) return { model: m, promoted: false, reason: `all ${items.length} corrections are in the validation split: nothing to train on`, seconds: 0 };
@@ -165,11 +164,7 @@ export function createAlAdapter(o: AlAdapterOptions) {
     evaluate: (m: AlModelRef, ids: readonly string[]) => errorsOn(ids, async (part, seed) =>
       (await proposeForBoxes(m.cascade, part.map((id) => boxed(id, seed)), m.version, 'al-sim')).map((p) => (m.adjust ? m.adjust(p.recist) : p.recist))),
     /** The box-cross baseline on the same test lesions and boxes (the reference line of the curves). */
-    baseline: async (ids: readonly string[]) => (await errorsOn(ids, (part, seed) => part.map((id) => {
-      const r = rec(id);
-      const slice = o.folder.slice(r);
-      return boxCross(roughBoxFor(r.recist, id, seed, slice.width, slice.height));
-    }))).metrics,
+    baseline: async (ids: readonly string[]) => (await errorsOn(ids, (part, seed) => part.map((id) => boxCross(boxed(id, seed).box)))).metrics,
     version: (m: AlModelRef) => m.version,
     release: (m: AlModelRef) => disposeCascade(m.cascade),
   };
