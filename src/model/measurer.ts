@@ -158,10 +158,8 @@ export async function proposeForBoxes(
   cascade: Cascade, items: readonly { readonly slice: CtSlice; readonly box: Box }[], modelVersion: string, backend: string, opts: { readonly jitter?: boolean } = {},
 ): Promise<Proposal[]> {
   const jitter = opts.jitter === false ? null : cascade.config.boxJitter;
-  const boxesOf = items.map((it) => {
-    validateBox(it.box, it.slice.width, it.slice.height, `box on ${it.slice.source}`);
-    return jitter && jitter.k > 0 ? [it.box, ...jitterBoxes(it.box, jitter, it.slice.width, it.slice.height)] : [it.box];
-  });
+  // Each item's own box comes first: cropInput validates it (and names the slice) before any copy is read.
+  const boxesOf = items.map((it) => (jitter && jitter.k > 0 ? [it.box, ...jitterBoxes(it.box, jitter, it.slice.width, it.slice.height)] : [it.box]));
   const t0 = performance.now();
   const props = await proposeFromCrops(cascade, items.flatMap((it, i) => boxesOf[i].map((b) => cropInput(it.slice, b, cascade.config))), modelVersion, backend);
   const ms = (performance.now() - t0) / Math.max(1, items.length);
