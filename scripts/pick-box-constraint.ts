@@ -8,10 +8,10 @@
 import { parseArgs } from 'node:util';
 import { mean } from '../src/eval/metrics.ts';
 import type { Method } from '../src/eval/baselines/index.ts';
-import { BOX_ORIENTATION_MIN_ASPECT, orientByBox } from '../src/geometry/mask-readout.ts';
+import { boxOrientsMarks, marksAlong, orientByBox } from '../src/geometry/mask-readout.ts';
 import { boxHeight, boxWidth } from '../src/geometry/box.ts';
-import { axisLengthsPx, segmentMidpoint } from '../src/geometry/recist.ts';
-import type { Box, Point, Recist } from '../src/geometry/types.ts';
+import { axisLengthsPx } from '../src/geometry/recist.ts';
+import type { Box, Recist } from '../src/geometry/types.ts';
 import { initBackend } from '../src/model/backend/index.ts';
 import { loadCheckpoint } from '../src/model/checkpoint.ts';
 import { finishReadout } from '../src/model/decode.ts';
@@ -52,25 +52,19 @@ function axisAngleDiff(a: number, b: number): number {
 }
 
 /**
- * Orientation constrained by the rough box instead of snapped to it: when the box is not square (sides differ by at
- * least `minAspect`) and the measurement is round enough (short/long ≥ `minRatio`), the marks are turned about the long
+ * Orientation constrained by the rough box instead of snapped to it: when the box orients the marks at all
+ * (`boxOrientsMarks`: a round enough measurement, a box that is not square), the marks are turned about the long
  * axis's midpoint to the angle nearest their own among those whose RECIST extent has the box's aspect
  * (`anglesConsistentWithBox`); lengths kept, the short axis perpendicular through the same midpoint.
  */
-function orientWithinBox(r: Recist, box: Box, minRatio: number, minAspect = BOX_ORIENTATION_MIN_ASPECT): Recist {
+function orientWithinBox(r: Recist, box: Box, minRatio: number): Recist {
+  if (!boxOrientsMarks(r, box, minRatio)) return r;
   const { long, short } = axisLengthsPx(r);
-  if (!(long > 0) || short / long < minRatio) return r;
-  const w = boxWidth(box), h = boxHeight(box);
-  if (!(Math.max(w, h) >= minAspect * Math.min(w, h))) return r;
   const own = Math.atan2(r.long[1].y - r.long[0].y, r.long[1].x - r.long[0].x);
   const allowed = anglesConsistentWithBox(box, short / long);
   if (allowed.length === 0) return r;
   const a = allowed.reduce((best, x) => (axisAngleDiff(x, own) < axisAngleDiff(best, own) ? x : best));
-  const c = segmentMidpoint(r.long);
-  const u = { x: Math.cos(a), y: Math.sin(a) }, v = { x: -Math.sin(a), y: Math.cos(a) };
-  const seg = (d: { x: number; y: number }, len: number): [Point, Point] =>
-    [{ x: c.x - (d.x * len) / 2, y: c.y - (d.y * len) / 2 }, { x: c.x + (d.x * len) / 2, y: c.y + (d.y * len) / 2 }];
-  return { long: seg(u, long), short: seg(v, short) };
+  return marksAlong(r, { x: Math.cos(a), y: Math.sin(a) }, { x: -Math.sin(a), y: Math.cos(a) });
 }
 
 const { values } = parseArgs({ options: {

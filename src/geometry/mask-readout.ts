@@ -83,14 +83,26 @@ export const BOX_ORIENTATION_MIN_ASPECT = 1.1;
  * and square boxes are returned unchanged. Pure; coordinates of the slice the box is in.
  */
 export function orientByBox(r: Recist, box: Box, minRatio: number, minAspect = BOX_ORIENTATION_MIN_ASPECT): Recist {
+  if (!boxOrientsMarks(r, box, minRatio, minAspect)) return r;
+  const horizontal = boxWidth(box) >= boxHeight(box);
+  return marksAlong(r, horizontal ? { x: 1, y: 0 } : { x: 0, y: 1 }, horizontal ? { x: 0, y: 1 } : { x: 1, y: 0 });
+}
+
+/** Whether the box orients these marks: they are round enough (short/long ≥ `minRatio`) and the box is not square
+ * (longer / shorter side ≥ `minAspect`). */
+export function boxOrientsMarks(r: Recist, box: Box, minRatio: number, minAspect = BOX_ORIENTATION_MIN_ASPECT): boolean {
   const { long, short } = axisLengthsPx(r);
-  if (!(long > 0) || short / long < minRatio) return r;
+  if (!(long > 0) || short / long < minRatio) return false;
   const w = boxWidth(box), h = boxHeight(box);
-  if (!(Math.max(w, h) >= minAspect * Math.min(w, h))) return r;
+  return Math.max(w, h) >= minAspect * Math.min(w, h);
+}
+
+/** The marks' two lengths laid along unit directions `u` (long axis) and `v` (short axis) through the long axis's
+ * midpoint. Pure. */
+export function marksAlong(r: Recist, u: Point, v: Point): Recist {
+  const { long, short } = axisLengthsPx(r);
   const c = segmentMidpoint(r.long);
-  const horizontal = w >= h;
-  const u = horizontal ? { x: 1, y: 0 } : { x: 0, y: 1 }, v = horizontal ? { x: 0, y: 1 } : { x: 1, y: 0 };
-  const seg = (d: { x: number; y: number }, len: number): [Point, Point] =>
+  const seg = (d: Point, len: number): [Point, Point] =>
     [{ x: c.x - (d.x * len) / 2, y: c.y - (d.y * len) / 2 }, { x: c.x + (d.x * len) / 2, y: c.y + (d.y * len) / 2 }];
   return { long: seg(u, long), short: seg(v, short) };
 }
