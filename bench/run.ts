@@ -179,11 +179,13 @@ if (gpu) {
   for (const [name, r] of Object.entries(old?.forwardDefaultPreset ?? {}).slice(0, 1)) fwd(`whole cascade, layers models (2026-11-26), ${name}`, r);
   lines.push('');
   const p = gpu.proposalShippedModel;
-  if (p) lines.push(`Proposal, shipped model end to end: p50 ${f(p.p50Ms, 1)} ms, p95 ${f(p.p95Ms, 1)} ms, batch of 8 ${f(p.batch8Ms, 1)} ms.`, '');
-  lines.push('| fine-tune on 32 corrections (40 STN steps, batch 8), code | total | first step | later steps (median) | load + validation |', '|---|---|---|---|---|');
+  const pb = gpu.proposalShippedModelBeforeJitter;
+  if (p) lines.push(`Proposal, shipped model end to end: p50 ${f(p.p50Ms, 1)} ms, p95 ${f(p.p95Ms, 1)} ms, batch of 8 ${f(p.batch8Ms, 1)} ms` +
+    (pb ? ` (before the box jitter, one crop per proposal: ${f(pb.p50Ms, 1)} / ${f(pb.p95Ms, 1)} / ${f(pb.batch8Ms, 1)} ms).` : '.'), '');
+  lines.push('| fine-tune on 32 corrections (40 steps, batch 8), code | total | first step | later steps (median) | load + validation |', '|---|---|---|---|---|');
   for (const t of gpu.fineTune32ByCode ?? []) lines.push(`| ${t.code} | ${f(t.totalS, 1)} s | ${f(t.firstStepS, 2)} s | ${f(t.laterStepMedianS, 3)} s | ${f(t.validateAndLoadS, 1)} s |`);
   const fz = gpu.fineTune32FrozenBatchnorm;
-  if (fz) lines.push(`| same, batchnorm statistics frozen (after the row above, in its process) | ${f(fz.totalS, 1)} s | ${f(fz.firstStepS, 2)} s | ${f(fz.laterStepMedianS, 3)} s | ${f(fz.validateAndLoadS, 1)} s |`);
+  if (fz) lines.push(`| a4ff48e with the batchnorm statistics frozen (after that row, in its process) | ${f(fz.totalS, 1)} s | ${f(fz.firstStepS, 2)} s | ${f(fz.laterStepMedianS, 3)} s | ${f(fz.validateAndLoadS, 1)} s |`);
   const o = gpu.optimizerUpdateStn;
   lines.push('');
   if (o) lines.push(`One optimizer update of the STN's ${o.variables} variables, in one call: per variable (clip + tf.train.adam) ${f(o.perVariable.ms, 1)} ms, ${o.perVariable.kernels} kernels; flat ${f(o.flat.ms, 1)} ms, ${o.flat.kernels} kernels (${o.ratio}×).`);
