@@ -5,14 +5,18 @@
  * 95 % bootstrap interval that resamples (report, patient) clusters (src/eval/paired.ts). Negative = lower error.
  * Needs reports written since al-sim stores per-lesion test errors (AlPoint.testLongLocPx).
  *
- *   npx tsx scripts/al-sim-paired.ts reports/al-sim/dev-calibration-split1 reports/al-sim/dev-calibration-split2 ...
+ *   npx tsx scripts/al-sim-paired.ts [--patient-clusters] reports/al-sim/dev-calibration-split1 reports/al-sim/dev-calibration-split2 ...
+ *
+ * `--patient-clusters` resamples patients instead of (report, patient) pairs: a patient in the test part of several
+ * splits is then one cluster, as its lesions' differences across splits are not independent (wider, safer intervals).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AlSimResult } from '../src/active/al-sim.ts';
 import { clusterBootstrapMean } from '../src/eval/paired.ts';
 
-const dirs = process.argv.slice(2);
+const patientClusters = process.argv.includes('--patient-clusters');
+const dirs = process.argv.slice(2).filter((a) => a !== '--patient-clusters');
 if (dirs.length === 0) throw new Error('usage: al-sim-paired.ts REPORT_DIR ...');
 const results = dirs.map((d) => {
   const r = (JSON.parse(readFileSync(join(d, 'result.json'), 'utf8')) as { result: AlSimResult }).result;
@@ -32,7 +36,7 @@ function paired(a: string, b: string, corrections: number, vsStart: boolean): st
     if (!pa || !pb) continue;
     for (const id of r.test) {
       diffs.push(pa.testLongLocPx[id] - pb.testLongLocPx[id]);
-      clusters.push(`${dir}:${r.testPatientOf[id]}`);
+      clusters.push(patientClusters ? r.testPatientOf[id] : `${dir}:${r.testPatientOf[id]}`);
     }
   }
   if (diffs.length === 0) return '-';
@@ -40,8 +44,10 @@ function paired(a: string, b: string, corrections: number, vsStart: boolean): st
   return `${f(diffs.reduce((s, v) => s + v, 0) / diffs.length)} [${f(lo)}, ${f(hi)}]`;
 }
 const lesions = results.reduce((s, { r }) => s + r.test.length, 0);
-const patients = results.reduce((s, { r }) => s + new Set(Object.values(r.testPatientOf)).size, 0);
-console.log(`${results.length} reports, ${lesions} test lesions (${patients} report × patient clusters); long-axis location px, mean difference [95 % bootstrap]\n`);
+const patients = patientClusters
+  ? `${new Set(results.flatMap(({ r }) => r.test.map((id) => r.testPatientOf[id]))).size} patient clusters`
+  : `${results.reduce((s, { r }) => s + new Set(Object.values(r.testPatientOf)).size, 0)} report × patient clusters`;
+console.log(`${results.length} reports, ${lesions} test lesions (${patients}); long-axis location px, mean difference [95 % bootstrap]\n`);
 console.log(`| comparison | ${counts.map((c) => `${c} corrections`).join(' | ')} |`);
 console.log(`|---|${counts.map(() => '---').join('|')}|`);
 for (const s of strategies.filter((s) => s !== 'random')) console.log(`| ${s} − random | ${counts.map((c) => paired(s, 'random', c, false)).join(' | ')} |`);
