@@ -149,6 +149,8 @@ export async function proposeFromCrops(cascade: Cascade, crops: readonly Crop[],
   return crops.map((c, i) => toProposal(c, samples[i], cascade.config, modelVersion, backend, ms));
 }
 
+const fromHeatmaps = (p: Proposal): boolean => p.readout === 'heatmaps';
+
 /**
  * Proposals for (slice, box) items, the crops made here: with `config.boxJitter`, each item's marks are the average
  * (`averageRecists`) of its box's and those of its jittered copies (`jitterBoxes`) read the same way, all in one batch; everything else in the
@@ -166,8 +168,7 @@ export async function proposeForBoxes(
   let at = 0;
   return boxesOf.map((boxes) => {
     // Only copies read like the reader's box count (a copy whose pseudo-mask came out empty fell back to the heatmaps).
-    const fromHeatmaps = (p: Proposal): boolean => p.readout === 'heatmaps';
-    const mine = props.slice(at, (at += boxes.length)).filter((p, i, all) => fromHeatmaps(p) === fromHeatmaps(all[0]));
+    const mine = props.slice(at, (at += boxes.length)).filter((p, _i, all) => fromHeatmaps(p) === fromHeatmaps(all[0]));
     return { ...mine[0], recist: mine.length > 1 ? averageRecists(mine.map((p) => p.recist)) : mine[0].recist, ms };
   });
 }

@@ -6,20 +6,21 @@ import { roughBoxFor, towardBoxLengths } from '../../src/geometry/box.ts';
 import { createRng } from '../../src/geometry/random.ts';
 import { blendRecist, scaleAxes, segmentLocationDistance } from '../../src/geometry/recist.ts';
 import { loadCheckpoint } from '../../src/model/checkpoint.ts';
-import { createMeasurer, DEFAULT_MODEL_DIR, measurerFromCascade } from '../../src/model/measurer.ts';
+import { initBackend } from '../../src/model/backend/index.ts';
+import { DEFAULT_MODEL_DIR, measurerFromCascade } from '../../src/model/measurer.ts';
 import { classicalRecist } from '../../src/segment/classical.ts';
 
 test('mask+classical read-out (the shipped model): the mask read-out blended with the classical segment, length-scaled per axis, then pulled toward the box\'s lengths', async () => {
-  const shipped = await createMeasurer({ modelDir: DEFAULT_MODEL_DIR, backend: 'wasm' });
-  assert.ok(shipped.card.config.boxJitter && shipped.card.config.boxJitter.k > 0, 'the shipped read-out averages over jittered boxes (test/model/measurer.test.ts checks how)');
+  await initBackend('wasm');
+  const { cascade: shippedCascade, card: shippedCard } = await loadCheckpoint(DEFAULT_MODEL_DIR);
+  assert.ok(shippedCard.config.boxJitter && shippedCard.config.boxJitter.k > 0, 'the shipped read-out averages over jittered boxes (test/model/measurer.test.ts checks how)');
   // One box's read-out, without the jitter: the steps below are each proposal's before the average.
-  const { cascade: shippedCascade } = await loadCheckpoint(DEFAULT_MODEL_DIR);
-  const blended = measurerFromCascade({ ...shippedCascade, config: { ...shippedCascade.config, boxJitter: null } }, shipped.card, 'wasm');
+  const blended = measurerFromCascade({ ...shippedCascade, config: { ...shippedCascade.config, boxJitter: null } }, shippedCard, 'wasm');
   // the same network's pseudo-mask measurement before any of the read-out's constants
   const { cascade, card } = await loadCheckpoint(DEFAULT_MODEL_DIR, { readout: 'mask' });
   const raw = measurerFromCascade({ ...cascade, config: { ...cascade.config, lengthScale: 1, shortLengthScale: 1, boxLengthWeight: null, boxJitter: null } }, card, 'wasm');
   try {
-    const c = shipped.card.config;
+    const c = shippedCard.config;
     assert.equal(c.readout, 'mask+classical');
     const w = c.classicalWeight!, ls = c.lengthScale, ss = c.shortLengthScale, bw = c.boxLengthWeight!;
     assert.ok(w > 0 && w < 1, `classicalWeight ${w}`);
@@ -46,7 +47,6 @@ test('mask+classical read-out (the shipped model): the mask read-out blended wit
     }
     assert.ok(checked > 0, 'at least one synthetic lesion had a classical segment to blend');
   } finally {
-    shipped.dispose();
     blended.dispose();
     raw.dispose();
   }
