@@ -1,5 +1,5 @@
 /**
- * Where the shipped model's long-axis error comes from, on a labeled DeepLesion-layout folder (README "Where the error
+ * Where the shipped model's long-axis error comes from, on a labeled DeepLesion-layout folder (docs/accuracy.md "Where the error
  * comes from"), rough boxes per the paper's protocol, seeds 0–2:
  *   1. each component of the predicted long axis on its own (the other two set to the reference's): location error
  *      from the centre alone, the angle alone, the length alone;

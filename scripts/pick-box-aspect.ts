@@ -4,7 +4,7 @@
  * boxes whose longer side is at least `aspect` × the shorter (1 = always, the read-out before; 99 = never), the rest of
  * the shipped read-out as it is. Score = mean of the location and length errors, both axes, both protocols.
  *
- * `--bases mask,shn` also runs the trial of 2026-11-27 (README "The SHN"): the same read-out steps on the marks of the
+ * `--bases mask,shn` also runs the trial of 2026-11-27 (docs/accuracy.md "The SHN"): the same read-out steps on the marks of the
  * SHN given the pseudo-mask measurement's θ instead of on the pseudo-mask's own.
  *
  *   npx tsx scripts/pick-box-aspect.ts [--data tmp/synth-eval] [--model models/default] [--aspects 1,1.1,1.2,1.3,99] [--bases mask]

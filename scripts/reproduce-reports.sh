@@ -22,7 +22,7 @@ node -e "const fs=require('fs'),f='models/default/card.json',c=JSON.parse(fs.rea
 npx tsx src/cli/main.ts train --out models/default --resume --phases shn --minutes 65 --batch 8 --micro-batch 8 --lr 1e-3 --val 32 --patience 12 --seed 12
 
 # 1b. How the default mask read-out's box-orientation ratio (0.75) was picked, for the model after (b): synthetic lesions
-#     only (needs step 4's folder). After (c) the same picks give 0.85 / 0.25 / 1.05, which were not taken (README).
+#     only (needs step 4's folder). After (c) the same picks give 0.85 / 0.25 / 1.05, which were not taken (docs/accuracy.md).
 # npx tsx scripts/pick-box-orientation.ts --data tmp/synth-eval --model models/default
 # 1c. The shipped read-out is mask+classical (card.json config.readout; same weights): the pseudo-mask measurement
 #     averaged with the classical segmentation, weight 0.75 picked on synthetic lesions under paper and square boxes.
@@ -33,7 +33,7 @@ npx tsx src/cli/main.ts train --out models/default --resume --phases shn --minut
 # npx tsx scripts/pick-readout-constant.ts --param boxLengthWeight.long --data tmp/synth-eval --model models/default
 # npx tsx scripts/pick-readout-constant.ts --param boxLengthWeight.short --data tmp/synth-eval --model models/default
 # 1e. 2026-11-27 (evening): the box-orientation step's minimum box aspect (BOX_ORIENTATION_MIN_ASPECT 1.1), and with
-#     --bases mask,shn the trial of the SHN's marks under the pseudo-mask's θ (README "The SHN"; not shipped).
+#     --bases mask,shn the trial of the SHN's marks under the pseudo-mask's θ (docs/accuracy.md "The SHN"; not shipped).
 # npx tsx scripts/pick-box-aspect.ts --data tmp/synth-eval --model models/default --bases mask,shn
 # 1f. Session 9: the box jitter (card config.boxJitter {k 6, shift 0.1, scale 0.1}; the script's 'shipped' row reads
 #     the reader's box alone whatever the card says), and the orientation trials (not shipped).
@@ -60,7 +60,7 @@ npx tsx src/cli/main.ts synth --n 80 --out tmp/synth-eval --seed 123 --readers 2
 #     dev and the synthetic lesions: the tables of reports/dev-orientation/README.md.
 npx tsx scripts/orientation-analysis.ts --data "$DATA/deeplesion-dev" --shn-scan > tmp/orientation-dev.md
 npx tsx scripts/orientation-analysis.ts --data tmp/synth-eval --shn-scan > tmp/orientation-synth.md
-npx tsx scripts/shn-under-theta.ts --data "$DATA/deeplesion-dev" && npx tsx scripts/shn-under-theta.ts --data tmp/synth-eval   # README "The SHN"
+npx tsx scripts/shn-under-theta.ts --data "$DATA/deeplesion-dev" && npx tsx scripts/shn-under-theta.ts --data tmp/synth-eval   # docs/accuracy.md "The SHN"
 npx tsx src/cli/main.ts eval --data tmp/synth-eval --model models/default --baselines --seeds 0 --out reports/synthetic-readers
 
 # 5. Table 1 ablations on synthetic lesions (same preset, seed and budget for all four).

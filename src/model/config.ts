@@ -57,7 +57,7 @@ export interface LossSwitches {
    * Not in the paper: an auxiliary integral-regression term (soft-argmax keypoints vs the true ones) on every
    * stack, meant to give the hourglasses a dense gradient early. It did the opposite: with it the default preset's SHN
    * never learned (L_HM above 1, worse than all-zero heatmaps; under the true θ its heatmaps peaked at 0.08 and decoded
-   * 21 px off), without it L_HM fell 0.98 → 0.74 in an hour (2026-11-27, README "The SHN"). Off in the `paper` and
+   * 21 px off), without it L_HM fell 0.98 → 0.74 in an hour (2026-11-27, docs/accuracy.md "The SHN"). Off in the `paper` and
    * `default` presets; the `tiny` preset (tests) keeps it.
    */
   readonly coord: boolean;
@@ -68,7 +68,7 @@ export interface LossSwitches {
  * STN's LRP pseudo-mask measured like a segmented lesion (src/geometry/mask-readout.ts), with the heatmap read-out
  * as fallback when the mask is empty. `mask+classical`: the mask read-out averaged with a classical segmentation of the
  * same box (src/segment/classical.ts), endpoint by endpoint, with `classicalWeight`. Not in the paper: on a 2-core training budget the densely supervised
- * pseudo-mask learns far faster than sparse keypoint heatmaps (README, "Results"). Needs the STN and L_LRP.
+ * pseudo-mask learns far faster than sparse keypoint heatmaps (docs/accuracy.md, "What the shipped read-out is"). Needs the STN and L_LRP.
  */
 export type Readout = 'heatmaps' | 'mask' | 'mask+classical';
 export const READOUTS: readonly Readout[] = ['heatmaps', 'mask', 'mask+classical'];
@@ -110,7 +110,7 @@ export interface ModelConfig {
    * box's sides) by this weight per axis (`towardBoxLengths`): the box a reader draws around a lesion measures its size
    * too, and on the short axis more reliably than the pseudo-mask. Chosen on synthetic lesions under the paper's and
    * square boxes (scripts/pick-readout-constant.ts --param boxLengthWeight.long|boxLengthWeight.short), never on dev
-   * lesions; it costs accuracy when boxes are drawn much looser than the paper's (README, "How the box is drawn").
+   * lesions; it costs accuracy when boxes are drawn much looser than the paper's (docs/accuracy.md, "How the box is drawn matters").
    */
   readonly boxLengthWeight: { readonly long: number; readonly short: number } | null;
   /**
@@ -133,7 +133,7 @@ export interface ModelConfig {
  * lesions) for the network of 2026-11-26, and kept for the shipped network (the same one after 40 more minutes of its
  * STN on L_LRP alone). Re-picked for the shipped network the same way they would be 0.85 / 0.25 / 1.05 (synthetic
  * long-axis location 4.68 → 3.73 px), but those do not carry over to the real dev lesions (3.61 → 3.84 px): a sharper
- * synthetic pseudo-mask earns more trust in its orientation than it has on real lesions. README "How well it measures".
+ * synthetic pseudo-mask earns more trust in its orientation than it has on real lesions. docs/accuracy.md "What changed on 2026-11-27".
  *
  * BOX_ORIENTATION_RATIO: short/long from which the mask read-out orients by the box, the best of 0.6–0.9 (the grid of
  * scripts/pick-box-orientation.ts then; it now also tries 0.85 and 0.95).
