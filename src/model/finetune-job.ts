@@ -101,6 +101,8 @@ export interface FineTuneJobOptions {
   readonly replayFraction?: number;
   readonly validationFraction?: number;
   readonly tolerancePx?: number;
+  /** Held-out corrections needed before a promotion (default MIN_VALIDATION_CORRECTIONS). */
+  readonly minValidation?: number;
   readonly onProgress?: (p: FineTuneProgress) => void;
 }
 
@@ -136,7 +138,7 @@ export async function runFineTuneJob(o: FineTuneJobOptions): Promise<FineTuneJob
   }
   const r = await fineTune({
     baseModelDir: base.dir, corrections: train, replay, replayFraction: o.replayFraction ?? 0.5, validation,
-    steps: o.steps, minutes: o.minutes, seed: o.seed ?? 1, learningRate: o.learningRate, tolerancePx: o.tolerancePx,
+    steps: o.steps, minutes: o.minutes, seed: o.seed ?? 1, learningRate: o.learningRate, tolerancePx: o.tolerancePx, minValidation: o.minValidation,
     onProgress: o.onProgress, command: `fine-tune job ${o.jobDir}`,
   });
   try {

@@ -85,7 +85,7 @@ export interface FineTuneOptions {
   readonly freezeBatchnorm?: boolean;
   /** Promote when after ≤ before + tolerancePx (default 0: not worse). */
   readonly tolerancePx?: number;
-  /** Fewer validation lesions than this → never promoted (default 1). */
+  /** Fewer validation lesions than this → never promoted (default MIN_VALIDATION_CORRECTIONS). */
   readonly minValidation?: number;
   readonly onProgress?: (p: FineTuneProgress) => void;
   /** Command line / job description recorded in the card. */
@@ -146,9 +146,17 @@ export async function evaluateOnItems(cascade: Cascade, items: readonly Validati
   return meanAxisErrors(pairs);
 }
 
+/**
+ * Held-out corrections a fine-tune must be validated on before it can be promoted. On the real dev lesions (al-sim
+ * behind the gate from the session 11 network, 5 patient splits, 60 rounds: reports/al-sim/dev-s11-finetune-gate-*), the
+ * fine-tunes promoted on 1 held-out correction changed the test part's long-axis location error by +0.34 px on average
+ * (14 of 15 worse); those promoted on 2 or 3 by +0.00 and −0.07 px. One lesion is no evidence that a model is not worse.
+ */
+export const MIN_VALIDATION_CORRECTIONS = 3;
+
 /** The promotion rule: enough validation lesions, finite errors, and a long-axis location error not worse. */
 export function promotionDecision(before: FineTuneMetrics, after: FineTuneMetrics, opts: { tolerancePx?: number; minValidation?: number } = {}): { promoted: boolean; reason: string } {
-  const tol = opts.tolerancePx ?? 0, min = opts.minValidation ?? 1;
+  const tol = opts.tolerancePx ?? 0, min = opts.minValidation ?? MIN_VALIDATION_CORRECTIONS;
   if (after.n < min) return { promoted: false, reason: `only ${after.n} held-out correction(s) to validate on (need ≥ ${min}); keeping the current model` };
   if (!Number.isFinite(after.longLocPx)) return { promoted: false, reason: `fine-tuned model gives non-finite errors (${after.longLocPx}); keeping the current model` };
   const msg = `long-axis location error on ${after.n} held-out correction(s): ${before.longLocPx.toFixed(2)} → ${after.longLocPx.toFixed(2)} px`;

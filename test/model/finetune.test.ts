@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, mkdirSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initBackend } from '../../src/model/backend/index.ts';
-import { fineTune, isValidationLesion, promotionDecision, splitCorrections, VALIDATION_FRACTION } from '../../src/model/finetune.ts';
+import { fineTune, isValidationLesion, MIN_VALIDATION_CORRECTIONS, promotionDecision, splitCorrections, VALIDATION_FRACTION } from '../../src/model/finetune.ts';
 import { disposeCascade } from '../../src/model/cascade.ts';
 import { exportCorrections, importCorrections, runFineTuneJob } from '../../src/model/finetune-job.ts';
 import {
@@ -39,6 +39,12 @@ test('promotion rule: not worse → promoted; worse, non-finite, or no validatio
   assert.equal(promotionDecision(m(10), m(10.5), { tolerancePx: 1 }).promoted, true);
   assert.equal(promotionDecision(m(10), m(NaN)).promoted, false);
   assert.match(promotionDecision(m(NaN, 0), m(NaN, 0)).reason, /only 0 held-out/);
+  // Better on fewer than MIN_VALIDATION_CORRECTIONS held-out corrections is not evidence enough; the option lowers it.
+  assert.equal(MIN_VALIDATION_CORRECTIONS, 3);
+  assert.equal(promotionDecision(m(10, 2), m(9, 2)).promoted, false);
+  assert.match(promotionDecision(m(10, 2), m(9, 2)).reason, /only 2 held-out correction\(s\) to validate on \(need ≥ 3\)/);
+  assert.equal(promotionDecision(m(10, 3), m(9, 3)).promoted, true);
+  assert.equal(promotionDecision(m(10, 1), m(9, 1), { minValidation: 1 }).promoted, true);
 });
 
 test('versions: base copied in as v0001, promote, list, rollback to the previous promoted version, atomic pointer', async () => {
@@ -114,7 +120,7 @@ test('a fine-tune on wrong corrections (90° rotated, 2.5× long) is caught by t
     assert.equal(r.promoted, false, r.reason);
     assert.equal(r.savedVersion, null);
     assert.ok(r.metricsAfter.longLocPx > r.metricsBefore.longLocPx, r.reason);
-    assert.match(r.reason, /keeping the current model/);
+    assert.match(r.reason, /worse by .* keeping the current model/, 'kept because it is worse, not for want of validation lesions');
     assert.equal(readFileSync(join(root, ACTIVE_FILE), 'utf8'), pointerBefore, 'active pointer unchanged');
     assert.deepEqual((await listVersions(root)).map((v) => v.name), ['v0001'], 'no new version written');
     assert.ok(existsSync(join(root, 'v0001', 'card.json')));

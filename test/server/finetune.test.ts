@@ -88,7 +88,7 @@ test('fine-tune worker killed with SIGKILL mid-run: active model and labels inta
     const service2 = createFineTuneService({
       store, dataset, labelsDir, baseModelDir: join(dir, 'base'),
       broadcast: (event, payload) => { events.push({ event, payload } as Ev); },
-      config: { every: 12, steps: 2, replay: false, backend: 'wasm', tolerancePx: 1e9 },
+      config: { every: 12, steps: 2, replay: false, backend: 'wasm', tolerancePx: 1e9, minValidation: 1 },
     });
     service2.labelSaved(); // 12 pending ≥ every: starts automatically
     assert.ok(service2.status().running, 'auto-triggered');

@@ -61,8 +61,8 @@ test('4 corrections from two readers → fine-tune in a child process → finetu
     started = await startServer({
       port: 0, host: '127.0.0.1', data: null, labels, model: join(dir, 'base'), backend: 'wasm',
       finetuneEvery: EVERY, strategy: 'entropy', readerCalibration: false,
-      // tiny budget; the gate's tolerance is opened so that a promotion (and the model swap) happens deterministically
-      finetuneConfig: { steps: 2, minutes: 1, replay: false, tolerancePx: 1e9, pollMs: 3_600_000 },
+      // tiny budget; the gate's tolerance is opened (and one held-out correction allowed) so that a promotion (and the model swap) happens deterministically
+      finetuneConfig: { steps: 2, minutes: 1, replay: false, tolerancePx: 1e9, minValidation: 1, pollMs: 3_600_000 },
     }, (line) => { if (/error|fail|warning/i.test(line)) console.log(`# server: ${line}`); });
     const s = started;
     assert.ok(s.fineTune, 'fine-tune service created');

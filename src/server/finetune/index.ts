@@ -57,6 +57,8 @@ export interface FineTuneConfig {
   readonly replay?: boolean;
   readonly replayFraction?: number;
   readonly tolerancePx?: number;
+  /** Held-out corrections a fine-tune is validated on before it can be promoted (default MIN_VALIDATION_CORRECTIONS, 3). */
+  readonly minValidation?: number;
   /** tfjs backend of the worker (default $RECIST_BACKEND or wasm). */
   readonly backend?: string;
   /** Readers allowed to start jobs and roll back (empty/absent: any signed-in reader). */
@@ -216,7 +218,7 @@ export function createFineTuneService(o: FineTuneServiceOptions): FineTuneServic
       }
       const workerJob: WorkerJob = {
         versionsDir: root, baseModelDir: o.baseModelDir, jobDir, steps: cfg.steps ?? 40, minutes: cfg.minutes ?? 2, seed: cfg.seed ?? 1,
-        learningRate: cfg.learningRate, replay: cfg.replay, replayFraction: cfg.replayFraction, tolerancePx: cfg.tolerancePx, backend: cfg.backend,
+        learningRate: cfg.learningRate, replay: cfg.replay, replayFraction: cfg.replayFraction, tolerancePx: cfg.tolerancePx, minValidation: cfg.minValidation, backend: cfg.backend,
       };
       return new Promise<FineTuneDoneEvent>((resolvePromise) => {
         const child = fork(o.workerPath ?? WORKER, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });

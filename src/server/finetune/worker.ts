@@ -32,7 +32,7 @@ async function run(job: WorkerJob): Promise<void> {
   let last = 0;
   const opts: FineTuneJobOptions = {
     versionsDir: job.versionsDir, baseModelDir: job.baseModelDir, jobDir: job.jobDir, steps: job.steps, minutes: job.minutes,
-    seed: job.seed, learningRate: job.learningRate, replay: job.replay, replayFraction: job.replayFraction, tolerancePx: job.tolerancePx,
+    seed: job.seed, learningRate: job.learningRate, replay: job.replay, replayFraction: job.replayFraction, tolerancePx: job.tolerancePx, minValidation: job.minValidation,
     onProgress: (p) => {
       exitIfOrphaned();
       const now = Date.now();
