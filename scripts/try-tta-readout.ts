@@ -15,31 +15,24 @@ import type { Method } from '../src/eval/baselines/index.ts';
 import { fromCrop } from '../src/geometry/crop.ts';
 import { jitterBoxes } from '../src/geometry/box.ts';
 import { averageRecists, mapRecist, normalizeRecist } from '../src/geometry/recist.ts';
-import type { Box, Point, Recist } from '../src/geometry/types.ts';
+import type { Box, Recist } from '../src/geometry/types.ts';
 import type { CtSlice } from '../src/data/types.ts';
 import { initBackend } from '../src/model/backend/index.ts';
 import { loadCheckpoint } from '../src/model/checkpoint.ts';
 import { decodeProposal, finishReadout } from '../src/model/decode.ts';
+import { TTA_TRANSFORMS, transformCrop, type TtaTransform } from '../src/model/finetune-tta.ts';
 import { cropInput, decodeBatch, type Crop } from '../src/model/measurer.ts';
 import { errorsOverPickProtocols } from './readout-errors.ts';
 
-type Map2 = (p: Point, S: number) => Point;
-const D8: readonly { name: string; f: Map2; inv: Map2 }[] = [
-  { name: 'id', f: (p) => p, inv: (p) => p },
-  { name: 'rot90', f: (p, S) => ({ x: S - 1 - p.y, y: p.x }), inv: (p, S) => ({ x: p.y, y: S - 1 - p.x }) },
-  { name: 'hflip', f: (p, S) => ({ x: S - 1 - p.x, y: p.y }), inv: (p, S) => ({ x: S - 1 - p.x, y: p.y }) },
-  { name: 'transpose', f: (p) => ({ x: p.y, y: p.x }), inv: (p) => ({ x: p.y, y: p.x }) },
-  { name: 'rot180', f: (p, S) => ({ x: S - 1 - p.x, y: S - 1 - p.y }), inv: (p, S) => ({ x: S - 1 - p.x, y: S - 1 - p.y }) },
-  { name: 'vflip', f: (p, S) => ({ x: p.x, y: S - 1 - p.y }), inv: (p, S) => ({ x: p.x, y: S - 1 - p.y }) },
-  { name: 'rot270', f: (p, S) => ({ x: p.y, y: S - 1 - p.x }), inv: (p, S) => ({ x: S - 1 - p.y, y: p.x }) },
-  { name: 'antitranspose', f: (p, S) => ({ x: S - 1 - p.y, y: S - 1 - p.x }), inv: (p, S) => ({ x: S - 1 - p.y, y: S - 1 - p.x }) },
-];
-
-function permute(input: ArrayLike<number>, S: number, f: Map2): Float32Array {
-  const out = new Float32Array(S * S);
-  for (let y = 0; y < S; y++) for (let x = 0; x < S; x++) { const q = f({ x, y }, S); out[q.y * S + q.x] = input[y * S + x]; }
-  return out;
-}
+/** The 8 symmetries of the square: the library's 5 (src/model/finetune-tta.ts) and the 3 it leaves out, in the order
+ * the trial of 2026-11-27 used (the jitter+dihedral variant turns copy i by the i-th). */
+const [identity, hflip, vflip, rot90, rot270] = TTA_TRANSFORMS;
+const rot180: TtaTransform = { name: 'rot180', forward: (p, S) => ({ x: S - 1 - p.x, y: S - 1 - p.y }), inverse: (p, S) => ({ x: S - 1 - p.x, y: S - 1 - p.y }) };
+const transpose: TtaTransform = { name: 'transpose', forward: (p) => ({ x: p.y, y: p.x }), inverse: (p) => ({ x: p.y, y: p.x }) };
+const antitranspose: TtaTransform = { name: 'antitranspose', forward: (p, S) => ({ x: S - 1 - p.y, y: S - 1 - p.x }), inverse: (p, S) => ({ x: S - 1 - p.y, y: S - 1 - p.x }) };
+const D8: readonly TtaTransform[] = [identity, rot90, hflip, transpose, rot180, vflip, rot270, antitranspose];
+/** A transform's inverse as a transform of its own (to map a transformed crop's map back). */
+const inverseOf = (t: TtaTransform): TtaTransform => ({ name: `${t.name}⁻¹`, forward: t.inverse, inverse: t.forward });
 
 const { values } = parseArgs({ options: { data: { type: 'string', default: 'tmp/synth-eval' }, model: { type: 'string', default: 'models/default' } } });
 await initBackend('wasm');
@@ -50,11 +43,11 @@ const S = cfg.inputSize;
 /** Each (crop, transform) pair decoded; marks mapped back and finished like the shipped read-out. */
 async function marksOf(pairs: readonly { crop: Crop; t: number }[]): Promise<Recist[]> {
   const batch = new Float32Array(pairs.length * S * S);
-  pairs.forEach(({ crop, t }, i) => batch.set(permute(crop.input, S, D8[t].f), i * S * S));
+  pairs.forEach(({ crop, t }, i) => batch.set(transformCrop(crop.input, S, D8[t]), i * S * S));
   const samples = await decodeBatch(cascade, batch, pairs.map((p) => p.crop.frame));
   return pairs.map(({ crop, t }, i) => {
     const d = samples[i].decoded;
-    const back = normalizeRecist(mapRecist(d.recistCrop, (p) => fromCrop(crop.frame, D8[t].inv(p, S))));
+    const back = normalizeRecist(mapRecist(d.recistCrop, (p) => fromCrop(crop.frame, D8[t].inverse(p, S))));
     return finishReadout(d.readout, back, crop.box, crop.classical, cfg).recist;
   });
 }
@@ -62,12 +55,12 @@ async function marksOf(pairs: readonly { crop: Crop; t: number }[]): Promise<Rec
 /** One crop under all 8 transforms, its pseudo-masks mapped back and averaged, read out once. */
 async function maskAveraged(crop: Crop): Promise<Recist> {
   const batch = new Float32Array(8 * S * S);
-  D8.forEach((t, i) => batch.set(permute(crop.input, S, t.f), i * S * S));
+  D8.forEach((t, i) => batch.set(transformCrop(crop.input, S, t), i * S * S));
   const samples = await decodeBatch(cascade, batch, D8.map(() => crop.frame));
   const m = samples[0].mask!.size;
   const avg = new Float32Array(m * m);
   samples.forEach((s, i) => {
-    const back = permute(s.mask!.data, m, D8[i].inv); // out[inv(q)] = mask_t[q]: the map in the untransformed frame
+    const back = transformCrop(Float32Array.from(s.mask!.data), m, inverseOf(D8[i])); // the map in the untransformed frame
     for (let j = 0; j < avg.length; j++) avg[j] += back[j] / 8;
   });
   const d = decodeProposal(samples[0].heatmaps, samples[0].theta, crop.frame, { data: avg, size: m });
