@@ -28,6 +28,8 @@ export interface ServeConfig {
   readonly noFinetune?: boolean;
   /** Fine-tune budget per job (steps; default 40) and the readers allowed to start / roll back (default: anyone). */
   readonly finetuneSteps?: number;
+  /** Held-out corrections a fine-tune must be validated on before it can be promoted (default MIN_VALIDATION_CORRECTIONS). */
+  readonly finetuneMinValidation?: number;
   readonly admins?: readonly string[];
   /** Worklist strategy: entropy (default) | tta | random | first. */
   readonly strategy?: string;
@@ -39,7 +41,7 @@ export interface ServeConfig {
 
 export interface ServeFlags {
   port?: string | number; host?: string; data?: string; labels?: string; model?: string; backend?: string;
-  finetuneEvery?: string | number; finetune?: boolean; finetuneSteps?: string | number; admins?: string;
+  finetuneEvery?: string | number; finetune?: boolean; finetuneSteps?: string | number; finetuneMinValidation?: string | number; admins?: string;
   strategy?: string; readerCalibration?: boolean;
 }
 
@@ -80,6 +82,7 @@ export function serveConfig(flags: ServeFlags, env = process.env): ServeConfig {
     // commander's --no-finetune sets finetune: false
     noFinetune: flags.finetune === false || truthy(env.RECIST_NO_FINETUNE) === true,
     finetuneSteps: nonNegativeInt(flags.finetuneSteps ?? env.RECIST_FINETUNE_STEPS, '--finetune-steps'),
+    finetuneMinValidation: nonNegativeInt(flags.finetuneMinValidation ?? env.RECIST_FINETUNE_MIN_VALIDATION, '--finetune-min-validation'),
     admins: admins?.length ? admins : undefined,
     strategy,
     readerCalibration: flags.readerCalibration ?? truthy(env.RECIST_READER_CALIBRATION) ?? false,
@@ -123,7 +126,7 @@ export async function startServer(config: ServeConfig, log: (m: string) => void 
   if (!config.noFinetune) {
     fineTune = createFineTuneService({
       store, dataset, labelsDir: config.labels, baseModelDir, log: (l) => log(l),
-      config: { every: config.finetuneEvery ?? 20, steps: config.finetuneSteps, backend: config.backend, admins: config.admins, ...config.finetuneConfig },
+      config: { every: config.finetuneEvery ?? 20, steps: config.finetuneSteps, minValidation: config.finetuneMinValidation, backend: config.backend, admins: config.admins, ...config.finetuneConfig },
     });
     try {
       // the ACTIVE site version (v0001 = a copy of the base model on first start)

@@ -81,7 +81,7 @@ test('serveConfig: flags over environment over defaults', () => {
   const env = { PORT: '4000', RECIST_DATA: '/d', RECIST_LABELS: '/l', RECIST_MODEL: '/m' };
   assert.deepEqual({ ...serveConfig({}, env), backend: undefined }, {
     port: 4000, host: '127.0.0.1', data: '/d', labels: '/l', model: '/m', backend: undefined,
-    finetuneEvery: 20, noFinetune: false, finetuneSteps: undefined, admins: undefined, strategy: 'entropy-px', readerCalibration: false,
+    finetuneEvery: 20, noFinetune: false, finetuneSteps: undefined, finetuneMinValidation: undefined, admins: undefined, strategy: 'entropy-px', readerCalibration: false,
   });
   const f = serveConfig({ finetuneEvery: '4', strategy: 'tta', readerCalibration: true, admins: 'a, b' }, { RECIST_FINETUNE_EVERY: '9', RECIST_STRATEGY: 'random' });
   assert.equal(f.finetuneEvery, 4); assert.equal(f.strategy, 'tta'); assert.equal(f.readerCalibration, true); assert.deepEqual(f.admins, ['a', 'b']);
@@ -90,6 +90,9 @@ test('serveConfig: flags over environment over defaults', () => {
   assert.equal(serveConfig({}, { RECIST_NO_FINETUNE: '1' }).noFinetune, true);
   assert.throws(() => serveConfig({ strategy: 'bogus' }, {}), /--strategy bogus: expected one of entropy, entropy-px, tta, random, first/);
   assert.throws(() => serveConfig({ finetuneEvery: '-1' }, {}), /--finetune-every -1/);
+  assert.equal(serveConfig({ finetuneMinValidation: '5' }, { RECIST_FINETUNE_MIN_VALIDATION: '1' }).finetuneMinValidation, 5);
+  assert.equal(serveConfig({}, { RECIST_FINETUNE_MIN_VALIDATION: '1' }).finetuneMinValidation, 1);
+  assert.throws(() => serveConfig({ finetuneMinValidation: 'x' }, {}), /--finetune-min-validation x/);
   const c = serveConfig({ port: '0', data: '/x', labels: '/y', model: '/z' }, env);
   assert.equal(c.port, 0); assert.equal(c.data, '/x'); assert.equal(c.labels, '/y'); assert.equal(c.model, '/z');
   const d = serveConfig({}, {});
