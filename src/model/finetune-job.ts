@@ -13,7 +13,7 @@ import type { CtSlice } from '../data/types.ts';
 import { mapRecist, recistCenter, recistExtent } from '../geometry/recist.ts';
 import type { Box, Recist, Spacing } from '../geometry/types.ts';
 import { disposeCascade } from './cascade.ts';
-import { fineTune, splitCorrections, type FineTuneMetrics, type FineTuneProgress } from './finetune.ts';
+import { fineTune, MIN_VALIDATION_CORRECTIONS, splitCorrections, type FineTuneMetrics, type FineTuneProgress } from './finetune.ts';
 import { ensureBaseVersion, nextVersionName, saveVersion, cleanStale } from './versions.ts';
 
 export interface ExportedCorrection {
@@ -126,19 +126,22 @@ export async function runFineTuneJob(o: FineTuneJobOptions): Promise<FineTuneJob
   const base = await ensureBaseVersion(o.versionsDir, o.baseModelDir);
   const all = await importCorrections(o.jobDir);
   const { train, validation } = splitCorrections(all, o.validationFraction);
-  const useReplay = o.replay ?? true;
-  const replay = useReplay ? await createTrainingSource({ synthetic: true, dataDirs: [], realFraction: 0, excludePatients: [] }) : null;
-  if (train.length === 0) {
+  // A job that could not be promoted whatever it learned is not run (nothing to train on, or too few held-out corrections).
+  const minValidation = o.minValidation ?? MIN_VALIDATION_CORRECTIONS;
+  const skip = train.length === 0 ? `no corrections outside the validation split to train on (${validation.length} held out)`
+    : validation.length < minValidation ? `only ${validation.length} held-out correction(s) to validate on (need ≥ ${minValidation}); not trained, keeping the current model` : null;
+  if (skip) {
     const empty: FineTuneMetrics = { longLocPx: NaN, shortLocPx: NaN, longLenPx: NaN, shortLenPx: NaN, n: validation.length };
     return {
       baseVersion: base.name, baseModelVersion: base.card.version, promoted: false, savedVersion: null, modelVersion: null,
-      reason: `no corrections outside the validation split to train on (${validation.length} held out)`,
-      metricsBefore: empty, metricsAfter: empty, trainCorrections: 0, validationCorrections: validation.length, seconds: 0,
+      reason: skip, metricsBefore: empty, metricsAfter: empty, trainCorrections: train.length, validationCorrections: validation.length, seconds: 0,
     };
   }
+  const useReplay = o.replay ?? true;
+  const replay = useReplay ? await createTrainingSource({ synthetic: true, dataDirs: [], realFraction: 0, excludePatients: [] }) : null;
   const r = await fineTune({
     baseModelDir: base.dir, corrections: train, replay, replayFraction: o.replayFraction ?? 0.5, validation,
-    steps: o.steps, minutes: o.minutes, seed: o.seed ?? 1, learningRate: o.learningRate, tolerancePx: o.tolerancePx, minValidation: o.minValidation,
+    steps: o.steps, minutes: o.minutes, seed: o.seed ?? 1, learningRate: o.learningRate, tolerancePx: o.tolerancePx, minValidation,
     onProgress: o.onProgress, command: `fine-tune job ${o.jobDir}`,
   });
   try {

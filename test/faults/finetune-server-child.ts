@@ -33,7 +33,7 @@ if (process.env.RECIST_FT_DIR) {
   const store = await LabelStore.open(join(dir, 'labels'));
   const service = createFineTuneService({
     store, dataset, labelsDir: join(dir, 'labels'), baseModelDir: join(dir, 'base'), log: () => {},
-    config: { every: 0, steps: 10_000, minutes: 30, replay: false, backend: 'wasm', pollMs: 3_600_000 },
+    config: { every: 0, steps: 10_000, minutes: 30, replay: false, backend: 'wasm', minValidation: 1, pollMs: 3_600_000 },
     broadcast: (event, payload) => {
       const p = payload as { stage?: string };
       if (event === 'finetune:progress' && p.stage === 'train') process.send?.({ type: 'training', workerPid: service.workerPid() });

@@ -98,6 +98,32 @@ test('exported corrections round-trip (sub-image around the lesion, marks and bo
   }
 });
 
+test('a job with fewer held-out corrections than the minimum is not trained: kept at once, with the reason; no version written', async () => {
+  await initBackend('wasm');
+  const dir = tmp();
+  try {
+    await saveTinyModel(join(dir, 'base'), 'base-model', 'heatmaps');
+    const root = join(dir, 'labels', 'models');
+    await ensureBaseVersion(root, join(dir, 'base'));
+    const ids = Array.from({ length: 40 }, (_, i) => `S${i}`);
+    const held = ids.filter((id) => isValidationLesion(id)).slice(0, MIN_VALIDATION_CORRECTIONS - 1);
+    const items = [...held, ...ids.filter((id) => !isValidationLesion(id)).slice(0, 4)].map((id, i) => {
+      const l = ellipseLesion(300 + i);
+      return { lesionId: id, reader: 'r', slice: l.slice, recist: l.recist, box: null };
+    });
+    await exportCorrections(join(dir, 'job'), items);
+    const r = await runFineTuneJob({ versionsDir: root, baseModelDir: join(dir, 'base'), jobDir: join(dir, 'job'), steps: 6, replay: false, seed: 1 });
+    assert.equal(r.promoted, false);
+    assert.equal(r.validationCorrections, MIN_VALIDATION_CORRECTIONS - 1);
+    assert.equal(r.trainCorrections, 4);
+    assert.match(r.reason, new RegExp(`only ${MIN_VALIDATION_CORRECTIONS - 1} held-out correction\\(s\\) to validate on \\(need ≥ ${MIN_VALIDATION_CORRECTIONS}\\); not trained`));
+    assert.equal(r.seconds, 0, 'nothing was trained');
+    assert.deepEqual((await listVersions(root)).map((v) => v.name), ['v0001'], 'no new version written');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('a fine-tune on wrong corrections (90° rotated, 2.5× long) is caught by the held-out split and NOT promoted; active pointer unchanged', async () => {
   await initBackend('wasm');
   const dir = tmp();

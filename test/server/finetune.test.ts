@@ -53,7 +53,7 @@ test('fine-tune worker killed with SIGKILL mid-run: active model and labels inta
     service = createFineTuneService({
       store, dataset, labelsDir, baseModelDir: join(dir, 'base'),
       broadcast: (event, payload) => { events.push({ event, payload } as Ev); },
-      config: { every: 0, steps: 10_000, minutes: 30, replay: false, backend: 'wasm', tolerancePx: 1e9 },
+      config: { every: 0, steps: 10_000, minutes: 30, replay: false, backend: 'wasm', tolerancePx: 1e9, minValidation: 1 },
     });
     const url = await app.listen(0);
     const labelsBefore = readFileSync(store.file, 'utf8');
