@@ -14,7 +14,7 @@ import { axisLengthsMm, axisLengthsPx, entropyPx, segmentLocationDistance } from
 import type { Recist } from '../geometry/types.ts';
 import { disposeCascade, type Cascade } from './cascade.ts';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint.ts';
-import { fineTune, MIN_VALIDATION_CORRECTIONS, splitCorrections } from './finetune.ts';
+import { fineTune, splitCorrections, tooFewHeldOut } from './finetune.ts';
 import { cropInput, proposeForBoxes } from './measurer.ts';
 import { ttaProposals } from './finetune-tta.ts';
 
@@ -126,7 +126,8 @@ export function createAlAdapter(o: AlAdapterOptions) {
     const { train, validation } = o.gate ? splitCorrections(items) : { train: items, validation: [] };
     if (train.length === 0) return { model: m, promoted: false, reason: `all ${items.length} corrections are in the validation split: nothing to train on`, seconds: 0 };
     // As the server's job: a fine-tune that the gate could not promote is not run.
-    if (o.gate && validation.length < MIN_VALIDATION_CORRECTIONS) return { model: m, promoted: false, reason: `only ${validation.length} held-out correction(s) to validate on (need ≥ ${MIN_VALIDATION_CORRECTIONS}); not trained`, seconds: 0 };
+    const few = o.gate ? tooFewHeldOut(validation.length) : null;
+    if (few) return { model: m, promoted: false, reason: `${few}; not trained`, seconds: 0 };
     const res = await fineTune({
       baseModelDir: m.dir, corrections: train, replay: o.replay, replayFraction: o.replayFraction, validation,
       steps: o.steps, minutes: o.minutes, seed: ctx.seed, learningRate: o.learningRate, optimizer: o.optimizer, batch: o.batch, freezeBatchnorm: o.freezeBatchnorm,

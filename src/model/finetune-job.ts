@@ -13,7 +13,7 @@ import type { CtSlice } from '../data/types.ts';
 import { mapRecist, recistCenter, recistExtent } from '../geometry/recist.ts';
 import type { Box, Recist, Spacing } from '../geometry/types.ts';
 import { disposeCascade } from './cascade.ts';
-import { fineTune, MIN_VALIDATION_CORRECTIONS, splitCorrections, type FineTuneMetrics, type FineTuneProgress } from './finetune.ts';
+import { fineTune, MIN_VALIDATION_CORRECTIONS, splitCorrections, tooFewHeldOut, type FineTuneMetrics, type FineTuneProgress } from './finetune.ts';
 import { ensureBaseVersion, nextVersionName, saveVersion, cleanStale } from './versions.ts';
 
 export interface ExportedCorrection {
@@ -128,8 +128,9 @@ export async function runFineTuneJob(o: FineTuneJobOptions): Promise<FineTuneJob
   const { train, validation } = splitCorrections(all, o.validationFraction);
   // A job that could not be promoted whatever it learned is not run (nothing to train on, or too few held-out corrections).
   const minValidation = o.minValidation ?? MIN_VALIDATION_CORRECTIONS;
+  const few = tooFewHeldOut(validation.length, minValidation);
   const skip = train.length === 0 ? `no corrections outside the validation split to train on (${validation.length} held out)`
-    : validation.length < minValidation ? `only ${validation.length} held-out correction(s) to validate on (need ≥ ${minValidation}); not trained, keeping the current model` : null;
+    : few ? `${few}; not trained, keeping the current model` : null;
   if (skip) {
     const empty: FineTuneMetrics = { longLocPx: NaN, shortLocPx: NaN, longLenPx: NaN, shortLenPx: NaN, n: validation.length };
     return {

@@ -154,10 +154,16 @@ export async function evaluateOnItems(cascade: Cascade, items: readonly Validati
  */
 export const MIN_VALIDATION_CORRECTIONS = 3;
 
+/** Why a fine-tune validated on `n` held-out corrections cannot be promoted, or null when `n` is enough. */
+export function tooFewHeldOut(n: number, min = MIN_VALIDATION_CORRECTIONS): string | null {
+  return n < min ? `only ${n} held-out correction(s) to validate on (need ≥ ${min})` : null;
+}
+
 /** The promotion rule: enough validation lesions, finite errors, and a long-axis location error not worse. */
 export function promotionDecision(before: FineTuneMetrics, after: FineTuneMetrics, opts: { tolerancePx?: number; minValidation?: number } = {}): { promoted: boolean; reason: string } {
   const tol = opts.tolerancePx ?? 0, min = opts.minValidation ?? MIN_VALIDATION_CORRECTIONS;
-  if (after.n < min) return { promoted: false, reason: `only ${after.n} held-out correction(s) to validate on (need ≥ ${min}); keeping the current model` };
+  const few = tooFewHeldOut(after.n, min);
+  if (few) return { promoted: false, reason: `${few}; keeping the current model` };
   if (!Number.isFinite(after.longLocPx)) return { promoted: false, reason: `fine-tuned model gives non-finite errors (${after.longLocPx}); keeping the current model` };
   const msg = `long-axis location error on ${after.n} held-out correction(s): ${before.longLocPx.toFixed(2)} → ${after.longLocPx.toFixed(2)} px`;
   return after.longLocPx <= before.longLocPx + tol
