@@ -54,14 +54,14 @@ async function marksOf(pairs: readonly { crop: Crop; t: number }[]): Promise<Rec
 
 /** One crop under all 8 transforms, its pseudo-masks mapped back and averaged, read out once. */
 async function maskAveraged(crop: Crop): Promise<Recist> {
-  const batch = new Float32Array(8 * S * S);
+  const batch = new Float32Array(D8.length * S * S);
   D8.forEach((t, i) => batch.set(transformCrop(crop.input, S, t), i * S * S));
   const samples = await decodeBatch(cascade, batch, D8.map(() => crop.frame));
   const m = samples[0].mask!.size;
   const avg = new Float32Array(m * m);
   samples.forEach((s, i) => {
     const back = transformCrop(Float32Array.from(s.mask!.data), m, inverseOf(D8[i])); // the map in the untransformed frame
-    for (let j = 0; j < avg.length; j++) avg[j] += back[j] / 8;
+    for (let j = 0; j < avg.length; j++) avg[j] += back[j] / D8.length;
   });
   const d = decodeProposal(samples[0].heatmaps, samples[0].theta, crop.frame, { data: avg, size: m });
   if (!d) return (await marksOf([{ crop, t: 0 }]))[0];

@@ -1,6 +1,7 @@
 /** `recist serve`: the labeling server (demo worklist by default). `npm start` runs it. */
 import type { Command } from 'commander';
 import { serveConfig, startServer, type ServeFlags } from '../../server/index.ts';
+import { MIN_VALIDATION_CORRECTIONS } from '../../model/finetune.ts';
 
 export function register(program: Command): void {
   program.command('serve')
@@ -13,7 +14,7 @@ export function register(program: Command): void {
     .option('--backend <name>', 'tfjs backend (env RECIST_BACKEND, default auto)')
     .option('--finetune-every <n>', 'fine-tune after N new accepted corrections (env RECIST_FINETUNE_EVERY, default 20; 0 = only on an admin\'s request)')
     .option('--finetune-steps <n>', 'training steps per fine-tune job (env RECIST_FINETUNE_STEPS, default 40)')
-    .option('--finetune-min-validation <n>', 'held-out corrections a fine-tune must be validated on before it can be promoted (env RECIST_FINETUNE_MIN_VALIDATION, default 3)')
+    .option('--finetune-min-validation <n>', `held-out corrections a fine-tune must be validated on before it can be promoted (env RECIST_FINETUNE_MIN_VALIDATION, default ${MIN_VALIDATION_CORRECTIONS})`)
     .option('--no-finetune', 'no fine-tuning: proposals always come from --model (env RECIST_NO_FINETUNE=1)')
     .option('--admins <names>', 'comma-separated readers allowed to start fine-tunes and roll back (env RECIST_ADMINS; default anyone)')
     .option('--strategy <name>', 'worklist order: entropy-px | entropy | tta | random | first (env RECIST_STRATEGY, default entropy-px: entropy × proposed long axis in px)')

@@ -57,7 +57,7 @@ export interface FineTuneConfig {
   readonly replay?: boolean;
   readonly replayFraction?: number;
   readonly tolerancePx?: number;
-  /** Held-out corrections a fine-tune is validated on before it can be promoted (default MIN_VALIDATION_CORRECTIONS, 3). */
+  /** Held-out corrections a fine-tune is validated on before it can be promoted (default MIN_VALIDATION_CORRECTIONS). */
   readonly minValidation?: number;
   /** tfjs backend of the worker (default $RECIST_BACKEND or wasm). */
   readonly backend?: string;
