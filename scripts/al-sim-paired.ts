@@ -9,6 +9,8 @@
  *
  * `--patient-clusters` resamples patients instead of (report, patient) pairs: a patient in the test part of several
  * splits is then one cluster, as its lesions' differences across splits are not independent (wider, safer intervals).
+ * The last column pairs each curve's last round, whatever its count: where every round revealed more of the pool until
+ * it was empty, that is "the whole pool", which has a different size in each split.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -24,15 +26,19 @@ const results = dirs.map((d) => {
   return { dir: d, r };
 });
 const strategies = [...new Set(results.flatMap(({ r }) => r.curves.map((c) => c.strategy)))];
-const counts = [...new Set(results.flatMap(({ r }) => r.curves.flatMap((c) => c.points.map((p) => p.corrections))))].filter((c) => c > 0).sort((a, b) => a - b);
+const counts: (number | 'last')[] = [...[...new Set(results.flatMap(({ r }) => r.curves.flatMap((c) => c.points.map((p) => p.corrections))))].filter((c) => c > 0).sort((a, b) => a - b), 'last'];
 const f = (v: number) => (v >= 0 ? '+' : '') + v.toFixed(2);
 
+type Points = AlSimResult['curves'][number]['points'];
+/** The point after `corrections` corrections, or the curve's last point for 'last'. */
+const pointAt = (points: Points | undefined, corrections: number | 'last') => (corrections === 'last' ? points?.at(-1) : points?.find((p) => p.corrections === corrections));
+
 /** Pooled paired differences of `a` minus `b` at `corrections` (b at 0 corrections when `vsStart`). */
-function paired(a: string, b: string, corrections: number, vsStart: boolean): string {
+function paired(a: string, b: string, corrections: number | 'last', vsStart: boolean): string {
   const diffs: number[] = [], clusters: string[] = [];
   for (const { dir, r } of results) {
-    const pa = r.curves.find((c) => c.strategy === a)?.points.find((p) => p.corrections === corrections);
-    const pb = vsStart ? r.curves[0].points[0] : r.curves.find((c) => c.strategy === b)?.points.find((p) => p.corrections === corrections);
+    const pa = pointAt(r.curves.find((c) => c.strategy === a)?.points, corrections);
+    const pb = vsStart ? r.curves[0].points[0] : pointAt(r.curves.find((c) => c.strategy === b)?.points, corrections);
     if (!pa || !pb) continue;
     for (const id of r.test) {
       diffs.push(pa.testLongLocPx[id] - pb.testLongLocPx[id]);
@@ -48,7 +54,7 @@ const patients = patientClusters
   ? `${new Set(results.flatMap(({ r }) => r.test.map((id) => r.testPatientOf[id]))).size} patient clusters`
   : `${results.reduce((s, { r }) => s + new Set(Object.values(r.testPatientOf)).size, 0)} report × patient clusters`;
 console.log(`${results.length} reports, ${lesions} test lesions (${patients}); long-axis location px, mean difference [95 % bootstrap]\n`);
-console.log(`| comparison | ${counts.map((c) => `${c} corrections`).join(' | ')} |`);
+console.log(`| comparison | ${counts.map((c) => (c === 'last' ? 'last round' : `${c} corrections`)).join(' | ')} |`);
 console.log(`|---|${counts.map(() => '---').join('|')}|`);
 for (const s of strategies.filter((s) => s !== 'random')) console.log(`| ${s} − random | ${counts.map((c) => paired(s, 'random', c, false)).join(' | ')} |`);
 for (const s of strategies) console.log(`| ${s} − start model | ${counts.map((c) => paired(s, '', c, true)).join(' | ')} |`);
