@@ -117,6 +117,15 @@ export function alSimMarkdown(r: AlSimResult, ctx: AlSimContext, svgFile: string
     };
     lines.push(`| ${n} | ${columns.map(([key]) => r.curves.map((c) => cell(c, key)).join(' | ')).join(' | ')} |`);
   }
+  if (r.curves.some((c) => c.points.some((p) => p.taught))) {
+    lines.push('', '## The lesions it was taught', '', 'Mean long-axis location error (px) on all lesions revealed so far (the same rough-box seeds as the test part), start model → this round\'s model:', '',
+      `| corrections | ${r.curves.map((c) => c.strategy).join(' | ')} |`, `|---:|${r.curves.map(() => '---:').join('|')}|`);
+    for (let i = 1; i < rounds; i++) {
+      const n = r.curves.map((c) => c.points[i]?.corrections).find((v) => v !== undefined);
+      const cell = (t: AlSimResult['curves'][number]['points'][number]['taught']): string => (t ? `${t.startLongLocPx.toFixed(2)} → ${t.longLocPx.toFixed(2)}` : '');
+      lines.push(`| ${n} | ${r.curves.map((c) => cell(c.points[i]?.taught)).join(' | ')} |`);
+    }
+  }
   const ent = r.curves.find((c) => c.strategy === 'entropy'), rnd = r.curves.find((c) => c.strategy === 'random');
   lines.push('', '## Goals');
   if (ent && rnd) {

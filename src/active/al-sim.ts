@@ -50,6 +50,11 @@ export interface AlSimOptions {
   readonly k: number;
   readonly rounds: number;
   readonly seed: number;
+  /**
+   * Also score each round's model on the lesions it was taught (all revealed so far, test boxes' seeds), next to the
+   * start model on the same lesions: did the fine-tune learn what it was shown, or only fail to carry it to new patients?
+   */
+  readonly scoreTaught?: boolean;
   readonly onEvent?: (line: string) => void;
 }
 
@@ -66,6 +71,8 @@ export interface AlPoint {
   readonly reason: string;
   readonly modelVersion: string;
   readonly fineTuneSeconds: number;
+  /** With `scoreTaught`: mean long-axis location error (px) on the revealed lesions, of this round's model and of the start model. */
+  readonly taught?: { readonly longLocPx: number; readonly startLongLocPx: number };
 }
 
 export interface AlCurve {
@@ -108,6 +115,8 @@ export async function runAlSim<M>(start: M, ops: AlSimModel<M>, o: AlSimOptions)
   say(`split by patient (seed ${o.seed}): pool ${poolIds.length} lesions / test ${testIds.length} lesions`);
   const startEval = await ops.evaluate(start, testIds), startMetrics = startEval.metrics;
   const baseline = ops.baseline ? await ops.baseline(testIds) : null;
+  const startOnPool = o.scoreTaught ? (await ops.evaluate(start, poolIds)).perLesionLongLocPx : null;
+  const meanOver = (ids: readonly string[], perLesion: Readonly<Record<string, number>>): number => ids.reduce((s, id) => s + perLesion[id], 0) / ids.length;
   say(`start model ${ops.version(start)}: test long-axis location ${startMetrics.longLocPx.toFixed(2)} px${baseline ? ` (box-cross ${baseline.longLocPx.toFixed(2)} px)` : ''}`);
   const curves: AlCurve[] = [];
   for (const name of o.strategies) {
@@ -131,11 +140,13 @@ export async function runAlSim<M>(start: M, ops: AlSimModel<M>, o: AlSimOptions)
       if (ops.version(ft.model) !== ops.version(model) && ops.version(model) !== ops.version(start)) ops.release?.(model);
       model = ft.model;
       const { metrics, perLesionLongLocPx } = await ops.evaluate(model, testIds);
+      const taughtIds = [...labeled];
+      const taught = startOnPool ? { longLocPx: meanOver(taughtIds, (await ops.evaluate(model, taughtIds)).perLesionLongLocPx), startLongLocPx: meanOver(taughtIds, startOnPool) } : undefined;
       points.push({
         round, corrections: labeled.size, metrics, testLongLocPx: perLesionLongLocPx, picked, pickedEntropy: ent.length ? ent.reduce((a, b) => a + b, 0) / ent.length : null,
-        promoted: ft.promoted, reason: ft.reason, modelVersion: ops.version(model), fineTuneSeconds: ft.seconds,
+        promoted: ft.promoted, reason: ft.reason, modelVersion: ops.version(model), fineTuneSeconds: ft.seconds, ...(taught ? { taught } : {}),
       });
-      say(`${name} round ${round}: ${labeled.size} corrections, test long-axis location ${metrics.longLocPx.toFixed(2)} px (${ft.reason}; fine-tune ${ft.seconds.toFixed(0)} s)`);
+      say(`${name} round ${round}: ${labeled.size} corrections, test long-axis location ${metrics.longLocPx.toFixed(2)} px${taught ? `, taught lesions ${taught.startLongLocPx.toFixed(2)} → ${taught.longLocPx.toFixed(2)} px` : ''} (${ft.reason}; fine-tune ${ft.seconds.toFixed(0)} s)`);
     }
     if (ops.version(model) !== ops.version(start)) ops.release?.(model);
     curves.push({ strategy: name, points });

@@ -44,6 +44,31 @@ test('al-sim: patient-disjoint split; entropy picks the uncertain lesions and be
   assert.match(alSimSvg(r, 'fake'), />box-cross</);
 });
 
+test('al-sim --score-taught: each round also scores the revealed lesions, next to the start model on the same lesions', async () => {
+  // A model that has learned exactly the lesions it was taught: 1 px on those, its start error (6) elsewhere.
+  type Taught = ReadonlySet<string>;
+  const learner: AlSimModel<Taught> = {
+    async score(_m, ids) { return new Map(ids.map((id) => [id, { entropy: num(id) / 20 }])); },
+    async fineTune(_m, ids) { return { model: new Set(ids), promoted: true, reason: 'fake', seconds: 0 }; },
+    async evaluate(m, ids) {
+      const per = Object.fromEntries(ids.map((id) => [id, m.has(id) ? 1 : 6]));
+      return { metrics: { longLocPx: ids.reduce((s, id) => s + per[id], 0) / ids.length }, perLesionLongLocPx: per };
+    },
+    version: (m) => `taught-${m.size}`,
+  };
+  const r = await runAlSim<Taught>(new Set(), learner, { lesions, strategies: ['entropy'], k: 3, rounds: 2, seed: 2, scoreTaught: true });
+  const [, p1, p2] = r.curves[0].points;
+  assert.deepEqual(p1.taught, { longLocPx: 1, startLongLocPx: 6 });
+  assert.deepEqual(p2.taught, { longLocPx: 1, startLongLocPx: 6 });
+  assert.equal(p2.metrics.longLocPx, 6, 'the test part was not taught');
+  assert.equal(r.curves[0].points[0].taught, undefined);
+  const md = alSimMarkdown(r, { name: 'taught', data: 'none', startModel: 'taught-0', settings: {}, backend: 'none', command: 'test' }, 'curve.svg');
+  assert.match(md, /## The lesions it was taught[\s\S]*\| 6 \| 6\.00 → 1\.00 \|/);
+  const without = await runAlSim<Taught>(new Set(), learner, { lesions, strategies: ['entropy'], k: 3, rounds: 1, seed: 2 });
+  assert.equal(without.curves[0].points[1].taught, undefined);
+  assert.doesNotMatch(alSimMarkdown(without, { name: 'x', data: 'none', startModel: 'x', settings: {}, backend: 'none', command: 'test' }, 'c.svg'), /lesions it was taught/);
+});
+
 test('al-sim adapter, calibration only (steps 0): the network is kept, a site calibration fitted on the revealed marks changes the test proposals', async (t) => {
   const shared = requireSharedData(t);
   if (!shared) return;

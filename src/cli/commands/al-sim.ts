@@ -22,7 +22,7 @@ import { numberFlag, optimizerFlag } from '../flags.ts';
 
 interface AlSimFlags {
   data: string; model?: string; name?: string; out?: string; strategies: string; k: string; rounds: string; steps: string;
-  minutes?: string; lr: string; optimizer: string; batch: string; replayFraction: string; replay: boolean; freezeBatchnorm: boolean; gate: boolean; calibrate: boolean; testFraction: string;
+  minutes?: string; lr: string; optimizer: string; batch: string; replayFraction: string; replay: boolean; freezeBatchnorm: boolean; gate: boolean; calibrate: boolean; scoreTaught: boolean; testFraction: string;
   seed: string; evalSeeds: string; backend: string; note?: string; reader?: string;
 }
 
@@ -45,6 +45,7 @@ export function register(program: Command): void {
     .option('--no-replay', 'no synthetic replay (corrections only)')
     .option('--freeze-batchnorm', 'keep the start model\'s batchnorm statistics while fine-tuning (γ and β still learn)', false)
     .option('--calibrate', 'after each round also fit a site calibration (a length scale per axis + a rotation, as per-reader calibration does) on the revealed corrections and apply it to the test proposals', false)
+    .option('--score-taught', "also score each round's model on the lesions it was taught (next to the start model on them): did it learn what it was shown?", false)
     .option('--gate', 'hold out the fixed validation split of the revealed corrections and keep the old model when worse (as the server does)', false)
     .option('--test-fraction <x>', 'share of patients in the test part', '0.3333')
     .option('--seed <n>', 'split / random-strategy / fine-tune seed', '1')
@@ -63,7 +64,7 @@ export function register(program: Command): void {
         k: numberFlag(f.k, 'k', 1), rounds: numberFlag(f.rounds, 'rounds', 1), steps: numberFlag(f.steps, 'steps', f.calibrate ? 0 : 1), minutes: f.minutes ? numberFlag(f.minutes, 'minutes', 0.01, false) : null,
         lr: numberFlag(f.lr, 'lr', 1e-9, false), optimizer: optimizerFlag(f.optimizer), batch: numberFlag(f.batch, 'batch', 1), replay: f.replay, replayFraction: f.replay ? numberFlag(f.replayFraction, 'replay-fraction', 0, false) : 0,
         freezeBatchnorm: f.freezeBatchnorm, gate: f.gate, calibrate: f.calibrate, testFraction: numberFlag(f.testFraction, 'test-fraction', 0.01, false), seed: numberFlag(f.seed, 'seed', 0),
-        evalSeeds: f.evalSeeds.split(',').map((s) => numberFlag(s.trim(), 'eval-seeds', 0)), strategies, reader: f.reader ?? null,
+        evalSeeds: f.evalSeeds.split(',').map((s) => numberFlag(s.trim(), 'eval-seeds', 0)), strategies, reader: f.reader ?? null, scoreTaught: f.scoreTaught,
       };
       const log = (line: string): void => { process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${line}\n`); };
       log(`backend ${backend.detail}; start model ${modelDir}; data ${data}`);
@@ -80,7 +81,7 @@ export function register(program: Command): void {
           ...(f.calibrate ? { calibrate: (pairs) => { const cal = fitReaderCalibration('site', pairs); return (r) => applyCalibration(r, cal); } } : {}),
         });
         const start = await loadAlModel(modelDir);
-        const result = await runAlSim(start, ops, { lesions, testFraction: settings.testFraction, strategies, k: settings.k, rounds: settings.rounds, seed: settings.seed, onEvent: log });
+        const result = await runAlSim(start, ops, { lesions, testFraction: settings.testFraction, strategies, k: settings.k, rounds: settings.rounds, seed: settings.seed, scoreTaught: settings.scoreTaught, onEvent: log });
         mkdirSync(outDir, { recursive: true });
         const title = `${name}: test error vs corrections (k=${settings.k}, ${settings.steps} steps/round)`;
         writeFileSync(join(outDir, 'curve.csv'), alSimCsv(result));
