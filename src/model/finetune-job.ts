@@ -116,6 +116,9 @@ export interface FineTuneJobResult {
   readonly modelVersion: string | null;
   readonly metricsBefore: FineTuneMetrics;
   readonly metricsAfter: FineTuneMetrics;
+  /** Errors on (up to TAUGHT_SAMPLE of) the corrections trained on, before and after (fineTune's taughtBefore/After). */
+  readonly taughtBefore: FineTuneMetrics;
+  readonly taughtAfter: FineTuneMetrics;
   readonly trainCorrections: number;
   readonly validationCorrections: number;
   readonly seconds: number;
@@ -132,10 +135,11 @@ export async function runFineTuneJob(o: FineTuneJobOptions): Promise<FineTuneJob
   const skip = train.length === 0 ? `no corrections outside the validation split to train on (${validation.length} held out)`
     : few ? `${few}; not trained, keeping the current model` : null;
   if (skip) {
-    const empty: FineTuneMetrics = { longLocPx: NaN, shortLocPx: NaN, longLenPx: NaN, shortLenPx: NaN, n: validation.length };
+    const empty = (n: number): FineTuneMetrics => ({ longLocPx: NaN, shortLocPx: NaN, longLenPx: NaN, shortLenPx: NaN, n });
     return {
       baseVersion: base.name, baseModelVersion: base.card.version, promoted: false, savedVersion: null, modelVersion: null,
-      reason: skip, metricsBefore: empty, metricsAfter: empty, trainCorrections: train.length, validationCorrections: validation.length, seconds: 0,
+      reason: skip, metricsBefore: empty(validation.length), metricsAfter: empty(validation.length), taughtBefore: empty(0), taughtAfter: empty(0),
+      trainCorrections: train.length, validationCorrections: validation.length, seconds: 0,
     };
   }
   const useReplay = o.replay ?? true;
@@ -155,7 +159,8 @@ export async function runFineTuneJob(o: FineTuneJobOptions): Promise<FineTuneJob
     }
     return {
       baseVersion: base.name, baseModelVersion: base.card.version, promoted: r.promoted, reason: r.reason, savedVersion, modelVersion,
-      metricsBefore: r.metricsBefore, metricsAfter: r.metricsAfter, trainCorrections: train.length, validationCorrections: validation.length,
+      metricsBefore: r.metricsBefore, metricsAfter: r.metricsAfter, taughtBefore: r.taughtBefore, taughtAfter: r.taughtAfter,
+      trainCorrections: train.length, validationCorrections: validation.length,
       seconds: r.seconds,
     };
   } finally {

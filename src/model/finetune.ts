@@ -100,6 +100,9 @@ export interface FineTuneResult {
   readonly baseCard: ModelCard;
   readonly metricsBefore: FineTuneMetrics;
   readonly metricsAfter: FineTuneMetrics;
+  /** The same errors on (up to TAUGHT_SAMPLE of) the corrections trained on: did it learn what it was shown? */
+  readonly taughtBefore: FineTuneMetrics;
+  readonly taughtAfter: FineTuneMetrics;
   readonly promoted: boolean;
   readonly reason: string;
   readonly training: TrainResult | null;
@@ -144,6 +147,21 @@ export async function evaluateOnItems(cascade: Cascade, items: readonly Validati
     props.forEach((p, j) => pairs.push({ predicted: p.recist, truth: part[j].recist }));
   }
   return meanAxisErrors(pairs);
+}
+
+/** How many of the corrections trained on are scored before and after a fine-tune (`taughtItems`). */
+export const TAUGHT_SAMPLE = 32;
+
+/**
+ * Up to `TAUGHT_SAMPLE` training corrections (a fixed choice by lesion id hash), each with the reader's box or a rough box
+ * seeded by its id as validation uses: scored before and after, they say whether a fine-tune learned the corrections it
+ * was shown — on the real dev lesions it did not (docs/learning-from-corrections.md, the whole pool) — which the held-out
+ * split alone cannot tell from "learned them, and it does not carry to other lesions".
+ */
+export function taughtItems(corrections: readonly Correction[]): ValidationItem[] {
+  const keyed = corrections.map((c, i) => ({ c, id: c.lesionId ?? `correction-${i}` }));
+  keyed.sort((a, b) => hash32(`recist-taught:${a.id}`) - hash32(`recist-taught:${b.id}`) || a.id.localeCompare(b.id));
+  return keyed.slice(0, TAUGHT_SAMPLE).map(({ c, id }) => ({ lesionId: id, slice: c.slice, recist: c.recist, box: c.box ?? validationBox(id, c.recist, c.slice) }));
 }
 
 /**
@@ -207,6 +225,8 @@ export async function fineTune(o: FineTuneOptions): Promise<FineTuneResult> {
   try {
     progress({ stage: 'validate-before', elapsedS: elapsed() });
     const metricsBefore = await evaluateOnItems(cascade, o.validation);
+    const taught = taughtItems(o.corrections);
+    const taughtBefore = await evaluateOnItems(cascade, taught);
     const phase: FineTunePhase = o.phase ?? (usesMask(cascade.config.readout) ? 'lrp' : 'joint');
     const batch = o.batch ?? 8;
     const plan: TrainConfig = resolveTrainConfig({
@@ -231,6 +251,7 @@ export async function fineTune(o: FineTuneOptions): Promise<FineTuneResult> {
     }
     progress({ stage: 'validate-after', elapsedS: elapsed() });
     const metricsAfter = failure ? { ...metricsBefore, longLocPx: NaN } : await evaluateOnItems(cascade, o.validation);
+    const taughtAfter = failure ? { ...taughtBefore, longLocPx: NaN } : await evaluateOnItems(cascade, taught);
     const decision = failure
       ? { promoted: false, reason: `fine-tuning failed (${failure}); keeping the current model` }
       : promotionDecision(metricsBefore, metricsAfter, { tolerancePx: o.tolerancePx, minValidation: o.minValidation });
@@ -249,12 +270,13 @@ export async function fineTune(o: FineTuneOptions): Promise<FineTuneResult> {
       metrics: {
         validation: { ...metricsAfter, data: 'fixed held-out split of the site corrections (lesion-id hash), readers\' boxes or id-seeded rough boxes' },
         validationBefore: metricsBefore,
+        taught: { before: taughtBefore, after: taughtAfter, data: `up to ${TAUGHT_SAMPLE} of the corrections trained on, readers' boxes or id-seeded rough boxes` },
         promotion: decision,
       },
       parent: baseCard.version,
       command: o.command ?? 'fineTune',
     };
-    return { cascade, card, baseCard, metricsBefore, metricsAfter, ...decision, training, seconds: elapsed() };
+    return { cascade, card, baseCard, metricsBefore, metricsAfter, taughtBefore, taughtAfter, ...decision, training, seconds: elapsed() };
   } catch (err) {
     disposeCascade(cascade);
     throw err;

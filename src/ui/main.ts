@@ -151,8 +151,11 @@ function fineTuneProgressText(p: FineTuneProgressEvent): string {
 function fineTuneDoneText(d: FineTuneDoneEvent): string {
   if (!d.ok) return `fine-tune failed: ${d.error ?? d.reason}`;
   const err = `long-axis error ${px(d.metricsBefore?.longLocPx)} → ${px(d.metricsAfter?.longLocPx)} px`;
-  if (d.promoted) return `model ${d.activeVersion ?? d.modelVersion ?? ''} promoted (${err})`;
-  return `not promoted: ${d.reason}`;
+  // Whether it learned the corrections it was trained on (absent or not finite when it was not trained).
+  const taught = Number.isFinite(d.taughtBefore?.longLocPx) && Number.isFinite(d.taughtAfter?.longLocPx)
+    ? `; on the corrections it learned from ${px(d.taughtBefore?.longLocPx)} → ${px(d.taughtAfter?.longLocPx)} px` : '';
+  if (d.promoted) return `model ${d.activeVersion ?? d.modelVersion ?? ''} promoted (${err}${taught})`;
+  return `not promoted: ${d.reason}${taught}`;
 }
 
 function setFineTune(text: string): void {

@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, mkdirSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initBackend } from '../../src/model/backend/index.ts';
-import { fineTune, isValidationLesion, MIN_VALIDATION_CORRECTIONS, promotionDecision, splitCorrections, VALIDATION_FRACTION } from '../../src/model/finetune.ts';
+import { fineTune, isValidationLesion, MIN_VALIDATION_CORRECTIONS, promotionDecision, splitCorrections, TAUGHT_SAMPLE, taughtItems, VALIDATION_FRACTION } from '../../src/model/finetune.ts';
 import { disposeCascade } from '../../src/model/cascade.ts';
 import { exportCorrections, importCorrections, runFineTuneJob } from '../../src/model/finetune-job.ts';
 import {
@@ -27,6 +27,23 @@ test('validation split: fixed by lesion id (same across rounds and orders), abou
   assert.ok(round1.validation.every((v) => v.box.x2 > v.box.x1), 'validation items get a fixed rough box');
   const again = splitCorrections(ids.slice(0, 50).map(mk));
   assert.deepEqual(again.validation.map((v) => v.box), round1.validation.map((v) => v.box), 'the same boxes every round');
+});
+
+test('taught items: a fixed choice of at most TAUGHT_SAMPLE trained corrections, whatever their order; the reader\'s box when known, else a fixed id-seeded one', () => {
+  const lesion = ellipseLesion(1, 120);
+  const readerBox = { x1: 10, y1: 12, x2: 60, y2: 58 };
+  const items = Array.from({ length: 50 }, (_, i) => ({ lesionId: `lesion-${i}`, ...lesion, box: i % 5 === 0 ? readerBox : null }));
+  const a = taughtItems(items), b = taughtItems([...items].reverse());
+  assert.equal(a.length, TAUGHT_SAMPLE);
+  assert.deepEqual(a.map((t) => t.lesionId), b.map((t) => t.lesionId), 'the same choice in any order');
+  assert.deepEqual(a.map((t) => t.box), b.map((t) => t.box), 'the same boxes');
+  for (const t of a) {
+    const i = Number(t.lesionId!.slice('lesion-'.length));
+    if (i % 5 === 0) assert.deepEqual(t.box, readerBox);
+    else assert.ok(t.box.x2 > t.box.x1 && t.box !== readerBox);
+  }
+  const few = taughtItems([{ ...lesion, box: null }, { ...lesion, box: null }]);
+  assert.deepEqual(few.map((t) => t.lesionId).sort(), ['correction-0', 'correction-1'], 'corrections without an id are named by position');
 });
 
 test('promotion rule: not worse → promoted; worse, non-finite, or no validation → kept', () => {
@@ -147,6 +164,9 @@ test('a fine-tune on wrong corrections (90° rotated, 2.5× long) is caught by t
     assert.equal(r.savedVersion, null);
     assert.ok(r.metricsAfter.longLocPx > r.metricsBefore.longLocPx, r.reason);
     assert.match(r.reason, /worse by .* keeping the current model/, 'kept because it is worse, not for want of validation lesions');
+    // The corrections it trained on are scored too, before and after (here the tiny model diverges on them as well).
+    assert.equal(r.taughtBefore.n, Math.min(TAUGHT_SAMPLE, r.trainCorrections));
+    assert.ok(Number.isFinite(r.taughtBefore.longLocPx) && r.taughtAfter.longLocPx !== r.taughtBefore.longLocPx, `taught corrections ${r.taughtBefore.longLocPx} → ${r.taughtAfter.longLocPx} px`);
     assert.equal(readFileSync(join(root, ACTIVE_FILE), 'utf8'), pointerBefore, 'active pointer unchanged');
     assert.deepEqual((await listVersions(root)).map((v) => v.name), ['v0001'], 'no new version written');
     assert.ok(existsSync(join(root, 'v0001', 'card.json')));

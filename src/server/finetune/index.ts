@@ -260,7 +260,8 @@ export function createFineTuneService(o: FineTuneServiceOptions): FineTuneServic
             }
             resolvePromise(await finish({
               jobId, ok: true, promoted: res.promoted, reason: res.reason, activeVersion: activeName, modelVersion,
-              metricsBefore: res.metricsBefore, metricsAfter: res.metricsAfter, corrections: labels.length, seconds: (Date.now() - t0) / 1000,
+              metricsBefore: res.metricsBefore, metricsAfter: res.metricsAfter, taughtBefore: res.taughtBefore, taughtAfter: res.taughtAfter,
+              corrections: labels.length, seconds: (Date.now() - t0) / 1000,
             }, jobDir));
           })();
         });

@@ -37,6 +37,9 @@ export interface FineTuneDoneEvent {
   readonly modelVersion: string | null;
   readonly metricsBefore: FineTuneMetrics | null;
   readonly metricsAfter: FineTuneMetrics | null;
+  /** On the corrections it was trained on (up to TAUGHT_SAMPLE of them): did it learn what it was shown? Absent: not trained. */
+  readonly taughtBefore?: FineTuneMetrics | null;
+  readonly taughtAfter?: FineTuneMetrics | null;
   readonly corrections: number;
   readonly seconds: number;
   readonly error?: string;
