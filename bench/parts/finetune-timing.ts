@@ -1,7 +1,8 @@
 /**
  * One fine-tune on n corrections timed (training steps apart from load + validation) (shared by bench/parts/finetune.ts and bench/gpu-run.ts):
- * src/model/finetune.ts `fineTune` = load → validation before → the model's fine-tune phase (STN for mask read-out
- * models, joint otherwise; batch 8, Adam, no replay) → validation after. Corrections are synthetic lesions on real CT
+ * src/model/finetune.ts `fineTune` = load → validation before (the held-out corrections, and up to 32 of those it trains
+ * on) → the model's fine-tune phase (STN for mask read-out models, joint otherwise; batch 8, Adam, no replay) → the same
+ * validation after. Corrections are synthetic lesions on real CT
  * backgrounds (the reader's FINAL = the truth); the held-out share is fineTune's fixed lesion-id split.
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -64,7 +65,7 @@ export async function timeFineTune(opts: { n: number; steps: number; backend: st
       totalS: round(total / 1000, 2), trainS: round(trainS, 2), perStepS: round(trainS / Math.max(1, steps), 2),
       firstStepS: round(stepS[0] ?? NaN, 2), laterStepMedianS: round(median(stepS.slice(1)), 3),
       validateAndLoadS: round(total / 1000 - trainS, 2), promoted: r.promoted, reason: r.reason, phase,
-      how: `src/model/finetune.ts fineTune: load, validate before, ${phase}-phase steps at batch ${BATCH} (Adam 1e-4, no replay), validate after; saving the version is not included`,
+      how: `src/model/finetune.ts fineTune: load, validate before (held-out corrections and up to 32 trained-on ones), ${phase}-phase steps at batch ${BATCH} (Adam 1e-4, no replay), validate after; saving the version is not included`,
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });
