@@ -51,8 +51,9 @@ export interface AlSimOptions {
   readonly rounds: number;
   readonly seed: number;
   /**
-   * Also score each round's model on the lesions it was taught (all revealed so far, test boxes' seeds), next to the
-   * start model on the same lesions: did the fine-tune learn what it was shown, or only fail to carry it to new patients?
+   * Also score each round's model on the lesions it was taught (all revealed so far — behind a gate that includes the
+   * held-out ones it validated on — with the test part's box seeds), next to the start model on the same lesions: did
+   * the fine-tune learn what it was shown, or only fail to carry it to new patients?
    */
   readonly scoreTaught?: boolean;
   readonly onEvent?: (line: string) => void;
