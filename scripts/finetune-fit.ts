@@ -17,8 +17,7 @@ import { roughBoxFor } from '../src/geometry/box.ts';
 import { boxOrientsMarks } from '../src/geometry/mask-readout.ts';
 import { principalAxis, recistFromMask } from '../src/geometry/measure-mask.ts';
 import { createRng } from '../src/geometry/random.ts';
-import { segmentLength, segmentLocationDistance, segmentMidpoint } from '../src/geometry/recist.ts';
-import type { Point, Segment } from '../src/geometry/types.ts';
+import { axisAngleDiffDeg as angleDiff, axisErrorComponents, segmentAngle as angle, segmentLocationDistance } from '../src/geometry/recist.ts';
 import { initBackend } from '../src/model/backend/index.ts';
 import { disposeCascade, type Cascade } from '../src/model/cascade.ts';
 import { loadCheckpoint } from '../src/model/checkpoint.ts';
@@ -46,12 +45,7 @@ const tuned = await fineTune({
   onProgress: (p) => { if (p.stage === 'train' && p.step % 20 === 0) process.stderr.write(`step ${p.step}: loss ${p.loss.toFixed(4)} ${JSON.stringify(p.parts)}\n`); },
 });
 
-const angle = (s: Segment): number => Math.atan2(s[1].y - s[0].y, s[1].x - s[0].x);
-const angleDiff = (a: number, b: number): number => { const d = Math.abs(a - b) % Math.PI; return (Math.min(d, Math.PI - d) * 180) / Math.PI; };
 const mean = (v: readonly number[]): number => v.reduce((a, b) => a + b, 0) / v.length;
-const segment = (c: Point, len: number, a: number): Segment => [
-  { x: c.x - (len / 2) * Math.cos(a), y: c.y - (len / 2) * Math.sin(a) }, { x: c.x + (len / 2) * Math.cos(a), y: c.y + (len / 2) * Math.sin(a) },
-];
 
 type Scores = { loc: number; centre: number; angle: number; length: number; lrp: number; maskAngle: number; snapped: number };
 async function score(cascade: Cascade, ids: readonly string[]): Promise<Scores> {
@@ -64,10 +58,10 @@ async function score(cascade: Cascade, ids: readonly string[]): Promise<Scores> 
       const p = await measurer.measure(slice, box);
       const t = r.recist.long, q = p.recist.long;
       loc.push(segmentLocationDistance(q, t));
-      // Each component of the proposed long axis alone, the other two set to the reference's.
-      centre.push(segmentLocationDistance(segment(segmentMidpoint(q), segmentLength(t), angle(t)), t));
-      angleOnly.push(segmentLocationDistance(segment(segmentMidpoint(t), segmentLength(t), angle(q)), t));
-      lengthOnly.push(segmentLocationDistance(segment(segmentMidpoint(t), segmentLength(q), angle(t)), t));
+      const alone = axisErrorComponents(q, t);
+      centre.push(alone.centre);
+      angleOnly.push(alone.angle);
+      lengthOnly.push(alone.length);
       if (!p.mask) continue;
       const target = buildSample(slice, r.recist, createRng(0), { box }).mask32;
       if (target.length !== p.mask.data.length) throw new Error(`mask sizes differ: target ${target.length}, proposal ${p.mask.data.length}`);

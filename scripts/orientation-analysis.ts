@@ -18,9 +18,8 @@ import { roughBoxFor } from '../src/geometry/box.ts';
 import { toCrop } from '../src/geometry/crop.ts';
 import { decodeHeatmaps, heatmapEntropies } from '../src/geometry/heatmap.ts';
 import { principalAxis } from '../src/geometry/measure-mask.ts';
-import { mapRecist, segmentLength, segmentLocationDistance, segmentMidpoint } from '../src/geometry/recist.ts';
+import { axisAngleDiffDeg as angleDiff, axisErrorComponents, mapRecist, segmentAngle as angle, segmentLength } from '../src/geometry/recist.ts';
 import { thetaFromRecist } from '../src/geometry/theta.ts';
-import type { Point, Segment } from '../src/geometry/types.ts';
 import { initBackend } from '../src/model/backend/index.ts';
 import { forwardCascade } from '../src/model/cascade.ts';
 import { loadCheckpoint } from '../src/model/checkpoint.ts';
@@ -35,12 +34,6 @@ const folder = openDeepLesionFolder(values.data);
 const { cascade, card } = await loadCheckpoint(values.model!);
 const measurer = measurerFromCascade(cascade, card, backend.name);
 
-const angle = (s: Segment): number => Math.atan2(s[1].y - s[0].y, s[1].x - s[0].x);
-/** Axial angle difference in degrees, in [0, 90]. */
-const angleDiff = (a: number, b: number): number => { const d = Math.abs(a - b) % Math.PI; return (Math.min(d, Math.PI - d) * 180) / Math.PI; };
-const segment = (c: Point, length: number, a: number): Segment => [
-  { x: c.x - (length / 2) * Math.cos(a), y: c.y - (length / 2) * Math.sin(a) }, { x: c.x + (length / 2) * Math.cos(a), y: c.y + (length / 2) * Math.sin(a) },
-];
 const acc = new Map<string, number[]>();
 const add = (k: string, v: number) => acc.set(k, [...(acc.get(k) ?? []), v]);
 let fallbacks = 0, n = 0;
@@ -51,9 +44,10 @@ for (const seed of [0, 1, 2]) {
     const p = await measurer.measure(slice, box);
     const cl = classicalRecist(slice, box);
     const t = r.recist.long, s = p.recist.long;
-    add('centre alone (px)', segmentLocationDistance(segment(segmentMidpoint(s), segmentLength(t), angle(t)), t));
-    add('angle alone (px)', segmentLocationDistance(segment(segmentMidpoint(t), segmentLength(t), angle(s)), t));
-    add('length alone (px)', segmentLocationDistance(segment(segmentMidpoint(t), segmentLength(s), angle(t)), t));
+    const alone = axisErrorComponents(s, t);
+    add('centre alone (px)', alone.centre);
+    add('angle alone (px)', alone.angle);
+    add('length alone (px)', alone.length);
     add('proposal (°)', angleDiff(angle(s), angle(t)));
     add("rough box's longer side (°)", angleDiff(box.x2 - box.x1 >= box.y2 - box.y1 ? 0 : Math.PI / 2, angle(t)));
     add("STN's θ α (°)", angleDiff(p.theta.alpha, angle(t)));

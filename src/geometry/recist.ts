@@ -165,3 +165,33 @@ export function meanAxisErrors(pairs: readonly { readonly predicted: Recist; rea
   const n = pairs.length;
   return { longLocPx: longLoc / n, shortLocPx: shortLoc / n, longLenPx: longLen / n, shortLenPx: shortLen / n, n };
 }
+
+/** Direction of a segment (radians, from its first endpoint to its second). */
+export function segmentAngle(s: Segment): number {
+  return Math.atan2(s[1].y - s[0].y, s[1].x - s[0].x);
+}
+
+/** Angle between two axes (directions modulo π), in degrees, in [0, 90]. */
+export function axisAngleDiffDeg(a: number, b: number): number {
+  const d = Math.abs(a - b) % Math.PI;
+  return (Math.min(d, Math.PI - d) * 180) / Math.PI;
+}
+
+/** The segment of `length` through `centre` at `angle` (radians). */
+export function segmentThrough(centre: Point, length: number, angle: number): Segment {
+  const dx = (length / 2) * Math.cos(angle), dy = (length / 2) * Math.sin(angle);
+  return [{ x: centre.x - dx, y: centre.y - dy }, { x: centre.x + dx, y: centre.y + dy }];
+}
+
+/**
+ * Where a predicted axis's location error comes from: the location error of the reference axis given each component of
+ * the predicted one alone — its centre, its angle, its length — the other two the reference's (px).
+ */
+export function axisErrorComponents(predicted: Segment, reference: Segment): { centre: number; angle: number; length: number } {
+  const c = segmentMidpoint(reference), len = segmentLength(reference), a = segmentAngle(reference);
+  return {
+    centre: segmentLocationDistance(segmentThrough(segmentMidpoint(predicted), len, a), reference),
+    angle: segmentLocationDistance(segmentThrough(c, len, segmentAngle(predicted)), reference),
+    length: segmentLocationDistance(segmentThrough(c, segmentLength(predicted), a), reference),
+  };
+}

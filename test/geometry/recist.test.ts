@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { averageRecists, axisLengthsMm, axisLengthsPx, blendRecist, normalizeRecist, scaleAxes, recistCenter, recistExtent, recistFromNumbers, recistToNumbers, segmentLength, segmentLocationDistance } from '../../src/geometry/recist.ts';
+import { averageRecists, axisAngleDiffDeg, axisErrorComponents, axisLengthsMm, axisLengthsPx, blendRecist, normalizeRecist, scaleAxes, recistCenter, recistExtent, recistFromNumbers, recistToNumbers, segmentAngle, segmentLength, segmentLocationDistance, segmentThrough } from '../../src/geometry/recist.ts';
 import type { Recist, Segment } from '../../src/geometry/types.ts';
 import { coord, point } from './arbitraries.ts';
 
@@ -97,4 +97,28 @@ test('averageRecists: one mark is itself; copies turned ± the same angle averag
   assert.ok(axisLengthsPx(blended).long < 19, 'a plain blend shortens the axis');
   assert.ok(Math.abs(axisLengthsPx(avg).long - 20) < 1e-9 && Math.abs(axisLengthsPx(avg).short - 12) < 1e-9, 'lengths are the marks\' mean');
   assert.throws(() => averageRecists([]), /no marks/);
+});
+
+test('axis angles: differences modulo π in [0, 90]°; a segment through a centre has that angle, length and midpoint', () => {
+  assert.equal(axisAngleDiffDeg(0, Math.PI), 0, 'an axis has no direction');
+  assert.ok(Math.abs(axisAngleDiffDeg(0.1, Math.PI - 0.1) - (0.2 * 180) / Math.PI) < 1e-9);
+  assert.ok(Math.abs(axisAngleDiffDeg(-Math.PI / 4, Math.PI / 4) - 90) < 1e-9);
+  fc.assert(fc.property(point(), fc.double({ min: 0.1, max: 100, noNaN: true }), fc.double({ min: -3, max: 3, noNaN: true }), (c, len, a) => {
+    const s = segmentThrough(c, len, a);
+    assert.ok(Math.abs(segmentLength(s) - len) < 1e-6 * Math.max(1, len));
+    assert.ok(axisAngleDiffDeg(segmentAngle(s), a) < 1e-6);
+    assert.ok(Math.abs((s[0].x + s[1].x) / 2 - c.x) < 1e-6 && Math.abs((s[0].y + s[1].y) / 2 - c.y) < 1e-6);
+  }));
+});
+
+test('axis error components: each is zero when only the other components differ, and the angle part of a 90° turn is the endpoint distance', () => {
+  const ref: Segment = [{ x: 0, y: 0 }, { x: 20, y: 0 }];
+  const shifted: Segment = [{ x: 3, y: 4 }, { x: 23, y: 4 }];
+  assert.deepEqual(axisErrorComponents(shifted, ref), { centre: 5, angle: 0, length: 0 });
+  const longer: Segment = [{ x: -2, y: 0 }, { x: 22, y: 0 }];
+  assert.deepEqual(axisErrorComponents(longer, ref), { centre: 0, angle: 0, length: 2 });
+  const turned: Segment = [{ x: 10, y: -10 }, { x: 10, y: 10 }];
+  const parts = axisErrorComponents(turned, ref);
+  assert.ok(parts.centre < 1e-9 && parts.length < 1e-9);
+  assert.ok(Math.abs(parts.angle - Math.hypot(10, 10)) < 1e-9, `${parts.angle}`);
 });
