@@ -11,7 +11,7 @@
  * are few.
  * Applied to proposals shown to that reader (`applyCalibration`).
  */
-import { axisLengthsMm, recistCenter, mapRecist, scaleAxes } from '../geometry/recist.ts';
+import { axisLengthsMm, recistCenter, mapRecist, scaleAxes, segmentAngle as angleOf } from '../geometry/recist.ts';
 import type { Recist, Spacing } from '../geometry/types.ts';
 
 export interface ReaderMark {
@@ -41,8 +41,6 @@ export interface ReaderBias {
 
 const DEG = 180 / Math.PI;
 
-/** Direction angle of a segment in radians. */
-const angleOf = (s: Recist['long']): number => Math.atan2(s[1].y - s[0].y, s[1].x - s[0].x);
 
 /** Wrap an axial angle difference (radians) to (−π/2, π/2]. */
 export function wrapAxial(a: number): number {

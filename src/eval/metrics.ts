@@ -11,7 +11,7 @@
  *
  * Summaries: {@link summarize} (mean, sample std, median, n) and {@link blandAltman} (bias ± 1.96 sd).
  */
-import { segmentLocationDistance, segmentMidpoint } from '../geometry/recist.ts';
+import { axisAngleDiffDeg, segmentAngle, segmentLocationDistance, segmentMidpoint } from '../geometry/recist.ts';
 import type { Point, Recist, Segment, Spacing } from '../geometry/types.ts';
 
 export const AXES = ['long', 'short'] as const;
@@ -71,10 +71,8 @@ export function midpointDistance(a: Segment, b: Segment): number {
 
 /** Angle between the lines of two segments in degrees, in [0, 90] (endpoint order ignored); 0 when either is a point. */
 export function axisAngleDifferenceDeg(a: Segment, b: Segment): number {
-  const ang = (s: Segment): number => Math.atan2(s[1].y - s[0].y, s[1].x - s[0].x);
   if (segmentLength(a) === 0 || segmentLength(b) === 0) return 0;
-  const d = Math.abs(ang(a) - ang(b)) % Math.PI;
-  return (Math.min(d, Math.PI - d) * 180) / Math.PI;
+  return axisAngleDiffDeg(segmentAngle(a), segmentAngle(b));
 }
 
 /** Compares one axis of mark a against reference b. `spacing` null → the mm fields are null. */
