@@ -1,7 +1,7 @@
 /**
  * One fine-tune on n corrections timed (training steps apart from load + validation) (shared by bench/parts/finetune.ts and bench/gpu-run.ts):
- * src/model/finetune.ts `fineTune` = load → validation before (the held-out corrections, and up to 32 of those it trains
- * on) → the model's fine-tune phase (STN for mask read-out models, joint otherwise; batch 8, Adam, no replay) → the same
+ * src/model/finetune.ts `fineTune` = load → validation before (the held-out corrections, and up to TAUGHT_SAMPLE of those it
+ * trains on) → the model's fine-tune phase (STN for mask read-out models, joint otherwise; batch 8, Adam, no replay) → the same
  * validation after. Corrections are synthetic lesions on real CT
  * backgrounds (the reader's FINAL = the truth); the held-out share is fineTune's fixed lesion-id split.
  */
@@ -14,7 +14,7 @@ import { listBackgrounds } from '../../src/data/synth/placement.ts';
 import { createRng } from '../../src/geometry/random.ts';
 import { disposeCascade } from '../../src/model/cascade.ts';
 import { saveCheckpoint } from '../../src/model/checkpoint.ts';
-import { fineTune, splitCorrections, validationBox } from '../../src/model/finetune.ts';
+import { fineTune, splitCorrections, TAUGHT_SAMPLE, validationBox } from '../../src/model/finetune.ts';
 import { benchModel, median, round, MODEL_DIR } from './common.ts';
 
 /** Samples per fine-tune step (fineTune's default). */
@@ -65,7 +65,7 @@ export async function timeFineTune(opts: { n: number; steps: number; backend: st
       totalS: round(total / 1000, 2), trainS: round(trainS, 2), perStepS: round(trainS / Math.max(1, steps), 2),
       firstStepS: round(stepS[0] ?? NaN, 2), laterStepMedianS: round(median(stepS.slice(1)), 3),
       validateAndLoadS: round(total / 1000 - trainS, 2), promoted: r.promoted, reason: r.reason, phase,
-      how: `src/model/finetune.ts fineTune: load, validate before (held-out corrections and up to 32 trained-on ones), ${phase}-phase steps at batch ${BATCH} (Adam 1e-4, no replay), validate after; saving the version is not included`,
+      how: `src/model/finetune.ts fineTune: load, validate before (held-out corrections and up to ${TAUGHT_SAMPLE} trained-on ones), ${phase}-phase steps at batch ${BATCH} (Adam 1e-4, no replay), validate after; saving the version is not included`,
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });
