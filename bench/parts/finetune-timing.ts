@@ -20,7 +20,7 @@ import { benchModel, median, round, MODEL_DIR } from './common.ts';
 /** Samples per fine-tune step (fineTune's default). */
 const BATCH = 8;
 
-export async function timeFineTune(opts: { n: number; steps: number; backend: string; modelDir?: string; freezeBatchnorm?: boolean }): Promise<Record<string, unknown>> {
+export async function timeFineTune(opts: { n: number; steps: number; backend: string; modelDir?: string; freezeBatchnorm?: boolean; fitReadout?: boolean }): Promise<Record<string, unknown>> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-finetune-'));
   try {
     let base = opts.modelDir ?? MODEL_DIR, source = opts.modelDir ?? 'models/default';
@@ -48,6 +48,8 @@ export async function timeFineTune(opts: { n: number; steps: number; backend: st
     const r = await fineTune({
       baseModelDir: base, corrections: train, replay: null, validation: val, steps: opts.steps, seed: 1, batch: BATCH,
       freezeBatchnorm: opts.freezeBatchnorm ?? false,
+      // As the server's jobs do by default (serve --no-finetune-readout turns it off).
+      fitReadout: opts.fitReadout ?? true,
       onProgress: (p) => {
         if (p.stage === 'train') {
           steps = p.step;
@@ -64,8 +66,8 @@ export async function timeFineTune(opts: { n: number; steps: number; backend: st
       freezeBatchnorm: opts.freezeBatchnorm ?? false,
       totalS: round(total / 1000, 2), trainS: round(trainS, 2), perStepS: round(trainS / Math.max(1, steps), 2),
       firstStepS: round(stepS[0] ?? NaN, 2), laterStepMedianS: round(median(stepS.slice(1)), 3),
-      validateAndLoadS: round(total / 1000 - trainS, 2), promoted: r.promoted, reason: r.reason, phase,
-      how: `src/model/finetune.ts fineTune: load, validate before (held-out corrections and up to ${TAUGHT_SAMPLE} trained-on ones), ${phase}-phase steps at batch ${BATCH} (Adam 1e-4, no replay), validate after; saving the version is not included`,
+      validateAndLoadS: round(total / 1000 - trainS, 2), promoted: r.promoted, reason: r.reason, phase, readoutFit: r.readoutFit?.reason ?? null,
+      how: `src/model/finetune.ts fineTune: load, validate before (held-out corrections and up to ${TAUGHT_SAMPLE} trained-on ones), ${phase}-phase steps at batch ${BATCH} (Adam 1e-4, no replay), ${r.readoutFit ? 'the read-out\'s classical weight re-picked on the trained-on sample, ' : ''}validate after; saving the version is not included`,
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -17,6 +17,7 @@ import { loadCheckpoint, saveCheckpoint } from './checkpoint.ts';
 import { fineTune, splitCorrections, tooFewHeldOut } from './finetune.ts';
 import { cropInput, proposeForBoxes } from './measurer.ts';
 import { ttaProposals } from './finetune-tta.ts';
+import { fitClassicalWeight, withClassicalWeight } from './readout-fit.ts';
 
 export interface AlModelRef {
   readonly dir: string;
@@ -56,6 +57,12 @@ export interface AlAdapterOptions {
    * boxes) against their marks, and apply it to the test proposals. With steps 0 the network is not fine-tuned at all.
    */
   readonly calibrate?: CalibrationFitter;
+  /**
+   * Learn the read-out too: after each round (and before any calibration), re-pick the `mask+classical` read-out's
+   * classical weight on the round's model's proposals for all revealed lesions (the pool's scoring boxes)
+   * (`fitClassicalWeight`, src/model/readout-fit.ts) and evaluate with it.
+   */
+  readonly fitReadout?: boolean;
   /**
    * The marks corrections reveal and the test part is scored against, per lesion id — one reader's (e.g. readers.csv's
    * "site", `recist al-sim --reader`); absent: the folder's own (DL_info.csv). Rough boxes are always drawn around the
@@ -157,7 +164,13 @@ export function createAlAdapter(o: AlAdapterOptions) {
       return out;
     },
     async fineTune(m: AlModelRef, ids: readonly string[], ctx: { strategy: string; round: number; seed: number }) {
-      const r = o.steps === 0 ? { model: m, promoted: true, reason: `${ids.length} corrections (calibration only)`, seconds: 0 } : await fineTuneNetwork(m, ids, ctx);
+      let r = o.steps === 0 ? { model: m, promoted: true, reason: `${ids.length} corrections (network unchanged)`, seconds: 0 } : await fineTuneNetwork(m, ids, ctx);
+      if (o.fitReadout) {
+        const t0 = performance.now();
+        const fit = await fitClassicalWeight(r.model.cascade, ids.map((id) => ({ lesionId: id, ...boxed(id, o.scoreSeed), recist: target(id) })));
+        const cascade = fit.classicalWeight === null ? r.model.cascade : withClassicalWeight(r.model.cascade, fit.classicalWeight);
+        r = { ...r, model: { ...r.model, cascade }, reason: `${r.reason}; ${fit.reason}`, seconds: r.seconds + (performance.now() - t0) / 1000 };
+      }
       if (!o.calibrate) return r;
       const t0 = performance.now();
       const props = await proposeForBoxes(r.model.cascade, ids.map((id) => boxed(id, o.scoreSeed)), r.model.version, 'al-sim');

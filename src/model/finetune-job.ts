@@ -14,6 +14,7 @@ import { mapRecist, recistCenter, recistExtent } from '../geometry/recist.ts';
 import type { Box, Recist, Spacing } from '../geometry/types.ts';
 import { disposeCascade } from './cascade.ts';
 import { fineTune, MIN_VALIDATION_CORRECTIONS, splitCorrections, tooFewHeldOut, type FineTuneMetrics, type FineTuneProgress } from './finetune.ts';
+import type { ReadoutFit } from './readout-fit.ts';
 import { ensureBaseVersion, nextVersionName, saveVersion, cleanStale } from './versions.ts';
 
 export interface ExportedCorrection {
@@ -94,6 +95,8 @@ export interface FineTuneJobOptions {
   readonly jobDir: string;
   readonly steps?: number;
   readonly minutes?: number;
+  /** Also re-pick the read-out's classical weight on the corrections (fineTune's `fitReadout`; with steps 0, that alone). */
+  readonly fitReadout?: boolean;
   readonly seed?: number;
   readonly learningRate?: number;
   /** Replay synthetic lesions (default true) with this share of each batch (default 0.5). */
@@ -119,6 +122,8 @@ export interface FineTuneJobResult {
   /** Errors on (up to TAUGHT_SAMPLE of) the corrections trained on, before and after (fineTune's taughtBefore/After). */
   readonly taughtBefore: FineTuneMetrics;
   readonly taughtAfter: FineTuneMetrics;
+  /** The read-out fit, when the job re-picked it (fineTune's readoutFit). */
+  readonly readoutFit: ReadoutFit | null;
   readonly trainCorrections: number;
   readonly validationCorrections: number;
   readonly seconds: number;
@@ -138,7 +143,7 @@ export async function runFineTuneJob(o: FineTuneJobOptions): Promise<FineTuneJob
     const empty = (n: number): FineTuneMetrics => ({ longLocPx: NaN, shortLocPx: NaN, longLenPx: NaN, shortLenPx: NaN, n });
     return {
       baseVersion: base.name, baseModelVersion: base.card.version, promoted: false, savedVersion: null, modelVersion: null,
-      reason: skip, metricsBefore: empty(validation.length), metricsAfter: empty(validation.length), taughtBefore: empty(0), taughtAfter: empty(0),
+      reason: skip, metricsBefore: empty(validation.length), metricsAfter: empty(validation.length), taughtBefore: empty(0), taughtAfter: empty(0), readoutFit: null,
       trainCorrections: train.length, validationCorrections: validation.length, seconds: 0,
     };
   }
@@ -146,7 +151,7 @@ export async function runFineTuneJob(o: FineTuneJobOptions): Promise<FineTuneJob
   const replay = useReplay ? await createTrainingSource({ synthetic: true, dataDirs: [], realFraction: 0, excludePatients: [] }) : null;
   const r = await fineTune({
     baseModelDir: base.dir, corrections: train, replay, replayFraction: o.replayFraction ?? 0.5, validation,
-    steps: o.steps, minutes: o.minutes, seed: o.seed ?? 1, learningRate: o.learningRate, tolerancePx: o.tolerancePx, minValidation,
+    steps: o.steps, minutes: o.minutes, fitReadout: o.fitReadout, seed: o.seed ?? 1, learningRate: o.learningRate, tolerancePx: o.tolerancePx, minValidation,
     onProgress: o.onProgress, command: `fine-tune job ${o.jobDir}`,
   });
   try {
@@ -159,7 +164,7 @@ export async function runFineTuneJob(o: FineTuneJobOptions): Promise<FineTuneJob
     }
     return {
       baseVersion: base.name, baseModelVersion: base.card.version, promoted: r.promoted, reason: r.reason, savedVersion, modelVersion,
-      metricsBefore: r.metricsBefore, metricsAfter: r.metricsAfter, taughtBefore: r.taughtBefore, taughtAfter: r.taughtAfter,
+      metricsBefore: r.metricsBefore, metricsAfter: r.metricsAfter, taughtBefore: r.taughtBefore, taughtAfter: r.taughtAfter, readoutFit: r.readoutFit,
       trainCorrections: train.length, validationCorrections: validation.length,
       seconds: r.seconds,
     };

@@ -17,12 +17,13 @@ import { buildSample, type Sample } from '../data/samples.ts';
 import type { TrainingSource } from '../data/training-source.ts';
 import { simulateRoughBox } from '../geometry/box.ts';
 import { createRng, hash32, type Rng } from '../geometry/random.ts';
-import { meanAxisErrors, type AxisErrors } from '../geometry/recist.ts';
+import type { AxisErrors } from '../geometry/recist.ts';
 import type { Box, Recist } from '../geometry/types.ts';
 import { disposeCascade, withoutTppLoss, type Cascade } from './cascade.ts';
 import { loadCheckpoint, type ModelCard } from './checkpoint.ts';
 import { resolveTrainConfig, usesMask, type PhaseKind, type TrainConfig } from './config.ts';
-import { proposeForBoxes } from './measurer.ts';
+import { evaluateOnItems, type ValidationItem } from './evaluate-items.ts';
+import { fitClassicalWeight, withClassicalWeight, type ReadoutFit } from './readout-fit.ts';
 import { trainCascade, type ProgressEvent, type TrainResult } from './train.ts';
 
 export interface Correction {
@@ -34,12 +35,7 @@ export interface Correction {
   readonly box?: Box | null;
 }
 
-export interface ValidationItem {
-  readonly lesionId?: string;
-  readonly slice: CtSlice;
-  readonly recist: Recist;
-  readonly box: Box;
-}
+export { evaluateOnItems, type ValidationItem };
 
 /** Mean errors in px of the original slice; longLocPx is the promotion criterion. */
 export type FineTuneMetrics = AxisErrors;
@@ -62,9 +58,15 @@ export interface FineTuneOptions {
   readonly replayFraction?: number;
   /** The fixed held-out corrections (never trained on). */
   readonly validation: readonly ValidationItem[];
-  /** Wall-time budget of the training phase (minutes) and/or a step cap; default 30 steps. */
+  /** Wall-time budget of the training phase (minutes) and/or a step cap; default 30 steps (0 with `fitReadout`: no training). */
   readonly minutes?: number;
   readonly steps?: number;
+  /**
+   * After training, also re-pick the `mask+classical` read-out's classical weight on the corrections trained on (the
+   * `taughtItems` sample; src/model/readout-fit.ts); the new version's config carries it, and the held-out split
+   * judges both together. Default false.
+   */
+  readonly fitReadout?: boolean;
   readonly seed: number;
   /** Optimizer (default 'adam'; 'sgd-momentum' is the paper's, momentum 0.9). */
   readonly optimizer?: 'adam' | 'sgd-momentum';
@@ -103,6 +105,8 @@ export interface FineTuneResult {
   /** The same errors on (up to TAUGHT_SAMPLE of) the corrections trained on: did it learn what it was shown? */
   readonly taughtBefore: FineTuneMetrics;
   readonly taughtAfter: FineTuneMetrics;
+  /** The read-out fit (`fitReadout`), else null. */
+  readonly readoutFit: ReadoutFit | null;
   readonly promoted: boolean;
   readonly reason: string;
   readonly training: TrainResult | null;
@@ -137,17 +141,6 @@ export function splitCorrections<T extends Correction & { lesionId: string }>(co
 }
 
 // ---------------------------------------------------------------------------------------------- evaluation
-
-/** Errors of a cascade's proposals on items with known marks and fixed boxes (original px). */
-export async function evaluateOnItems(cascade: Cascade, items: readonly ValidationItem[], chunk = 16): Promise<FineTuneMetrics> {
-  const pairs: { predicted: Recist; truth: Recist }[] = [];
-  for (let i = 0; i < items.length; i += chunk) {
-    const part = items.slice(i, i + chunk);
-    const props = await proposeForBoxes(cascade, part, 'eval', 'eval');
-    props.forEach((p, j) => pairs.push({ predicted: p.recist, truth: part[j].recist }));
-  }
-  return meanAxisErrors(pairs);
-}
 
 /** How many of the corrections trained on are scored before and after a fine-tune (`taughtItems`). */
 export const TAUGHT_SAMPLE = 32;
@@ -216,9 +209,9 @@ export async function fineTune(o: FineTuneOptions): Promise<FineTuneResult> {
   const validationIds = new Set(o.validation.map((v) => v.lesionId).filter((id): id is string => id !== undefined));
   const leaked = o.corrections.find((c) => c.lesionId !== undefined && validationIds.has(c.lesionId));
   if (leaked) throw new Error(`fineTune: correction ${leaked.lesionId} is also a validation lesion (validation must never be trained on)`);
-  if (o.minutes === undefined && o.steps === undefined) { /* default below */ }
   if (o.minutes !== undefined && !(o.minutes > 0)) throw new Error(`fineTune: minutes = ${o.minutes} must be > 0`);
-  if (o.steps !== undefined && !(Number.isInteger(o.steps) && o.steps >= 1)) throw new Error(`fineTune: steps = ${o.steps} must be a positive integer`);
+  const minSteps = o.fitReadout ? 0 : 1;
+  if (o.steps !== undefined && !(Number.isInteger(o.steps) && o.steps >= minSteps)) throw new Error(`fineTune: steps = ${o.steps} must be an integer ≥ ${minSteps}`);
 
   progress({ stage: 'load', elapsedS: elapsed() });
   const { cascade, card: baseCard } = await loadCheckpoint(o.baseModelDir);
@@ -245,19 +238,23 @@ export async function fineTune(o: FineTuneOptions): Promise<FineTuneResult> {
     let training: TrainResult | null = null;
     let failure: string | null = null;
     try {
-      training = await trainCascade(phase === 'lrp' ? withoutTppLoss(cascade) : cascade, plan, (n) => draw(n, rng), valSamples, rng, (e) => progress({ ...e, stage: 'train', elapsedS: elapsed() }));
+      if (o.steps !== 0) training = await trainCascade(phase === 'lrp' ? withoutTppLoss(cascade) : cascade, plan, (n) => draw(n, rng), valSamples, rng, (e) => progress({ ...e, stage: 'train', elapsedS: elapsed() }));
     } catch (err) {
       failure = err instanceof Error ? err.message : String(err);
     }
     progress({ stage: 'validate-after', elapsedS: elapsed() });
-    const metricsAfter = failure ? { ...metricsBefore, longLocPx: NaN } : await evaluateOnItems(cascade, o.validation);
-    const taughtAfter = failure ? { ...taughtBefore, longLocPx: NaN } : await evaluateOnItems(cascade, taught);
+    const readoutFit = o.fitReadout && !failure ? await fitClassicalWeight(cascade, taught) : null;
+    // The same network (its weights are `cascade`'s), read out with the fitted weight.
+    const tuned = readoutFit?.classicalWeight != null ? withClassicalWeight(cascade, readoutFit.classicalWeight) : cascade;
+    const metricsAfter = failure ? { ...metricsBefore, longLocPx: NaN } : await evaluateOnItems(tuned, o.validation);
+    const taughtAfter = failure ? { ...taughtBefore, longLocPx: NaN } : await evaluateOnItems(tuned, taught);
     const decision = failure
       ? { promoted: false, reason: `fine-tuning failed (${failure}); keeping the current model` }
       : promotionDecision(metricsBefore, metricsAfter, { tolerancePx: o.tolerancePx, minValidation: o.minValidation });
     const createdAt = new Date().toISOString();
     const card: ModelCard = {
       ...baseCard,
+      config: tuned.config,
       version: `${baseCard.preset}-ft-${createdAt.replace(/[:.]/g, '-').slice(0, 19)}`,
       createdAt,
       seed: o.seed,
@@ -271,12 +268,13 @@ export async function fineTune(o: FineTuneOptions): Promise<FineTuneResult> {
         validation: { ...metricsAfter, data: 'fixed held-out split of the site corrections (lesion-id hash), readers\' boxes or id-seeded rough boxes' },
         validationBefore: metricsBefore,
         taught: { before: taughtBefore, after: taughtAfter, data: `up to ${TAUGHT_SAMPLE} of the corrections trained on, readers' boxes or id-seeded rough boxes` },
+        ...(readoutFit ? { readoutFit } : {}),
         promotion: decision,
       },
       parent: baseCard.version,
       command: o.command ?? 'fineTune',
     };
-    return { cascade, card, baseCard, metricsBefore, metricsAfter, taughtBefore, taughtAfter, ...decision, training, seconds: elapsed() };
+    return { cascade: tuned, card, baseCard, metricsBefore, metricsAfter, taughtBefore, taughtAfter, readoutFit, ...decision, training, seconds: elapsed() };
   } catch (err) {
     disposeCascade(cascade);
     throw err;

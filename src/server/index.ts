@@ -28,6 +28,8 @@ export interface ServeConfig {
   readonly noFinetune?: boolean;
   /** Fine-tune budget per job (steps; default 40) and the readers allowed to start / roll back (default: anyone). */
   readonly finetuneSteps?: number;
+  /** Whether each job also re-picks the read-out's classical weight on its corrections (default true). */
+  readonly finetuneReadout?: boolean;
   /** Held-out corrections a fine-tune must be validated on before it can be promoted (default MIN_VALIDATION_CORRECTIONS). */
   readonly finetuneMinValidation?: number;
   readonly admins?: readonly string[];
@@ -41,7 +43,7 @@ export interface ServeConfig {
 
 export interface ServeFlags {
   port?: string | number; host?: string; data?: string; labels?: string; model?: string; backend?: string;
-  finetuneEvery?: string | number; finetune?: boolean; finetuneSteps?: string | number; finetuneMinValidation?: string | number; admins?: string;
+  finetuneEvery?: string | number; finetune?: boolean; finetuneSteps?: string | number; finetuneReadout?: boolean; finetuneMinValidation?: string | number; admins?: string;
   strategy?: string; readerCalibration?: boolean;
 }
 
@@ -62,7 +64,7 @@ export const DEFAULT_STRATEGY = 'entropy-px';
 
 /**
  * Flags win over the environment: PORT, HOST, RECIST_DATA, RECIST_LABELS (default ./labels), RECIST_MODEL,
- * RECIST_FINETUNE_EVERY (default 20; 0 = admin only), RECIST_NO_FINETUNE=1, RECIST_FINETUNE_STEPS,
+ * RECIST_FINETUNE_EVERY (default 20; 0 = admin only), RECIST_NO_FINETUNE=1, RECIST_FINETUNE_STEPS, RECIST_NO_FINETUNE_READOUT=1,
  * RECIST_ADMINS (comma-separated), RECIST_STRATEGY (default DEFAULT_STRATEGY), RECIST_READER_CALIBRATION=1.
  */
 export function serveConfig(flags: ServeFlags, env = process.env): ServeConfig {
@@ -82,6 +84,8 @@ export function serveConfig(flags: ServeFlags, env = process.env): ServeConfig {
     // commander's --no-finetune sets finetune: false
     noFinetune: flags.finetune === false || truthy(env.RECIST_NO_FINETUNE) === true,
     finetuneSteps: nonNegativeInt(flags.finetuneSteps ?? env.RECIST_FINETUNE_STEPS, '--finetune-steps'),
+    // commander's --no-finetune-readout sets finetuneReadout: false
+    finetuneReadout: flags.finetuneReadout === false || truthy(env.RECIST_NO_FINETUNE_READOUT) === true ? false : true,
     finetuneMinValidation: nonNegativeInt(flags.finetuneMinValidation ?? env.RECIST_FINETUNE_MIN_VALIDATION, '--finetune-min-validation'),
     admins: admins?.length ? admins : undefined,
     strategy,
@@ -126,7 +130,7 @@ export async function startServer(config: ServeConfig, log: (m: string) => void 
   if (!config.noFinetune) {
     fineTune = createFineTuneService({
       store, dataset, labelsDir: config.labels, baseModelDir, log: (l) => log(l),
-      config: { every: config.finetuneEvery ?? 20, steps: config.finetuneSteps, minValidation: config.finetuneMinValidation, backend: config.backend, admins: config.admins, ...config.finetuneConfig },
+      config: { every: config.finetuneEvery ?? 20, steps: config.finetuneSteps, fitReadout: config.finetuneReadout, minValidation: config.finetuneMinValidation, backend: config.backend, admins: config.admins, ...config.finetuneConfig },
     });
     try {
       // the ACTIVE site version (v0001 = a copy of the base model on first start)

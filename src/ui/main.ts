@@ -154,8 +154,10 @@ function fineTuneDoneText(d: FineTuneDoneEvent): string {
   // Whether it learned the corrections it was trained on (absent or not finite when it was not trained).
   const taught = Number.isFinite(d.taughtBefore?.longLocPx) && Number.isFinite(d.taughtAfter?.longLocPx)
     ? `; on the corrections it learned from ${px(d.taughtBefore?.longLocPx)} → ${px(d.taughtAfter?.longLocPx)} px` : '';
-  if (d.promoted) return `model ${d.activeVersion ?? d.modelVersion ?? ''} promoted (${err}${taught})`;
-  return `not promoted: ${d.reason}${taught}`;
+  // The read-out's classical weight, when the job re-picked it on the corrections.
+  const fit = d.readoutFit?.tried.length ? `; read-out's classical weight ${d.readoutFit.from} → ${d.readoutFit.classicalWeight}` : '';
+  if (d.promoted) return `model ${d.activeVersion ?? d.modelVersion ?? ''} promoted (${err}${taught}${fit})`;
+  return `not promoted: ${d.reason}${taught}${fit}`;
 }
 
 function setFineTune(text: string): void {

@@ -99,6 +99,32 @@ test('al-sim adapter, calibration only (steps 0): the network is kept, a site ca
   ops.release(start);
 });
 
+test('al-sim adapter, read-out fit (steps 0, fitReadout): the network is kept, the classical weight is re-picked on the revealed marks and used on the test part', async (t) => {
+  const shared = requireSharedData(t);
+  if (!shared) return;
+  const { folder, createAlAdapter, loadStart } = await realAdapter(shared);
+  const { CLASSICAL_WEIGHT_GRID } = await import('../../src/model/readout-fit.ts');
+  const { ops, lesions } = createAlAdapter({ folder, workDir: '/nonexistent', steps: 0, replay: null, replayFraction: 0, gate: false, evalSeeds: [1], scoreSeed: 1, fitReadout: true });
+  const start = await loadStart();
+  const ids = lesions.map((l) => l.id);
+  const few = await ops.fineTune(start, ids.slice(0, 2), { strategy: 'first', round: 1, seed: 1 });
+  assert.equal(few.model.cascade.config.classicalWeight, 0.75, 'two corrections: kept');
+  assert.match(few.reason, /2 correction\(s\), need ≥ 3/);
+  const ft = await ops.fineTune(start, ids.slice(0, 8), { strategy: 'first', round: 2, seed: 1 });
+  assert.equal(ft.model.cascade.stn, start.cascade.stn, 'steps 0: the network is the start model\'s');
+  assert.equal(ft.model.version, start.version);
+  const w = ft.model.cascade.config.classicalWeight!;
+  assert.ok(CLASSICAL_WEIGHT_GRID.includes(w), `picked ${w}`);
+  assert.match(ft.reason, new RegExp(`classical weight 0.75 → ${w} on 8 correction`));
+  assert.equal(start.cascade.config.classicalWeight, 0.75, 'the start model is not changed');
+  const testIds = ids.slice(8, 12);
+  const after = await ops.evaluate(ft.model, testIds);
+  const { withClassicalWeight } = await import('../../src/model/readout-fit.ts');
+  const direct = await ops.evaluate({ ...start, cascade: withClassicalWeight(start.cascade, w) }, testIds);
+  assert.equal(after.metrics.longLocPx, direct.metrics.longLocPx, 'the test part is read out with the picked weight');
+  ops.release(start);
+});
+
 test('al-sim adapter with a reference reader (--reader): corrections reveal and the test part is scored against that reader\'s marks; boxes stay around the folder\'s', async (t) => {
   const shared = requireSharedData(t);
   if (!shared) return;

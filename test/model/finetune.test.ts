@@ -11,6 +11,9 @@ import {
   ACTIVE_FILE, activeVersion, cleanStale, ensureBaseVersion, listVersions, promote, readActive, rollback, saveVersion,
 } from '../../src/model/versions.ts';
 import { loadCheckpoint } from '../../src/model/checkpoint.ts';
+import { roughBoxFor } from '../../src/geometry/box.ts';
+import { DEFAULT_MODEL_DIR, proposeForBoxes } from '../../src/model/measurer.ts';
+import { withClassicalWeight } from '../../src/model/readout-fit.ts';
 import { ellipseLesion, sabotage, saveTinyModel, weightValues } from './finetune-fixtures.ts';
 
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'recist-ft-'));
@@ -224,6 +227,41 @@ test('a mask read-out model fine-tunes its pseudo-mask alone by default (θ head
       assert.equal(res.cascade.config.losses.tpp, true, 'the saved config keeps its loss switches');
       disposeCascade(res.cascade);
     }
+    disposeCascade(base);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a read-out-only job (steps 0, fitReadout) learns the site\'s classical weight: the network is unchanged, the promoted version\'s config carries the weight', async () => {
+  await initBackend('wasm');
+  const dir = tmp();
+  try {
+    const root = join(dir, 'labels', 'models');
+    await ensureBaseVersion(root, DEFAULT_MODEL_DIR);
+    const { cascade: base } = await loadCheckpoint(DEFAULT_MODEL_DIR);
+    assert.equal(base.config.classicalWeight, 0.75);
+    // A site whose readers mark what the shipped read-out gives with the classical weight at 0 (the network alone).
+    const ids = Array.from({ length: 30 }, (_, i) => `W${i}`);
+    const chosen = [...ids.filter((id) => isValidationLesion(id)).slice(0, MIN_VALIDATION_CORRECTIONS), ...ids.filter((id) => !isValidationLesion(id)).slice(0, 5)];
+    const lesions = chosen.map((id, i) => {
+      const l = ellipseLesion(500 + i);
+      return { id, slice: l.slice, box: roughBoxFor(l.recist, id, 0, l.slice.width, l.slice.height) };
+    });
+    const marks = await proposeForBoxes(withClassicalWeight(base, 0), lesions, 'site', 'wasm');
+    await exportCorrections(join(dir, 'job'), lesions.map((l, i) => ({ lesionId: l.id, reader: 'r', slice: l.slice, recist: marks[i].recist, box: l.box })));
+    const r = await runFineTuneJob({ versionsDir: root, baseModelDir: DEFAULT_MODEL_DIR, jobDir: join(dir, 'job'), steps: 0, fitReadout: true, replay: false, seed: 1 });
+    assert.equal(r.readoutFit?.classicalWeight, 0, r.readoutFit?.reason);
+    assert.equal(r.readoutFit?.from, 0.75);
+    assert.ok(r.metricsAfter.longLocPx < r.metricsBefore.longLocPx && r.metricsAfter.longLocPx < 1e-3, `held-out ${r.metricsBefore.longLocPx} → ${r.metricsAfter.longLocPx} px`);
+    assert.equal(r.promoted, true, r.reason);
+    const saved = await loadCheckpoint(join(root, r.savedVersion!));
+    assert.equal(saved.card.config.classicalWeight, 0, 'the saved version reads out with the fitted weight');
+    assert.equal((saved.card.metrics.readoutFit as { classicalWeight: number }).classicalWeight, 0, 'and its card says how it was fitted');
+    assert.equal((saved.card.training as { stepsBudget: number }).stepsBudget, 0);
+    const w = /head_lrp/;
+    assert.deepEqual(weightValues(saved.cascade.stn!, w), weightValues(base.stn!, w), 'no training step: the network is the base model\'s');
+    disposeCascade(saved.cascade);
     disposeCascade(base);
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -81,13 +81,15 @@ test('serveConfig: flags over environment over defaults', () => {
   const env = { PORT: '4000', RECIST_DATA: '/d', RECIST_LABELS: '/l', RECIST_MODEL: '/m' };
   assert.deepEqual({ ...serveConfig({}, env), backend: undefined }, {
     port: 4000, host: '127.0.0.1', data: '/d', labels: '/l', model: '/m', backend: undefined,
-    finetuneEvery: 20, noFinetune: false, finetuneSteps: undefined, finetuneMinValidation: undefined, admins: undefined, strategy: 'entropy-px', readerCalibration: false,
+    finetuneEvery: 20, noFinetune: false, finetuneSteps: undefined, finetuneReadout: true, finetuneMinValidation: undefined, admins: undefined, strategy: 'entropy-px', readerCalibration: false,
   });
   const f = serveConfig({ finetuneEvery: '4', strategy: 'tta', readerCalibration: true, admins: 'a, b' }, { RECIST_FINETUNE_EVERY: '9', RECIST_STRATEGY: 'random' });
   assert.equal(f.finetuneEvery, 4); assert.equal(f.strategy, 'tta'); assert.equal(f.readerCalibration, true); assert.deepEqual(f.admins, ['a', 'b']);
   const g = serveConfig({ finetune: false }, { RECIST_FINETUNE_EVERY: '0', RECIST_STRATEGY: 'first', RECIST_READER_CALIBRATION: '1' });
   assert.equal(g.noFinetune, true); assert.equal(g.finetuneEvery, 0); assert.equal(g.strategy, 'first'); assert.equal(g.readerCalibration, true);
   assert.equal(serveConfig({}, { RECIST_NO_FINETUNE: '1' }).noFinetune, true);
+  assert.equal(serveConfig({ finetuneReadout: false }, {}).finetuneReadout, false, '--no-finetune-readout');
+  assert.equal(serveConfig({}, { RECIST_NO_FINETUNE_READOUT: '1' }).finetuneReadout, false);
   assert.throws(() => serveConfig({ strategy: 'bogus' }, {}), /--strategy bogus: expected one of entropy, entropy-px, tta, random, first/);
   assert.throws(() => serveConfig({ finetuneEvery: '-1' }, {}), /--finetune-every -1/);
   assert.equal(serveConfig({ finetuneMinValidation: '5' }, { RECIST_FINETUNE_MIN_VALIDATION: '1' }).finetuneMinValidation, 5);

@@ -22,7 +22,7 @@ import { numberFlag, optimizerFlag } from '../flags.ts';
 
 interface AlSimFlags {
   data: string; model?: string; name?: string; out?: string; strategies: string; k: string; rounds: string; steps: string;
-  minutes?: string; lr: string; optimizer: string; batch: string; replayFraction: string; replay: boolean; freezeBatchnorm: boolean; gate: boolean; calibrate: boolean; scoreTaught: boolean; testFraction: string;
+  minutes?: string; lr: string; optimizer: string; batch: string; replayFraction: string; replay: boolean; freezeBatchnorm: boolean; gate: boolean; calibrate: boolean; fitReadout: boolean; scoreTaught: boolean; testFraction: string;
   seed: string; evalSeeds: string; backend: string; note?: string; reader?: string;
 }
 
@@ -36,7 +36,7 @@ export function register(program: Command): void {
     .option('--strategies <list>', 'comma-separated: entropy, entropy-px, tta, random, first', 'entropy,random')
     .option('--k <n>', 'lesions revealed per round', '4')
     .option('--rounds <n>', 'rounds per strategy', '4')
-    .option('--steps <n>', 'fine-tune steps per round (0 with --calibrate: calibration only, the network unchanged)', '20')
+    .option('--steps <n>', 'fine-tune steps per round (0 with --calibrate or --fit-readout: the network unchanged)', '20')
     .option('--minutes <m>', 'fine-tune wall-time cap per round (minutes)')
     .option('--lr <x>', 'fine-tune learning rate', '1e-4')
     .option('--optimizer <name>', 'fine-tune optimizer: adam or sgd-momentum (momentum 0.9, the paper\'s)', 'adam')
@@ -44,6 +44,7 @@ export function register(program: Command): void {
     .option('--replay-fraction <x>', 'share of each batch replayed from synthetic lesions', '0.5')
     .option('--no-replay', 'no synthetic replay (corrections only)')
     .option('--freeze-batchnorm', 'keep the start model\'s batchnorm statistics while fine-tuning (γ and β still learn)', false)
+    .option('--fit-readout', 'after each round also re-pick the mask+classical read-out\'s classical weight on the revealed corrections (src/model/readout-fit.ts) and evaluate with it (before --calibrate, when both)', false)
     .option('--calibrate', 'after each round also fit a site calibration (a length scale per axis + a rotation, as per-reader calibration does) on the revealed corrections and apply it to the test proposals', false)
     .option('--score-taught', "also score each round's model on the lesions it was taught (next to the start model on them): did it learn what it was shown?", false)
     .option('--gate', 'hold out the fixed validation split of the revealed corrections and keep the old model when worse (as the server does)', false)
@@ -61,9 +62,9 @@ export function register(program: Command): void {
       const modelDir = resolve(f.model ?? DEFAULT_MODEL_DIR);
       const strategies = f.strategies.split(',').map((s) => s.trim()).filter(Boolean);
       const settings = {
-        k: numberFlag(f.k, 'k', 1), rounds: numberFlag(f.rounds, 'rounds', 1), steps: numberFlag(f.steps, 'steps', f.calibrate ? 0 : 1), minutes: f.minutes ? numberFlag(f.minutes, 'minutes', 0.01, false) : null,
+        k: numberFlag(f.k, 'k', 1), rounds: numberFlag(f.rounds, 'rounds', 1), steps: numberFlag(f.steps, 'steps', f.calibrate || f.fitReadout ? 0 : 1), minutes: f.minutes ? numberFlag(f.minutes, 'minutes', 0.01, false) : null,
         lr: numberFlag(f.lr, 'lr', 1e-9, false), optimizer: optimizerFlag(f.optimizer), batch: numberFlag(f.batch, 'batch', 1), replay: f.replay, replayFraction: f.replay ? numberFlag(f.replayFraction, 'replay-fraction', 0, false) : 0,
-        freezeBatchnorm: f.freezeBatchnorm, gate: f.gate, calibrate: f.calibrate, testFraction: numberFlag(f.testFraction, 'test-fraction', 0.01, false), seed: numberFlag(f.seed, 'seed', 0),
+        freezeBatchnorm: f.freezeBatchnorm, gate: f.gate, calibrate: f.calibrate, fitReadout: f.fitReadout, testFraction: numberFlag(f.testFraction, 'test-fraction', 0.01, false), seed: numberFlag(f.seed, 'seed', 0),
         evalSeeds: f.evalSeeds.split(',').map((s) => numberFlag(s.trim(), 'eval-seeds', 0)), strategies, reader: f.reader ?? null, scoreTaught: f.scoreTaught,
       };
       const log = (line: string): void => { process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${line}\n`); };
@@ -77,7 +78,7 @@ export function register(program: Command): void {
           reference,
           folder, workDir, steps: settings.steps, minutes: settings.minutes ?? undefined, learningRate: settings.lr, optimizer: settings.optimizer, batch: settings.batch,
           replay, replayFraction: settings.replayFraction, freezeBatchnorm: settings.freezeBatchnorm, gate: settings.gate, evalSeeds: settings.evalSeeds, scoreSeed: settings.seed,
-          ttaScore: (p) => ttaSpread(p).relative, log,
+          ttaScore: (p) => ttaSpread(p).relative, log, fitReadout: f.fitReadout,
           ...(f.calibrate ? { calibrate: (pairs) => { const cal = fitReaderCalibration('site', pairs); return (r) => applyCalibration(r, cal); } } : {}),
         });
         const start = await loadAlModel(modelDir);

@@ -14,6 +14,7 @@ export function register(program: Command): void {
     .option('--backend <name>', 'tfjs backend (env RECIST_BACKEND, default auto)')
     .option('--finetune-every <n>', 'fine-tune after N new accepted corrections (env RECIST_FINETUNE_EVERY, default 20; 0 = only on an admin\'s request)')
     .option('--finetune-steps <n>', 'training steps per fine-tune job (env RECIST_FINETUNE_STEPS, default 40)')
+    .option('--no-finetune-readout', 'fine-tune jobs train the network only, without re-picking the read-out\'s classical weight on the corrections (env RECIST_NO_FINETUNE_READOUT=1); with --finetune-steps 0 and the re-pick on, a job fits the read-out alone')
     .option('--finetune-min-validation <n>', `held-out corrections a fine-tune must be validated on before it can be promoted (env RECIST_FINETUNE_MIN_VALIDATION, default ${MIN_VALIDATION_CORRECTIONS})`)
     .option('--no-finetune', 'no fine-tuning: proposals always come from --model (env RECIST_NO_FINETUNE=1)')
     .option('--admins <names>', 'comma-separated readers allowed to start fine-tunes and roll back (env RECIST_ADMINS; default anyone)')

@@ -51,6 +51,8 @@ export interface FineTuneConfig {
   /** Training budget per job: step cap (default 40) and/or minutes (default 2). */
   readonly steps?: number;
   readonly minutes?: number;
+  /** Each job also re-picks the read-out's classical weight on its corrections (default true; with steps 0, that alone). */
+  readonly fitReadout?: boolean;
   readonly learningRate?: number;
   readonly seed?: number;
   /** Replay synthetic lesions (default true). */
@@ -217,7 +219,7 @@ export function createFineTuneService(o: FineTuneServiceOptions): FineTuneServic
         return fail(err instanceof Error ? err.message : String(err));
       }
       const workerJob: WorkerJob = {
-        versionsDir: root, baseModelDir: o.baseModelDir, jobDir, steps: cfg.steps ?? 40, minutes: cfg.minutes ?? 2, seed: cfg.seed ?? 1,
+        versionsDir: root, baseModelDir: o.baseModelDir, jobDir, steps: cfg.steps ?? 40, minutes: cfg.minutes ?? 2, fitReadout: cfg.fitReadout ?? true, seed: cfg.seed ?? 1,
         learningRate: cfg.learningRate, replay: cfg.replay, replayFraction: cfg.replayFraction, tolerancePx: cfg.tolerancePx, minValidation: cfg.minValidation, backend: cfg.backend,
       };
       return new Promise<FineTuneDoneEvent>((resolvePromise) => {
@@ -260,7 +262,7 @@ export function createFineTuneService(o: FineTuneServiceOptions): FineTuneServic
             }
             resolvePromise(await finish({
               jobId, ok: true, promoted: res.promoted, reason: res.reason, activeVersion: activeName, modelVersion,
-              metricsBefore: res.metricsBefore, metricsAfter: res.metricsAfter, taughtBefore: res.taughtBefore, taughtAfter: res.taughtAfter,
+              metricsBefore: res.metricsBefore, metricsAfter: res.metricsAfter, taughtBefore: res.taughtBefore, taughtAfter: res.taughtAfter, readoutFit: res.readoutFit,
               corrections: labels.length, seconds: (Date.now() - t0) / 1000,
             }, jobDir));
           })();

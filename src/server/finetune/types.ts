@@ -1,6 +1,7 @@
 /** Messages and event payloads of the fine-tune job runner (also what the UI receives over socket.io). */
 import type { FineTuneJobOptions, FineTuneJobResult } from '../../model/finetune-job.ts';
 import type { FineTuneMetrics } from '../../model/finetune.ts';
+import type { ReadoutFit } from '../../model/readout-fit.ts';
 
 /** What the worker is told to do: the job's options (minus the in-process progress callback) plus how it runs. */
 export interface WorkerJob extends Omit<FineTuneJobOptions, 'onProgress'> {
@@ -40,6 +41,8 @@ export interface FineTuneDoneEvent {
   /** On the corrections it was trained on (up to TAUGHT_SAMPLE of them): did it learn what it was shown? Absent: not trained. */
   readonly taughtBefore?: FineTuneMetrics | null;
   readonly taughtAfter?: FineTuneMetrics | null;
+  /** The read-out's classical weight re-picked on the corrections (absent: not fitted). */
+  readonly readoutFit?: ReadoutFit | null;
   readonly corrections: number;
   readonly seconds: number;
   readonly error?: string;

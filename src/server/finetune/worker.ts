@@ -31,7 +31,7 @@ async function run(job: WorkerJob): Promise<void> {
   await send({ type: 'progress', stage: 'start', step: 0, maxSteps: job.steps ?? 0, loss: null, elapsedS: 0, note: `backend ${backend.detail}` });
   let last = 0;
   const opts: FineTuneJobOptions = {
-    versionsDir: job.versionsDir, baseModelDir: job.baseModelDir, jobDir: job.jobDir, steps: job.steps, minutes: job.minutes,
+    versionsDir: job.versionsDir, baseModelDir: job.baseModelDir, jobDir: job.jobDir, steps: job.steps, minutes: job.minutes, fitReadout: job.fitReadout,
     seed: job.seed, learningRate: job.learningRate, replay: job.replay, replayFraction: job.replayFraction, tolerancePx: job.tolerancePx, minValidation: job.minValidation,
     onProgress: (p) => {
       exitIfOrphaned();

@@ -1,0 +1,62 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { listBackgrounds } from '../../src/data/synth/placement.ts';
+import { generateCase } from '../../src/data/synth/generate.ts';
+import { roughBoxFor } from '../../src/geometry/box.ts';
+import { createRng } from '../../src/geometry/random.ts';
+import { initBackend } from '../../src/model/backend/index.ts';
+import { disposeCascade } from '../../src/model/cascade.ts';
+import { loadCheckpoint } from '../../src/model/checkpoint.ts';
+import { evaluateOnItems, type ValidationItem } from '../../src/model/finetune.ts';
+import { DEFAULT_MODEL_DIR, proposeForBoxes } from '../../src/model/measurer.ts';
+import { CLASSICAL_WEIGHT_GRID, fitClassicalWeight, withClassicalWeight } from '../../src/model/readout-fit.ts';
+
+/** Five synthetic lesions with their paper rough boxes (marks filled in by each test). */
+function cases(): Omit<ValidationItem, 'recist'>[] {
+  const bgs = listBackgrounds({ sharedDir: null });
+  const rng = createRng(5);
+  return Array.from({ length: 5 }, (_, i) => {
+    const g = generateCase(bgs[rng.int(bgs.length)], rng);
+    return { lesionId: `case${i}`, slice: g.slice, box: roughBoxFor(g.recist, `case${i}`, 0, g.slice.width, g.slice.height) };
+  });
+}
+
+test('fitClassicalWeight: corrections that are the read-out\'s own marks at one weight are learned back to that weight; the error per weight is the evaluation\'s', async () => {
+  await initBackend('wasm');
+  const { cascade } = await loadCheckpoint(DEFAULT_MODEL_DIR);
+  try {
+    const own = cascade.config.classicalWeight;
+    assert.equal(own, 0.75, 'the shipped read-out\'s weight');
+    const boxed = cases();
+    for (const target of [0, 1]) {
+      // A "site" whose readers mark exactly what the read-out gives with this weight.
+      const marks = await proposeForBoxes(withClassicalWeight(cascade, target), boxed, 'test', 'wasm');
+      const items = boxed.map((b, i) => ({ ...b, recist: marks[i].recist }));
+      const fit = await fitClassicalWeight(cascade, items);
+      assert.equal(fit.classicalWeight, target, fit.reason);
+      assert.deepEqual(fit.tried.map((t) => t.classicalWeight), [...CLASSICAL_WEIGHT_GRID]);
+      const at = fit.tried.find((t) => t.classicalWeight === target)!;
+      assert.ok(at.longLocPx < 1e-6, `its own marks: ${at.longLocPx} px`);
+      const oneOther = fit.tried.find((t) => t.classicalWeight === 0.5)!;
+      assert.equal(oneOther.longLocPx, (await evaluateOnItems(withClassicalWeight(cascade, 0.5), items)).longLocPx);
+      assert.match(fit.reason, new RegExp(`classical weight 0.75 → ${target} on 5 correction`));
+    }
+    // Corrections that are its current marks: nothing beats the current weight, which wins the tie.
+    const current = await proposeForBoxes(cascade, boxed, 'test', 'wasm');
+    assert.equal((await fitClassicalWeight(cascade, boxed.map((b, i) => ({ ...b, recist: current[i].recist })))).classicalWeight, 0.75);
+    // Too few corrections: kept, nothing tried.
+    const few = await fitClassicalWeight(cascade, boxed.slice(0, 2).map((b, i) => ({ ...b, recist: current[i].recist })));
+    assert.deepEqual([few.classicalWeight, few.tried.length], [0.75, 0]);
+    assert.match(few.reason, /2 correction\(s\), need ≥ 3/);
+  } finally {
+    disposeCascade(cascade);
+  }
+  const { cascade: maskOnly } = await loadCheckpoint(DEFAULT_MODEL_DIR, { readout: 'mask' });
+  try {
+    const fit = await fitClassicalWeight(maskOnly, []);
+    assert.equal(fit.classicalWeight, null);
+    assert.match(fit.reason, /no classical part/);
+  } finally {
+    disposeCascade(maskOnly);
+  }
+});
