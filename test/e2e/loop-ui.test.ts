@@ -103,7 +103,7 @@ test('ranked worklist, fine-tune status line, model version after model:changed,
   hook!.emit('finetune:done', {
     jobId: 'j1', ok: true, promoted: true, reason: 'better', activeVersion: 'v0003', modelVersion: 'v2',
     metricsBefore: metrics(4.1), metricsAfter: metrics(3.6), corrections: 4, seconds: 9,
-    readoutFit: { from: 0.75, classicalWeight: 0.25, tried: [{ classicalWeight: 0.25, longLocPx: 3 }, { classicalWeight: 0.75, longLocPx: 3.4 }], n: 4, reason: 'classical weight 0.75 → 0.25 on 4 correction(s)' },
+    readoutFit: { from: 0.75, classicalWeight: 0.25, tried: [{ classicalWeight: 0.25, longLocPx: 3, gainPx: 0.4, z: 2.5 }, { classicalWeight: 0.75, longLocPx: 3.4, gainPx: 0, z: 0 }], n: 4, reason: 'classical weight 0.75 → 0.25 on 4 correction(s)' },
   });
   await page.waitForFunction(() => document.body.dataset.finetuneDone === 'j1');
   assert.equal(await page.textContent('#finetune-status'), 'model v0003 promoted (long-axis error 4.1 → 3.6 px; read-out\'s classical weight 0.75 → 0.25)');

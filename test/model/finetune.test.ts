@@ -242,8 +242,8 @@ test('a read-out-only job (steps 0, fitReadout) learns the site\'s classical wei
     const { cascade: base } = await loadCheckpoint(DEFAULT_MODEL_DIR);
     assert.equal(base.config.classicalWeight, 0.75);
     // A site whose readers mark what the shipped read-out gives with the classical weight at 0 (the network alone).
-    const ids = Array.from({ length: 30 }, (_, i) => `W${i}`);
-    const chosen = [...ids.filter((id) => isValidationLesion(id)).slice(0, MIN_VALIDATION_CORRECTIONS), ...ids.filter((id) => !isValidationLesion(id)).slice(0, 5)];
+    const ids = Array.from({ length: 60 }, (_, i) => `W${i}`);
+    const chosen = [...ids.filter((id) => isValidationLesion(id)).slice(0, MIN_VALIDATION_CORRECTIONS), ...ids.filter((id) => !isValidationLesion(id)).slice(0, 12)];
     const lesions = chosen.map((id, i) => {
       const l = ellipseLesion(500 + i);
       return { id, slice: l.slice, box: roughBoxFor(l.recist, id, 0, l.slice.width, l.slice.height) };

@@ -9,7 +9,7 @@ import { disposeCascade } from '../../src/model/cascade.ts';
 import { loadCheckpoint } from '../../src/model/checkpoint.ts';
 import { evaluateOnItems, type ValidationItem } from '../../src/model/finetune.ts';
 import { DEFAULT_MODEL_DIR, proposeForBoxes } from '../../src/model/measurer.ts';
-import { CLASSICAL_WEIGHT_GRID, fitClassicalWeight, withClassicalWeight } from '../../src/model/readout-fit.ts';
+import { CLASSICAL_WEIGHT_GRID, fitClassicalWeight, pairedGain, READOUT_FIT_MIN_Z, withClassicalWeight } from '../../src/model/readout-fit.ts';
 
 /** Five synthetic lesions with their paper rough boxes (marks filled in by each test). */
 function cases(): Omit<ValidationItem, 'recist'>[] {
@@ -28,6 +28,7 @@ test('fitClassicalWeight: corrections that are the read-out\'s own marks at one 
     const own = cascade.config.classicalWeight;
     assert.equal(own, 0.75, 'the shipped read-out\'s weight');
     const boxed = cases();
+    const marksAt0 = await proposeForBoxes(withClassicalWeight(cascade, 0), boxed, 'test', 'wasm');
     for (const target of [0, 1]) {
       // A "site" whose readers mark exactly what the read-out gives with this weight.
       const marks = await proposeForBoxes(withClassicalWeight(cascade, target), boxed, 'test', 'wasm');
@@ -37,13 +38,19 @@ test('fitClassicalWeight: corrections that are the read-out\'s own marks at one 
       assert.deepEqual(fit.tried.map((t) => t.classicalWeight), [...CLASSICAL_WEIGHT_GRID]);
       const at = fit.tried.find((t) => t.classicalWeight === target)!;
       assert.ok(at.longLocPx < 1e-6, `its own marks: ${at.longLocPx} px`);
+      assert.ok(at.gainPx > 0 && at.z >= READOUT_FIT_MIN_Z, `a clear gain over 0.75: ${at.gainPx} px, z ${at.z}`);
       const oneOther = fit.tried.find((t) => t.classicalWeight === 0.5)!;
       assert.equal(oneOther.longLocPx, (await evaluateOnItems(withClassicalWeight(cascade, 0.5), items)).longLocPx);
       assert.match(fit.reason, new RegExp(`classical weight 0.75 → ${target} on 5 correction`));
     }
-    // Corrections that are its current marks: nothing beats the current weight, which wins the tie.
+    // Corrections that are its current marks: nothing beats the current weight.
     const current = await proposeForBoxes(cascade, boxed, 'test', 'wasm');
-    assert.equal((await fitClassicalWeight(cascade, boxed.map((b, i) => ({ ...b, recist: current[i].recist })))).classicalWeight, 0.75);
+    const kept = await fitClassicalWeight(cascade, boxed.map((b, i) => ({ ...b, recist: current[i].recist })));
+    assert.equal(kept.classicalWeight, 0.75);
+    assert.match(kept.reason, /kept at 0.75 on 5 correction\(s\): the best of the grid/);
+    // A gain within its noise is not taken: marks at weight 0 on one lesion, the current marks on the other four.
+    const one = await fitClassicalWeight(cascade, boxed.map((b, i) => ({ ...b, recist: i === 0 ? marksAt0[0].recist : current[i].recist })));
+    assert.equal(one.classicalWeight, 0.75, one.reason);
     // Too few corrections: kept, nothing tried.
     const few = await fitClassicalWeight(cascade, boxed.slice(0, 2).map((b, i) => ({ ...b, recist: current[i].recist })));
     assert.deepEqual([few.classicalWeight, few.tried.length], [0.75, 0]);
@@ -59,4 +66,13 @@ test('fitClassicalWeight: corrections that are the read-out\'s own marks at one 
   } finally {
     disposeCascade(maskOnly);
   }
+});
+
+test('pairedGain: mean per-item gain (current − candidate) and its size in standard errors', () => {
+  assert.deepEqual(pairedGain([3, 3, 3], [3, 3, 3]), { gainPx: 0, z: 0 });
+  const g = pairedGain([4, 5, 6, 7], [3, 3, 5, 5]); // differences 1, 2, 1, 2: mean 1.5, sd 0.577, se 0.289
+  assert.ok(Math.abs(g.gainPx - 1.5) < 1e-12 && Math.abs(g.z - 1.5 / (Math.sqrt(1 / 3) / 2)) < 1e-9, JSON.stringify(g));
+  assert.equal(pairedGain([2, 2], [1, 1]).z, Infinity, 'the same gain on every item');
+  assert.ok(pairedGain([1, 1], [2, 2]).z === -Infinity);
+  assert.throws(() => pairedGain([1], [1, 2]), /pairedGain: 1 vs 2 errors/);
 });
