@@ -83,7 +83,8 @@ export async function fitClassicalWeight(cascade: Cascade, items: readonly Valid
   const current = errors.get(own)!;
   const mean = (v: readonly number[]): number => v.reduce((a, b) => a + b, 0) / v.length;
   const tried = grid.map((w) => ({ classicalWeight: w, longLocPx: mean(errors.get(w)!), ...(w === own ? { gainPx: 0, z: 0 } : pairedGain(current, errors.get(w)!)) }));
-  const best = tried.reduce((a, b) => (b.longLocPx < a.longLocPx ? b : a));
+  const ownEntry = tried.find((t) => t.classicalWeight === own)!;
+  const best = tried.reduce((a, b) => (b.longLocPx < a.longLocPx ? b : a), ownEntry);
   const clear = tried.filter((t) => t.classicalWeight !== own && t.gainPx > 0 && t.z >= minZ);
   const pick = clear.length ? clear.reduce((a, b) => (b.longLocPx < a.longLocPx ? b : a)) : null;
   const n = items.length, ownErr = mean(current);
