@@ -81,7 +81,7 @@ const start = score((r) => r);
 const byWeight = weights.map((w) => ({ w, s: score((r) => r, (it) => it.byWeight.get(w)!) }));
 const bestWeight = byWeight.length ? byWeight.reduce((a, b) => (b.s.loc < a.s.loc ? b : a)) : null;
 const rows: [string, string, ReturnType<typeof score>][] = [
-  ['start (no calibration)', '—', start],
+  ['start (nothing fitted)', '—', start],
   ['calibration learner, fitted on all (shrunk)', `long ×${fitted.longScale.toFixed(3)}, short ×${fitted.shortScale.toFixed(3)}, ${fitted.rotationDeg.toFixed(1)}°`, score((r) => applyCalibration(r, fitted))],
   ['its unshrunk fit', `long ×${fitted.raw.longScale.toFixed(3)}, short ×${fitted.raw.shortScale.toFixed(3)}, ${fitted.raw.rotationDeg.toFixed(1)}°`, score((r) => applyCalibration(r, fitted.raw))],
   ['best long-axis scale × rotation on the grid', `long ×${best.longScale.toFixed(3)}, ${best.rotationDeg}°`, score((r) => applyCalibration(r, { longScale: best.longScale, shortScale: 1, rotationDeg: best.rotationDeg }))],
