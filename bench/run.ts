@@ -154,7 +154,8 @@ profTable('Forward, batch 8 (wasm)', prof?.batch8);
 lines.push('## Fine-tune (32 corrections)', '');
 if (ft) {
   lines.push(`${ft.how}. ${ft.trainCorrections} train / ${ft.validationCorrections} held-out corrections, ${ft.steps} steps: **${f(ft.totalS, 1)} s** in all ` +
-    `(${f(ft.trainS, 1)} s training = ${f(ft.perStepS, 2)} s/step, ${f(ft.validateAndLoadS, 1)} s load + validation${ft.readoutFit ? ' + read-out fit' : ''}); peak RSS ${mib(ft)}; model ${ft.model}.`, '');
+    `(${f(ft.trainS, 1)} s training = ${f(ft.perStepS, 2)} s/step, ${f(ft.validateAndLoadS, 1)} s load + validation${ft.readoutFit ? ' + read-out fit' : ''}); peak RSS ${mib(ft)}; model ${ft.model}.` +
+    (ft.readoutOnly ? ` A read-out-only job on the same corrections (\`serve --finetune-steps 0\`: the classical weight re-picked, no training): **${f(ft.readoutOnly.totalS, 1)} s**.` : ''), '');
 } else lines.push('Not run.', '');
 
 lines.push('## Load test (test/load/load.test.ts)', '');

@@ -13,5 +13,8 @@ const backend = await initBackend(values.backend as BackendName);
 console.log(`backend: ${backend.detail}`);
 const r = await timeFineTune({ n: Number(values.n), steps: Number(values.steps), backend: backend.name });
 console.log(`fine-tune ${values.n} corrections: ${r.totalS} s (${r.steps} steps)`);
-writeResult(`finetune-${backend.name}`, { backend: backend.detail, ...r });
+// A read-out-only job (serve --finetune-steps 0): the classical weight re-picked, no training step.
+const readoutOnly = await timeFineTune({ n: Number(values.n), steps: 0, backend: backend.name });
+console.log(`read-out fit alone, ${values.n} corrections: ${readoutOnly.totalS} s`);
+writeResult(`finetune-${backend.name}`, { backend: backend.detail, ...r, readoutOnly: { totalS: readoutOnly.totalS, readoutFit: readoutOnly.readoutFit } });
 process.exit(0);

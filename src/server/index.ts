@@ -74,6 +74,10 @@ export function serveConfig(flags: ServeFlags, env = process.env): ServeConfig {
   const strategy = flags.strategy ?? env.RECIST_STRATEGY ?? DEFAULT_STRATEGY;
   if (!STRATEGIES.has(strategy)) throw new Error(`--strategy ${strategy}: expected one of ${[...STRATEGIES.keys()].join(', ')}`);
   const admins = (flags.admins ?? env.RECIST_ADMINS)?.split(',').map((a) => a.trim()).filter(Boolean);
+  const finetuneSteps = nonNegativeInt(flags.finetuneSteps ?? env.RECIST_FINETUNE_STEPS, '--finetune-steps');
+  // commander's --no-finetune-readout sets finetuneReadout: false
+  const finetuneReadout = !(flags.finetuneReadout === false || truthy(env.RECIST_NO_FINETUNE_READOUT) === true);
+  if (finetuneSteps === 0 && !finetuneReadout) throw new Error('--finetune-steps 0 with --no-finetune-readout: a fine-tune job would neither train nor fit the read-out');
   return {
     port, host: flags.host ?? env.HOST ?? '127.0.0.1',
     data: flags.data ?? env.RECIST_DATA ?? null,
@@ -83,9 +87,8 @@ export function serveConfig(flags: ServeFlags, env = process.env): ServeConfig {
     finetuneEvery: nonNegativeInt(flags.finetuneEvery ?? env.RECIST_FINETUNE_EVERY, '--finetune-every') ?? 20,
     // commander's --no-finetune sets finetune: false
     noFinetune: flags.finetune === false || truthy(env.RECIST_NO_FINETUNE) === true,
-    finetuneSteps: nonNegativeInt(flags.finetuneSteps ?? env.RECIST_FINETUNE_STEPS, '--finetune-steps'),
-    // commander's --no-finetune-readout sets finetuneReadout: false
-    finetuneReadout: flags.finetuneReadout === false || truthy(env.RECIST_NO_FINETUNE_READOUT) === true ? false : true,
+    finetuneSteps,
+    finetuneReadout,
     finetuneMinValidation: nonNegativeInt(flags.finetuneMinValidation ?? env.RECIST_FINETUNE_MIN_VALIDATION, '--finetune-min-validation'),
     admins: admins?.length ? admins : undefined,
     strategy,

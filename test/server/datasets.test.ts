@@ -90,6 +90,8 @@ test('serveConfig: flags over environment over defaults', () => {
   assert.equal(serveConfig({}, { RECIST_NO_FINETUNE: '1' }).noFinetune, true);
   assert.equal(serveConfig({ finetuneReadout: false }, {}).finetuneReadout, false, '--no-finetune-readout');
   assert.equal(serveConfig({}, { RECIST_NO_FINETUNE_READOUT: '1' }).finetuneReadout, false);
+  assert.equal(serveConfig({ finetuneSteps: '0' }, {}).finetuneSteps, 0, 'a read-out-only job');
+  assert.throws(() => serveConfig({ finetuneSteps: '0', finetuneReadout: false }, {}), /--finetune-steps 0 with --no-finetune-readout/);
   assert.throws(() => serveConfig({ strategy: 'bogus' }, {}), /--strategy bogus: expected one of entropy, entropy-px, tta, random, first/);
   assert.throws(() => serveConfig({ finetuneEvery: '-1' }, {}), /--finetune-every -1/);
   assert.equal(serveConfig({ finetuneMinValidation: '5' }, { RECIST_FINETUNE_MIN_VALIDATION: '1' }).finetuneMinValidation, 5);
