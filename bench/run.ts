@@ -155,7 +155,8 @@ lines.push('## Fine-tune (32 corrections)', '');
 if (ft) {
   lines.push(`${ft.how}. ${ft.trainCorrections} train / ${ft.validationCorrections} held-out corrections, ${ft.steps} steps: **${f(ft.totalS, 1)} s** in all ` +
     `(${f(ft.trainS, 1)} s training = ${f(ft.perStepS, 2)} s/step, ${f(ft.validateAndLoadS, 1)} s load + validation${ft.readoutFit ? ' + read-out fit' : ''}); peak RSS ${mib(ft)}; model ${ft.model}.` +
-    (ft.readoutOnly ? ` A read-out-only job on the same corrections (\`serve --finetune-steps 0\`: the classical weight re-picked, no training): **${f(ft.readoutOnly.totalS, 1)} s**.` : ''), '');
+    (ft.readoutOnly ? ` A read-out-only job on the same corrections (\`serve --finetune-steps 0\`: the classical weight re-picked, no training): **${f(ft.readoutOnly.totalS, 1)} s**.` : '') +
+    (ft.withoutReadoutFit ? ` The job without the read-out fit (\`--no-finetune-readout\`), same run: ${f(ft.withoutReadoutFit.totalS, 1)} s (${f(ft.withoutReadoutFit.trainS, 1)} s training).` : ''), '');
 } else lines.push('Not run.', '');
 
 lines.push('## Load test (test/load/load.test.ts)', '');

@@ -16,5 +16,12 @@ console.log(`fine-tune ${values.n} corrections: ${r.totalS} s (${r.steps} steps)
 // A read-out-only job (serve --finetune-steps 0): the classical weight re-picked, no training step.
 const readoutOnly = await timeFineTune({ n: Number(values.n), steps: 0, backend: backend.name });
 console.log(`read-out fit alone, ${values.n} corrections: ${readoutOnly.totalS} s`);
-writeResult(`finetune-${backend.name}`, { backend: backend.detail, ...r, readoutOnly: { totalS: readoutOnly.totalS, readoutFit: readoutOnly.readoutFit } });
+// The same job without the read-out fit (serve --no-finetune-readout), in the same run: what the fit costs.
+const networkOnly = await timeFineTune({ n: Number(values.n), steps: Number(values.steps), backend: backend.name, fitReadout: false });
+console.log(`without the read-out fit: ${networkOnly.totalS} s`);
+writeResult(`finetune-${backend.name}`, {
+  backend: backend.detail, ...r,
+  readoutOnly: { totalS: readoutOnly.totalS, readoutFit: readoutOnly.readoutFit },
+  withoutReadoutFit: { totalS: networkOnly.totalS, trainS: networkOnly.trainS },
+});
 process.exit(0);
