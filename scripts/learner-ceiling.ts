@@ -45,7 +45,9 @@ for (const seed of [1, 2, 3]) {
     });
     const props = await proposeForBoxes(cascade, part, card.version, 'learner-ceiling');
     const byWeight = new Map<number, Recist[]>();
-    for (const w of weights) byWeight.set(w, (await proposeForBoxes(withClassicalWeight(cascade, w), part, card.version, 'learner-ceiling')).map((p) => p.recist));
+    for (const w of weights) {
+      byWeight.set(w, w === cascade.config.classicalWeight ? props.map((p) => p.recist) : (await proposeForBoxes(withClassicalWeight(cascade, w), part, card.version, 'learner-ceiling')).map((p) => p.recist));
+    }
     part.forEach((p, j) => items.push({
       truth: reference?.get(p.id) ?? p.r.recist, proposal: props[j].recist, cross: boxCross(p.box), spacing: p.r.spacing,
       byWeight: new Map(weights.map((w) => [w, byWeight.get(w)![j]])),

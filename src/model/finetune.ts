@@ -8,7 +8,9 @@
  * reports/al-sim/README.md). Then it validates on a FIXED held-out part of the site's corrections — chosen by a hash of the lesion
  * id (`isValidationLesion`), so the split never reshuffles between rounds and a validation lesion is never trained
  * on — with the boxes the readers drew (or a rough box seeded by the lesion id), and recommends promotion only if
- * the long-axis location error (original px) is not worse than the starting model's.
+ * the long-axis location error (original px) is not worse than the starting model's. With `fitReadout` it also
+ * re-picks the read-out's classical weight on the corrections after training (src/model/readout-fit.ts), and the
+ * held-out split judges both together.
  *
  * This module never writes the active model: the caller saves and promotes (src/model/versions.ts).
  */

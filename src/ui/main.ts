@@ -155,7 +155,8 @@ function fineTuneDoneText(d: FineTuneDoneEvent): string {
   const taught = Number.isFinite(d.taughtBefore?.longLocPx) && Number.isFinite(d.taughtAfter?.longLocPx)
     ? `; on the corrections it learned from ${px(d.taughtBefore?.longLocPx)} → ${px(d.taughtAfter?.longLocPx)} px` : '';
   // The read-out's classical weight, when the job re-picked it on the corrections.
-  const fit = d.readoutFit?.tried.length ? `; read-out's classical weight ${d.readoutFit.from} → ${d.readoutFit.classicalWeight}` : '';
+  const rf = d.readoutFit;
+  const fit = !rf?.tried.length ? '' : rf.classicalWeight === rf.from ? `; read-out's classical weight kept at ${rf.from}` : `; read-out's classical weight ${rf.from} → ${rf.classicalWeight}`;
   if (d.promoted) return `model ${d.activeVersion ?? d.modelVersion ?? ''} promoted (${err}${taught}${fit})`;
   return `not promoted: ${d.reason}${taught}${fit}`;
 }

@@ -120,8 +120,9 @@ test('ranked worklist, fine-tune status line, model version after model:changed,
   hook!.emit('finetune:done', {
     jobId: 'j2', ok: true, promoted: false, reason: 'long-axis location error on 1 held-out correction(s): 3.60 → 3.90 px (worse)', activeVersion: 'v0003',
     modelVersion: 'v2', metricsBefore: metrics(3.6), metricsAfter: metrics(3.9), taughtBefore: metrics(3.0), taughtAfter: metrics(3.3), corrections: 8, seconds: 9,
+    readoutFit: { from: 0.75, classicalWeight: 0.75, tried: [{ classicalWeight: 0.75, longLocPx: 3, gainPx: 0, z: 0 }], n: 6, reason: 'classical weight kept at 0.75 on 6 correction(s): the best of the grid' },
   });
   await page.waitForFunction(() => document.body.dataset.finetuneDone === 'j2');
-  assert.match(await page.textContent('#finetune-status') ?? '', /^not promoted: long-axis location error .*\(worse\); on the corrections it learned from 3\.0 → 3\.3 px$/);
+  assert.match(await page.textContent('#finetune-status') ?? '', /^not promoted: long-axis location error .*\(worse\); on the corrections it learned from 3\.0 → 3\.3 px; read-out's classical weight kept at 0\.75$/);
   assert.deepEqual(errors, [], 'no page or console errors');
 });
