@@ -18,6 +18,7 @@ import { boxOrientsMarks } from '../src/geometry/mask-readout.ts';
 import { principalAxis, recistFromMask } from '../src/geometry/measure-mask.ts';
 import { createRng } from '../src/geometry/random.ts';
 import { axisAngleDiffDeg as angleDiff, axisErrorComponents, segmentAngle as angle, segmentLocationDistance } from '../src/geometry/recist.ts';
+import { mean } from '../src/eval/metrics.ts';
 import { initBackend } from '../src/model/backend/index.ts';
 import { disposeCascade, type Cascade } from '../src/model/cascade.ts';
 import { loadCheckpoint } from '../src/model/checkpoint.ts';
@@ -45,7 +46,6 @@ const tuned = await fineTune({
   onProgress: (p) => { if (p.stage === 'train' && p.step % 20 === 0) process.stderr.write(`step ${p.step}: loss ${p.loss.toFixed(4)} ${JSON.stringify(p.parts)}\n`); },
 });
 
-const mean = (v: readonly number[]): number => v.reduce((a, b) => a + b, 0) / v.length;
 
 type Scores = { loc: number; centre: number; angle: number; length: number; lrp: number; maskAngle: number; snapped: number };
 async function score(cascade: Cascade, ids: readonly string[]): Promise<Scores> {

@@ -20,6 +20,7 @@ import { marksOfReader } from '../src/data/synth/readers.ts';
 import { boxCross, roughBoxFor } from '../src/geometry/box.ts';
 import { axisLengthsMm, segmentLocationDistance } from '../src/geometry/recist.ts';
 import type { Recist } from '../src/geometry/types.ts';
+import { mean } from '../src/eval/metrics.ts';
 import { initBackend } from '../src/model/backend/index.ts';
 import { disposeCascade } from '../src/model/cascade.ts';
 import { loadCheckpoint } from '../src/model/checkpoint.ts';
@@ -57,7 +58,6 @@ for (const seed of [1, 2, 3]) {
 }
 disposeCascade(cascade);
 
-const mean = (v: readonly number[]): number => v.reduce((a, b) => a + b, 0) / v.length;
 const score = (adjust: (r: Recist) => Recist, pick: (it: Item) => Recist = (it) => it.proposal) => {
   const loc: number[] = [], longMm: number[] = [], shortMm: number[] = [];
   for (const it of items) {

@@ -41,7 +41,6 @@ export interface ReaderBias {
 
 const DEG = 180 / Math.PI;
 
-
 /** Wrap an axial angle difference (radians) to (−π/2, π/2]. */
 export function wrapAxial(a: number): number {
   let x = a % Math.PI;

@@ -12,13 +12,15 @@ export interface ValidationItem {
   readonly box: Box;
 }
 
+/** The cascade's proposed marks for each item's box, `chunk` items per batch, in item order. */
+export async function proposeOnItems(cascade: Cascade, items: readonly ValidationItem[], chunk = 16): Promise<Recist[]> {
+  const out: Recist[] = [];
+  for (let i = 0; i < items.length; i += chunk) out.push(...(await proposeForBoxes(cascade, items.slice(i, i + chunk), 'eval', 'eval')).map((p) => p.recist));
+  return out;
+}
+
 /** Errors of a cascade's proposals on items with known marks and fixed boxes (original px). */
-export async function evaluateOnItems(cascade: Cascade, items: readonly ValidationItem[], chunk = 16): Promise<AxisErrors> {
-  const pairs: { predicted: Recist; truth: Recist }[] = [];
-  for (let i = 0; i < items.length; i += chunk) {
-    const part = items.slice(i, i + chunk);
-    const props = await proposeForBoxes(cascade, part, 'eval', 'eval');
-    props.forEach((p, j) => pairs.push({ predicted: p.recist, truth: part[j].recist }));
-  }
-  return meanAxisErrors(pairs);
+export async function evaluateOnItems(cascade: Cascade, items: readonly ValidationItem[]): Promise<AxisErrors> {
+  const predicted = await proposeOnItems(cascade, items);
+  return meanAxisErrors(predicted.map((p, i) => ({ predicted: p, truth: items[i].recist })));
 }

@@ -7,8 +7,7 @@
  */
 import type { Cascade } from './cascade.ts';
 import { segmentLocationDistance } from '../geometry/recist.ts';
-import type { ValidationItem } from './evaluate-items.ts';
-import { proposeForBoxes } from './measurer.ts';
+import { proposeOnItems, type ValidationItem } from './evaluate-items.ts';
 
 /** Fewer corrections than this leave the weight as it is: one or two lesions say nothing about a site. */
 export const MIN_READOUT_FIT_CORRECTIONS = 3;
@@ -44,14 +43,8 @@ export function withClassicalWeight(cascade: Cascade, classicalWeight: number): 
 }
 
 /** Each item's long-axis location error (px) under the cascade's read-out. */
-async function longLocErrors(cascade: Cascade, items: readonly ValidationItem[], chunk = 16): Promise<number[]> {
-  const out: number[] = [];
-  for (let i = 0; i < items.length; i += chunk) {
-    const part = items.slice(i, i + chunk);
-    const props = await proposeForBoxes(cascade, part, 'readout-fit', 'eval');
-    props.forEach((p, j) => out.push(segmentLocationDistance(p.recist.long, part[j].recist.long)));
-  }
-  return out;
+async function longLocErrors(cascade: Cascade, items: readonly ValidationItem[]): Promise<number[]> {
+  return (await proposeOnItems(cascade, items)).map((p, i) => segmentLocationDistance(p.long, items[i].recist.long));
 }
 
 /** Mean of the per-item differences (current − candidate: positive = the candidate is better) and mean / standard error. */
