@@ -53,6 +53,11 @@ export interface SampleOptions {
   readonly box?: Box;
   /** Simulated boxes follow one of these, drawn uniformly per sample (default: the paper's protocol only). */
   readonly boxProtocols?: readonly BoxProtocol[];
+  /**
+   * The lesion's real segmentation on this slice (width·height, non-zero inside): the LRP target is this mask
+   * resampled into the 32² crop grid (bilinear, so edge pixels are fractional) instead of the RECIST ellipse.
+   */
+  readonly mask?: Uint8Array;
 }
 
 /**
@@ -84,11 +89,18 @@ export function buildSample(slice: CtSlice, recist: Recist, rng: Rng, opts: Samp
     box,
     recistCrop,
     theta,
-    mask32: pseudoMask(mapRecist(recistCrop, (p) => applyAffine(to32, p)), MASK_SIZE, 'ellipse'),
+    mask32: opts.mask
+      ? realMask32(opts.mask, slice, compose(cropToSlice, invertAffine(to32)))
+      : pseudoMask(mapRecist(recistCrop, (p) => applyAffine(to32, p)), MASK_SIZE, 'ellipse'),
     heatmaps: encodeHeatmaps(keypoints64, HEATMAP_SIZE, 1),
     keypoints64,
     augmentation,
   };
+}
+
+function realMask32(mask: Uint8Array, slice: CtSlice, mask32ToSlice: Affine): Float32Array {
+  if (mask.length !== slice.width * slice.height) throw new Error(`${slice.source}: lesion mask has ${mask.length} pixels, the slice ${slice.width}×${slice.height}`);
+  return warpBilinear(mask, slice.width, slice.height, mask32ToSlice, MASK_SIZE, MASK_SIZE, 0).map((v) => Math.min(1, Math.max(0, v)));
 }
 
 function simulateBox(marks: Recist, rng: Rng, slice: CtSlice, protocols?: readonly BoxProtocol[]): Box {

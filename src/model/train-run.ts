@@ -45,6 +45,10 @@ export interface RunTrainingOptions {
   readonly patience?: number;
   /** Rough-box protocols of the training samples, one drawn per sample (default: the paper's only). */
   readonly boxProtocols?: readonly BoxProtocol[];
+  /** Patient split applied to the mask folders among dataDirs (only its part is trained on). */
+  readonly split?: { readonly path: string; readonly part: 'train' | 'validation' | 'test' } | null;
+  /** Save the model to outDir every this many minutes while training (resumable with `resume`); 0/undefined: at the end only. */
+  readonly checkpointMinutes?: number;
   /** false: train without L_TPP (`withoutTppLoss`; the card's config keeps its switches, `training.tppLoss` says so). */
   readonly tppLoss?: boolean;
   readonly log?: (line: string) => void;
@@ -75,6 +79,26 @@ export function budgetedPlan(config: ModelConfig, minutes: number, base: Partial
   return resolveTrainConfig({ ...base, phases });
 }
 
+/** One `recist train` run of a model's lineage, as its card records it. */
+export interface TrainingRun {
+  readonly command: string;
+  readonly startedAt: string;
+  readonly seconds: number;
+  readonly samplesSeen: number;
+  readonly steps: Record<string, number>;
+  readonly backend: string;
+  /** false: a periodic checkpoint written while the run went on. */
+  readonly complete: boolean;
+  readonly sources: Record<string, unknown>;
+}
+
+/** The training runs behind a model: its card's history, or (cards written before the history existed) one run from its training fields. */
+export function trainingHistory(card: ModelCard): readonly TrainingRun[] {
+  const t = card.training as { history?: TrainingRun[]; seconds?: number; samplesSeen?: number; steps?: Record<string, number> };
+  if (Array.isArray(t.history)) return t.history;
+  return [{ command: card.command, startedAt: card.createdAt, seconds: t.seconds ?? 0, samplesSeen: t.samplesSeen ?? 0, steps: t.steps ?? {}, backend: card.backend, complete: true, sources: card.data }];
+}
+
 /** Mean errors (original-image px) of a cascade's proposals on samples with known marks. */
 export async function sampleMetrics(cascade: Cascade, samples: readonly Sample[]): Promise<AxisErrors> {
   const props = await proposeFromCrops(cascade, samples.map((s) => ({ input: s.input, frame: s.frame, box: s.box })), 'eval', 'eval');
@@ -98,42 +122,74 @@ export async function runTraining(o: RunTrainingOptions): Promise<ModelCard> {
     seed: o.seed,
   }, o.phases);
   const rng = createRng(o.seed);
-  const sourceOptions = { synthetic: o.synthetic, dataDirs: o.dataDirs, realFraction: o.realFraction, excludePatients: o.excludePatients ?? [], boxProtocols: o.boxProtocols };
+  const sourceOptions = { synthetic: o.synthetic, dataDirs: o.dataDirs, realFraction: o.realFraction, excludePatients: o.excludePatients ?? [], boxProtocols: o.boxProtocols, split: o.split ?? null };
   const local = await createTrainingSource(sourceOptions);
-  const val = local.sample(o.valCount, createRng(o.seed + 1_000_003));
+  // With a patient split, the fixed validation samples (plateau schedule, card metrics) come from its validation part.
+  const valSource = o.split ? await createTrainingSource({ ...sourceOptions, split: { path: o.split.path, part: 'validation' } }) : local;
+  const val = valSource.sample(o.valCount, createRng(o.seed + 1_000_003));
   const pool = o.workers ? await startSampleWorkers(sourceOptions, o.seed + 17, o.workers) : null;
   const source = pool ?? { describe: local.describe, stats: local.stats };
   const nextSamples = pool ? (n: number) => pool.sample(n) : (n: number) => local.sample(n, rng);
   let cascade: Cascade;
   let parent: string | null = null;
+  let history: readonly TrainingRun[] = [];
   if (o.resume && existsSync(o.outDir)) {
     const loaded = await loadCheckpoint(o.outDir);
     cascade = loaded.cascade;
     parent = loaded.card.version;
+    history = trainingHistory(loaded.card);
     log(`resuming from ${o.outDir} (${parent})`);
   } else cascade = buildCascade(config);
   log(`training ${config.preset} (${ablationOf(config)}) for ${o.minutes} min on ${source.describe()}; validation: ${val.length} fixed samples`);
   const before = await sampleMetrics(cascade, val);
   const trained = o.tppLoss === false ? withoutTppLoss(cascade) : cascade;
-  const result = await trainCascade(trained, plan, nextSamples, val, rng, createProgressPrinter()).finally(() => pool?.close());
+  const startedAt = new Date().toISOString();
+  const thisRun = (seconds: number, samplesSeen: number, steps: Record<string, number>, complete: boolean): TrainingRun => ({
+    command: o.command, startedAt, seconds, samplesSeen, steps, backend: backend.detail, complete,
+    sources: source.stats(),
+  });
+  const makeCard = (run: TrainingRun, metrics: ModelCard['metrics'], training: Record<string, unknown>): ModelCard => {
+    const createdAt = new Date().toISOString();
+    const runs = [...history, run];
+    return {
+      format: 'recist-cascade/1',
+      version: `${config.preset}-${ablationOf(config)}-${createdAt.replace(/[:.]/g, '-').slice(0, 19)}`,
+      preset: config.preset,
+      ablation: ablationOf(config),
+      config,
+      createdAt,
+      backend: backend.detail,
+      seed: o.seed,
+      data: { ...source.stats(), validationSamples: val.length, boxProtocols: o.boxProtocols ?? [PAPER_BOX_PROTOCOL] },
+      training: {
+        ...training,
+        totalHours: runs.reduce((a, r) => a + r.seconds, 0) / 3600,
+        totalSamplesSeen: runs.reduce((a, r) => a + r.samplesSeen, 0),
+        history: runs,
+      },
+      metrics,
+      parent,
+      command: o.command,
+    };
+  };
+  const checkpoint = o.checkpointMinutes
+    ? {
+        everyS: o.checkpointMinutes * 60,
+        save: async (p: { samplesSeen: number; seconds: number; steps: Record<string, number> }) => {
+          const card = makeCard(thisRun(p.seconds, p.samplesSeen, p.steps, false), { validation: null }, { checkpoint: true, plan, minutesBudget: o.minutes });
+          await saveCheckpoint(cascade, card, o.outDir);
+          log(`\ncheckpoint ${o.outDir} (${card.version}; ${(p.seconds / 60).toFixed(0)} min, ${p.samplesSeen} samples in this run)`);
+        },
+      }
+    : undefined;
+  const result = await trainCascade(trained, plan, nextSamples, val, rng, createProgressPrinter(), checkpoint).finally(() => pool?.close());
   const after = await sampleMetrics(cascade, val);
   log(`\nvalidation (${val.length} held-out samples, simulated rough boxes): long-axis location ${before.longLocPx.toFixed(2)} → ${after.longLocPx.toFixed(2)} px, short ${before.shortLocPx.toFixed(2)} → ${after.shortLocPx.toFixed(2)} px`);
-  const createdAt = new Date().toISOString();
-  const card: ModelCard = {
-    format: 'recist-cascade/1',
-    version: `${config.preset}-${ablationOf(config)}-${createdAt.replace(/[:.]/g, '-').slice(0, 19)}`,
-    preset: config.preset,
-    ablation: ablationOf(config),
-    config,
-    createdAt,
-    backend: backend.detail,
-    seed: o.seed,
-    data: { ...source.stats(), validationSamples: val.length, boxProtocols: o.boxProtocols ?? [PAPER_BOX_PROTOCOL] },
-    training: { ...result, plan: { ...plan, phases: plan.phases.map((p) => ({ ...p, maxSteps: undefined })) }, minutesBudget: o.minutes, tppLoss: o.tppLoss !== false },
-    metrics: { validation: { ...after, data: `held-out samples from the training sources, rough boxes: ${(o.boxProtocols ?? [PAPER_BOX_PROTOCOL]).map((p) => describeBoxProtocol(p)).join(' | ')}` } },
-    parent,
-    command: o.command,
-  };
+  const card = makeCard(
+    thisRun(result.seconds, result.samplesSeen, result.steps, true),
+    { validation: { ...after, data: `${o.split ? `samples of the split's validation patients (${o.split.path}) and synthetic lesions` : 'held-out samples from the training sources'}, rough boxes: ${(o.boxProtocols ?? [PAPER_BOX_PROTOCOL]).map((p) => describeBoxProtocol(p)).join(' | ')}` } },
+    { ...result, plan: { ...plan, phases: plan.phases.map((p) => ({ ...p, maxSteps: undefined })) }, minutesBudget: o.minutes, tppLoss: o.tppLoss !== false },
+  );
   await saveCheckpoint(cascade, card, o.outDir);
   log(`saved ${o.outDir} (${card.version})`);
   return card;

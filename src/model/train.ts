@@ -122,8 +122,10 @@ export async function trainCascade(
   val: readonly Sample[],
   rng: Rng,
   onProgress: (e: ProgressEvent) => void = () => {},
+  checkpoint?: { readonly everyS: number; readonly save: (progress: { samplesSeen: number; seconds: number; steps: Record<PhaseName, number> }) => Promise<void> },
 ): Promise<TrainResult> {
   const t0 = Date.now();
+  let lastCheckpoint = Date.now();
   const steps: Record<PhaseName, number> = { stn: 0, shn: 0, joint: 0 };
   let samplesSeen = 0;
   for (const phasePlan of plan.phases) {
@@ -172,6 +174,10 @@ export async function trainCascade(
         phase, step, maxSteps: phasePlan.maxSteps, elapsedS: (Date.now() - phaseStart) / 1000, phaseBudgetS: budgetS,
         lr, loss, parts, samplesPerS: samples.length / ((Date.now() - stepStart) / 1000), val: lastVal, note,
       });
+      if (checkpoint && (Date.now() - lastCheckpoint) / 1000 >= checkpoint.everyS) {
+        await checkpoint.save({ samplesSeen, seconds: (Date.now() - t0) / 1000, steps: { ...steps } });
+        lastCheckpoint = Date.now();
+      }
       if (stop) break;
     }
     optimizer.dispose();

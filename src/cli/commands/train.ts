@@ -3,6 +3,8 @@ import { resolve } from 'node:path';
 import { existsSync } from 'node:fs';
 import { parseBoxProtocolNames } from '../../geometry/box.ts';
 import { numberFlag, optimizerFlag } from '../flags.ts';
+import { isMaskFolder } from '../../data/mask-lesions.ts';
+import { parseSplitRef } from '../../data/patient-split.ts';
 
 interface TrainOpts {
   data: string[];
@@ -24,13 +26,17 @@ interface TrainOpts {
   patience: string;
   boxProtocols: string;
   tppLoss: boolean;
+  split?: string;
+  checkpointMinutes: string;
 }
 
 export function register(program: Command): void {
   program
     .command('train')
     .description('Train the STN+SHN cascade (paper schedule: STN, SHN, then joint) on synthetic lesions and/or DeepLesion-layout folders')
-    .option('--data <dirs...>', 'DeepLesion-layout folders with real (or synthetic) lesions to train on', [])
+    .option('--data <dirs...>', 'folders with lesions to train on: DeepLesion layout (DL_info.csv) or mask folders (image/ + masks, imagesTr/ + labelsTr/; the real mask supervises the pseudo-mask)', [])
+    .option('--split <file[:part]>', "patient split file for the mask folders (recist split); only its part (default train) is trained on")
+    .option('--checkpoint-minutes <m>', 'save the model to --out every m minutes while training (continue with --resume)', '0')
     .option('--no-synthetic', 'do not generate synthetic lesions on the fly')
     .option('--real-fraction <f>', 'share of each batch drawn from --data folders when synthetic is on', '0.25')
     .option('--preset <name>', 'architecture preset: default | paper | tiny', 'default')
@@ -53,7 +59,11 @@ export function register(program: Command): void {
       const realFraction = numberFlag(opts.realFraction, 'real-fraction', 0, false);
       if (realFraction > 1) throw new Error(`--real-fraction ${JSON.stringify(opts.realFraction)} must be a number in [0, 1]`);
       const { runTraining } = await import('../../model/train-run.ts');
-      for (const d of opts.data) if (!existsSync(resolve(d, 'DL_info.csv'))) throw new Error(`--data ${d}: no DL_info.csv there (expected a DeepLesion-layout folder)`);
+      for (const d of opts.data) {
+        if (!existsSync(resolve(d, 'DL_info.csv')) && !isMaskFolder(resolve(d))) throw new Error(`--data ${d}: neither DL_info.csv (DeepLesion layout) nor image/ or imagesTr/ (mask folder) there`);
+      }
+      const split = opts.split ? parseSplitRef(opts.split) : null;
+      if (split && !existsSync(split.path)) throw new Error(`--split ${opts.split}: no such file`);
       await runTraining({
         dataDirs: opts.data.map((d) => resolve(d)),
         synthetic: opts.synthetic,
@@ -73,6 +83,8 @@ export function register(program: Command): void {
         patience: numberFlag(opts.patience, 'patience', 1),
         boxProtocols: parseBoxProtocolNames(opts.boxProtocols),
         tppLoss: opts.tppLoss,
+        split: split ? { path: resolve(split.path), part: split.part } : null,
+        checkpointMinutes: numberFlag(opts.checkpointMinutes, 'checkpoint-minutes', 0, false),
         backend: opts.backend,
         command: `recist train ${process.argv.slice(3).join(' ')}`,
       });
