@@ -202,10 +202,13 @@ export function createRanker(o: RankerOptions): Ranker {
     const items = batch.map((l) => ({ lesion: l, slice: dataset.slice(l.sliceRef), box: boxOf(l)! }));
     // The uncertainty is the reader's box's whatever the read-out averages over: scored without the box jitter.
     const props = await m.measureBatch(items.map((i) => ({ slice: i.slice, box: i.box })), { jitter: false });
-    items.forEach((it, j) => out.set(it.lesion.id, {
-      lesionId: it.lesion.id, modelVersion: props[j].modelVersion, entropy: props[j].entropy,
-      entropyPx: entropyPx(props[j].entropy, props[j].recist), entropies: props[j].entropies ? [...props[j].entropies] : undefined,
-    }));
+    items.forEach((it, j) => {
+      const entropies = props[j].entropies;
+      out.set(it.lesion.id, {
+        lesionId: it.lesion.id, modelVersion: props[j].modelVersion, entropy: props[j].entropy,
+        entropyPx: entropyPx(props[j].entropy, props[j].recist), entropies: entropies ? [...entropies] : undefined,
+      });
+    });
     if (uses === 'tta') {
       for (const it of items) {
         const views = TTA.slice(1).map((t) => {

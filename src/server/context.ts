@@ -1,0 +1,67 @@
+/** What the parts of the labeling server share: its configuration, dependencies and the state they read. */
+import type { Dataset } from './datasets.ts';
+import type { Worklist } from './events.ts';
+import type { FineTuneService } from './finetune/index.ts';
+import type { LabelStore } from './store.ts';
+import type { UiAsset } from './ui-bundle.ts';
+import type { Measurer } from '../model/measurer-types.ts';
+import type { ReaderCalibration } from '../active/reader-bias.ts';
+
+export interface AppConfig {
+  /** Max JSON body (express) and socket message size in bytes (default 64 KiB). */
+  readonly bodyLimitBytes?: number;
+  /** UI files by URL path (from `bundleUi`); when absent only the API is served. */
+  readonly ui?: Map<string, UiAsset>;
+  /** Log line sink (default: console.error for errors only). */
+  readonly log?: (line: string) => void;
+  /**
+   * Rank the worklist by an active-learning strategy (src/server/ranking.ts). Absent: dataset order (or whatever
+   * `broadcast.worklistRanked` last set).
+   */
+  readonly activeLearning?: {
+    /** entropy | tta | random | first */
+    readonly strategy: string;
+    /** Rotated top window (default 10). */
+    readonly k?: number;
+    /** Lesions per scoring batch (default 4). */
+    readonly batchSize?: number;
+    /** Persist scores here. */
+    readonly cacheFile?: string | null;
+    /** Start scoring at once (default true). */
+    readonly scoreOnStart?: boolean;
+    readonly publishEveryMs?: number;
+  };
+  /**
+   * Apply the signed-in reader's calibration (src/active/reader-bias.ts, fitted on their corrections of the current
+   * model version) to the proposals they are shown. The stored ORIGINAL stays the model's raw output.
+   */
+  readonly readerCalibration?: boolean;
+}
+
+export interface AppDeps {
+  readonly dataset: Dataset;
+  readonly measurer: Measurer;
+  readonly store: LabelStore;
+  readonly config?: AppConfig;
+  // ---- fine-tune hook (src/server/finetune): /api/finetune routes, events, model swap ----
+  readonly fineTune?: Pick<FineTuneService, 'router' | 'attach'> & Partial<Pick<FineTuneService, 'labelSaved' | 'readerCalibration'>>;
+}
+
+/** Socket.io room every signed-in socket joins (broadcasts go to it). */
+export const READERS_ROOM = 'readers';
+
+export interface ServerContext {
+  readonly dataset: Dataset;
+  readonly store: LabelStore;
+  readonly config: AppConfig;
+  readonly fineTune: AppDeps['fineTune'];
+  /** Max JSON body and socket message size in bytes. */
+  readonly limit: number;
+  readonly log: (line: string) => void;
+  /** The measurer proposals come from now (changes with model swaps). */
+  measurer(): Measurer;
+  /** The worklist for one request; `serve` hands the first unlabeled lesion to this caller. */
+  worklist(serve?: boolean): Worklist;
+  /** The reader's calibration for a model version. */
+  calibrationFor(reader: string, modelVersion: string): ReaderCalibration;
+}
