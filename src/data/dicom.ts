@@ -1,50 +1,34 @@
 /**
- * DICOM CT slices → HU. Headers and native (uncompressed) pixel data are read with dicom-parser; RLE and
- * RLE and JPEG-family pixel data are decompressed with daikon (a static import, so bundles carry it).
- *
- * Supported transfer syntaxes: implicit/explicit VR little endian, explicit VR big endian, RLE lossless,
- * JPEG lossless (process 14, incl. selection value 1), JPEG-LS lossless, JPEG 2000 lossless; lossy JPEG family
- * only with `allowLossy`. Anything else throws an error naming the UID.
+ * DICOM CT slices → HU. Headers are read with dicom-parser; pixel data of every transfer syntax a PACS sends
+ * decodes through one path (`decodeDicom`, used by every reader: inspect, predict, serve, train):
+ * uncompressed implicit/explicit VR little/big endian, deflated explicit VR (node:zlib), RLE lossless (own decoder),
+ * JPEG 2000 (OpenJPEG), HTJ2K (OpenJPH), JPEG-LS (CharLS), JPEG baseline/extended 8-bit (libjpeg-turbo), all as
+ * WebAssembly (src/data/dicom-codecs/); JPEG lossless process 14 and 12-bit JPEG extended through daikon.
+ * Lossy data decodes too and says so: `dicom.lossy` names why (the syntax, the codestream, or the header's
+ * (0028,2110) Lossy Image Compression). Anything else throws an error naming the file and the UID.
  * Files with or without the 128-byte preamble, and bare data sets without file meta, are accepted.
  */
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { inflateRawSync } from 'node:zlib';
 import dicomParser from 'dicom-parser';
 import type { DataSet } from 'dicom-parser';
 import daikon from 'daikon';
+import { decodeCompressedFrame, jpegPrecision } from './dicom-codecs/decode.ts';
+import { encapsulatedFrame } from './dicom-codecs/frames.ts';
+import { TRANSFER_SYNTAXES, UNSUPPORTED_SYNTAXES, syntaxLabel, type TransferSyntax } from './dicom-codecs/transfer-syntaxes.ts';
 import type { DicomMetadata, DicomSlice, HuWindow } from './types.ts';
 
 export const TS_IMPLICIT_LE = '1.2.840.10008.1.2';
 export const TS_EXPLICIT_LE = '1.2.840.10008.1.2.1';
 export const TS_EXPLICIT_BE = '1.2.840.10008.1.2.2';
-
-/** Native (uncompressed) transfer syntaxes decoded directly. */
-const NATIVE: Record<string, string> = {
-  [TS_IMPLICIT_LE]: 'Implicit VR Little Endian', [TS_EXPLICIT_LE]: 'Explicit VR Little Endian', [TS_EXPLICIT_BE]: 'Explicit VR Big Endian',
-};
-/** Lossless compressed syntaxes decoded by daikon. */
-const LOSSLESS: Record<string, string> = {
-  '1.2.840.10008.1.2.5': 'RLE Lossless', '1.2.840.10008.1.2.4.57': 'JPEG Lossless', '1.2.840.10008.1.2.4.70': 'JPEG Lossless SV1',
-  '1.2.840.10008.1.2.4.80': 'JPEG-LS Lossless', '1.2.840.10008.1.2.4.90': 'JPEG 2000 Lossless',
-};
-/** Lossy syntaxes daikon can decode; HU are approximate, so they need `allowLossy`. */
-const LOSSY: Record<string, string> = {
-  '1.2.840.10008.1.2.4.50': 'JPEG Baseline', '1.2.840.10008.1.2.4.51': 'JPEG Extended', '1.2.840.10008.1.2.4.81': 'JPEG-LS Near-Lossless',
-  '1.2.840.10008.1.2.4.91': 'JPEG 2000',
-};
-/** Known but unsupported, for clearer messages. */
-const UNSUPPORTED: Record<string, string> = {
-  '1.2.840.10008.1.2.1.99': 'Deflated Explicit VR Little Endian', '1.2.840.10008.1.2.4.100': 'MPEG2', '1.2.840.10008.1.2.4.102': 'MPEG-4',
-  '1.2.840.10008.1.2.4.201': 'HTJ2K Lossless', '1.2.840.10008.1.2.4.203': 'HTJ2K',
-};
+export const TS_DEFLATED = '1.2.840.10008.1.2.1.99';
 
 /** HU written into PixelPaddingValue pixels (outside the reconstruction circle) when `padding` is `air`. */
 export const AIR_HU = -1024;
 
 /** Options for {@link decodeDicom}. */
 export interface DicomReadOptions {
-  /** Decode lossy JPEG-family files (HU then only approximate). Default false. */
-  readonly allowLossy?: boolean;
   /**
    * PixelPaddingValue pixels of a CT (or modality-less) image: `air` (default) sets them to −1024 HU (as in
    * DeepLesion, whose minimum is −1024), `keep` leaves the rescaled value (often −3024 or −2000).
@@ -91,9 +75,24 @@ function parse(buf: Uint8Array, name: string): { ds: DataSet; part10: Uint8Array
     part10.set(buf, layout === 'no-preamble' ? 128 : 132);
   } else if (layout === 'dataset-explicit') opts.TransferSyntaxUID = TS_EXPLICIT_LE;
   else if (layout === 'dataset-implicit') opts.TransferSyntaxUID = TS_IMPLICIT_LE;
+  let inflateError: string | null = null;
+  const inflater = (arr: Uint8Array, position: number): Uint8Array => {
+    let body: Buffer;
+    try {
+      body = inflateRawSync(arr.subarray(position));
+    } catch (err) {
+      inflateError = errText(err);
+      throw err;
+    }
+    const full = new Uint8Array(position + body.length);
+    full.set(arr.subarray(0, position), 0);
+    full.set(body, position);
+    return full;
+  };
   try {
-    return { ds: dicomParser.parseDicom(part10, opts), part10 };
+    return { ds: dicomParser.parseDicom(part10, { ...opts, inflater }), part10 };
   } catch (err) {
+    if (inflateError !== null) throw new Error(`${name}: cannot inflate the ${syntaxLabel(TS_DEFLATED)} data set: ${inflateError}`);
     throw new Error(`${name}: corrupt or truncated DICOM (${buf.length} bytes): ${errText(err)}`);
   }
 }
@@ -143,19 +142,27 @@ function fmtTag(tag: string): string {
   return `(${tag.slice(1, 5).toUpperCase()},${tag.slice(5).toUpperCase()})`;
 }
 
-/** Pixel bytes of one frame, decompressing with daikon when needed; returns the bytes and their byte order. */
-function framePixelBytes(
-  ds: DataSet, part10: Uint8Array, ts: string, frame: number, frameBytes: number, name: string,
-): { bytes: Uint8Array; littleEndian: boolean } {
-  const el = ds.elements.x7fe00010;
-  if (!el) throw new Error(`${name}: missing (7FE0,0010) Pixel Data`);
-  if (NATIVE[ts]) {
-    const start = el.dataOffset + frame * frameBytes;
-    if (el.encapsulatedPixelData || start + frameBytes > Math.min(el.dataOffset + el.length, ds.byteArray.length)) {
-      throw new Error(`${name}: (7FE0,0010) Pixel Data has ${el.length} bytes, expected ${(frame + 1) * frameBytes} for frame ${frame} (truncated?)`);
-    }
-    return { bytes: ds.byteArray.subarray(start, start + frameBytes), littleEndian: ts !== TS_EXPLICIT_BE };
-  }
+/** Pixel layout of a frame, as the header describes it. */
+interface PixelLayout {
+  readonly rows: number;
+  readonly cols: number;
+  readonly bitsAllocated: number;
+  readonly bitsStored: number;
+  readonly signed: boolean;
+  readonly numberOfFrames: number;
+}
+
+/** A frame's samples, their byte order, whether they are still at their stored bit position, and codestream lossiness. */
+interface FrameSamples {
+  readonly bytes: Uint8Array;
+  readonly littleEndian: boolean;
+  /** Native data keeps High Bit's position; decoded data is right-aligned. */
+  readonly native: boolean;
+  readonly lossy: string | null;
+}
+
+/** Whole-file decode through daikon (JPEG lossless process 14, 12-bit JPEG extended); returns frame `frame`. */
+function daikonFrame(part10: Uint8Array, syntax: TransferSyntax, frame: number, frameBytes: number, name: string): FrameSamples {
   const ab = part10.buffer.slice(part10.byteOffset, part10.byteOffset + part10.byteLength) as ArrayBuffer;
   let raw: ArrayBuffer;
   let littleEndian: boolean;
@@ -165,12 +172,55 @@ function framePixelBytes(
     raw = image.getRawData();
     littleEndian = image.littleEndian;
   } catch (err) {
-    throw new Error(`${name}: cannot decode ${LOSSLESS[ts] ?? LOSSY[ts]} pixel data (transfer syntax ${ts}): ${errText(err)}`);
+    throw new Error(`${name}: cannot decode ${syntaxLabel(syntax.uid)} pixel data: ${errText(err)}`);
   }
   if (!raw || raw.byteLength < (frame + 1) * frameBytes) {
-    throw new Error(`${name}: decoded ${LOSSLESS[ts] ?? LOSSY[ts]} pixel data has ${raw?.byteLength ?? 0} bytes, expected ${(frame + 1) * frameBytes}`);
+    throw new Error(`${name}: decoded ${syntaxLabel(syntax.uid)} pixel data has ${raw?.byteLength ?? 0} bytes, expected ${(frame + 1) * frameBytes}`);
   }
-  return { bytes: new Uint8Array(raw, frame * frameBytes, frameBytes), littleEndian };
+  return { bytes: new Uint8Array(raw, frame * frameBytes, frameBytes), littleEndian, native: false, lossy: syntax.lossy === 'always' ? 'DCT JPEG' : null };
+}
+
+/** Samples of one frame: read in place (native, deflated) or decoded from its fragments. */
+function frameSamples(ds: DataSet, part10: Uint8Array, syntax: TransferSyntax, frame: number, layout: PixelLayout, name: string): FrameSamples {
+  const el = ds.elements.x7fe00010;
+  if (!el) throw new Error(`${name}: missing (7FE0,0010) Pixel Data`);
+  const frameBytes = layout.rows * layout.cols * (layout.bitsAllocated / 8);
+  if (syntax.codec === 'native' || syntax.codec === 'deflate') {
+    const start = el.dataOffset + frame * frameBytes;
+    if (el.encapsulatedPixelData || start + frameBytes > Math.min(el.dataOffset + el.length, ds.byteArray.length)) {
+      throw new Error(`${name}: (7FE0,0010) Pixel Data has ${el.length} bytes, expected ${(frame + 1) * frameBytes} for frame ${frame} (truncated?)`);
+    }
+    return { bytes: ds.byteArray.subarray(start, start + frameBytes), littleEndian: !syntax.bigEndian, native: true, lossy: null };
+  }
+  const where = `${name}: frame ${frame + 1} of ${layout.numberOfFrames}, ${syntaxLabel(syntax.uid)}`;
+  let compressed: Uint8Array;
+  try {
+    compressed = encapsulatedFrame(ds, el, frame, layout.numberOfFrames);
+  } catch (err) {
+    throw new Error(`${where}: ${errText(err)}`);
+  }
+  if (syntax.codec === 'jpeg-lossless' || (syntax.codec === 'jpeg' && (jpegPrecision(compressed) ?? 8) > 8)) {
+    return daikonFrame(part10, syntax, frame, frameBytes, name);
+  }
+  try {
+    const decoded = decodeCompressedFrame(syntax.codec, compressed, layout);
+    return { bytes: decoded.bytes, littleEndian: true, native: false, lossy: decoded.lossy };
+  } catch (err) {
+    throw new Error(`${where}: malformed compressed frame (${compressed.length} bytes): ${errText(err)}`);
+  }
+}
+
+/** Why the pixel data is not as acquired (syntax, codestream, header), or null. */
+function lossyReason(h: Header, syntax: TransferSyntax, codestream: string | null): string | null {
+  const reasons: string[] = [];
+  if (syntax.lossy === 'always') reasons.push(`transfer syntax ${syntaxLabel(syntax.uid)}`);
+  else if (codestream) reasons.push(`${syntaxLabel(syntax.uid)} codestream: ${codestream}`);
+  if (h.str('x00282110') === '01') {
+    const ratio = h.str('x00282112');
+    const method = h.str('x00282114');
+    reasons.push(`(0028,2110) Lossy Image Compression 01${ratio ? `, ratio ${ratio}` : ''}${method ? `, method ${method}` : ''}`);
+  }
+  return reasons.length ? reasons.join('; ') : null;
 }
 
 /** Decodes an in-memory DICOM CT slice to HU. `name` is used in errors and as `source`. */
@@ -179,10 +229,8 @@ export function decodeDicom(buf: Uint8Array, name: string, opts: DicomReadOption
   const h = new Header(ds, name);
   const layout = dicomLayout(buf);
   const ts = h.str('x00020010') ?? (layout === 'dataset-explicit' ? TS_EXPLICIT_LE : TS_IMPLICIT_LE);
-  if (!NATIVE[ts] && !LOSSLESS[ts] && !(LOSSY[ts] && opts.allowLossy)) {
-    const known = LOSSY[ts] ? `${LOSSY[ts]}, lossy: pass allowLossy to decode` : (UNSUPPORTED[ts] ?? 'unknown');
-    throw new Error(`${name}: unsupported transfer syntax ${ts} (${known})`);
-  }
+  const syntax = TRANSFER_SYNTAXES.get(ts);
+  if (!syntax) throw new Error(`${name}: unsupported transfer syntax ${ts} (${UNSUPPORTED_SYNTAXES[ts] ?? 'unknown'})`);
   const rows = h.us('x00280010', 'Rows');
   const cols = h.us('x00280011', 'Columns');
   const bitsAllocated = h.us('x00280100', 'Bits Allocated');
@@ -207,10 +255,11 @@ export function decodeDicom(buf: Uint8Array, name: string, opts: DicomReadOption
   const intercept = h.num('x00281052', 'Rescale Intercept') ?? 0;
   const n = rows * cols;
   const bytesPer = bitsAllocated / 8;
-  const { bytes, littleEndian } = framePixelBytes(ds, part10, ts, frame, n * bytesPer, name);
+  const pixelLayout: PixelLayout = { rows, cols, bitsAllocated, bitsStored, signed: pixelRepresentation === 1, numberOfFrames };
+  const { bytes, littleEndian, native, lossy: codestreamLossy } = frameSamples(ds, part10, syntax, frame, pixelLayout, name);
 
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const shift = highBit + 1 - bitsStored;
+  const shift = native ? highBit + 1 - bitsStored : 0;
   const mask = bitsStored >= 32 ? 0xffffffff : 2 ** bitsStored - 1;
   const signBit = 2 ** (bitsStored - 1);
   const signed = pixelRepresentation === 1;
@@ -262,6 +311,7 @@ export function decodeDicom(buf: Uint8Array, name: string, opts: DicomReadOption
     photometricInterpretation: photometric,
     numberOfFrames,
     paddingPixels,
+    lossy: lossyReason(h, syntax, codestreamLossy),
   };
   return {
     width: cols,
@@ -298,12 +348,20 @@ export function slicePosition(s: DicomSlice): number | null {
   return p[0] * nx + p[1] * ny + p[2] * nz;
 }
 
+/** A file of a series folder that did not decode, and why. */
+export interface SkippedDicom {
+  readonly file: string;
+  readonly error: string;
+}
+
 /**
  * Reads every DICOM file in a folder (non-DICOM files such as DICOMDIR readmes are skipped) as one series,
  * sorted by position along the slice normal (ImagePositionPatient), else by InstanceNumber, else by file name.
- * Throws if the folder holds no DICOM file or more than one SeriesInstanceUID.
+ * A DICOM file that does not decode (a malformed compressed frame, a truncated file) is left out and listed in
+ * `skipped` with its error (which names the file and the transfer syntax); the rest of the series loads.
+ * Throws if the folder holds no decodable DICOM file or more than one SeriesInstanceUID.
  */
-export function readDicomSeries(folder: string, opts: DicomReadOptions = {}): DicomSlice[] {
+export function readDicomSeriesReport(folder: string, opts: DicomReadOptions = {}): { slices: DicomSlice[]; skipped: SkippedDicom[] } {
   let names: string[];
   try {
     names = readdirSync(folder).sort();
@@ -311,20 +369,34 @@ export function readDicomSeries(folder: string, opts: DicomReadOptions = {}): Di
     throw new Error(`${folder}: cannot list DICOM folder: ${errText(err)}`);
   }
   const slices: DicomSlice[] = [];
+  const skipped: SkippedDicom[] = [];
   for (const entry of names) {
     const path = join(folder, entry);
     if (!statSync(path).isFile()) continue;
     const buf = readFileSync(path);
     if (entry === 'DICOMDIR' || !isDicom(buf)) continue;
-    slices.push(decodeDicom(buf, path, opts));
+    try {
+      slices.push(decodeDicom(buf, path, opts));
+    } catch (err) {
+      skipped.push({ file: path, error: errText(err) });
+    }
   }
-  if (slices.length === 0) throw new Error(`${folder}: no DICOM files found`);
+  if (slices.length === 0) {
+    throw new Error(`${folder}: no DICOM files found${skipped.length ? ` that decode (${skipped.length} failed; first: ${skipped[0].error})` : ''}`);
+  }
   const uids = [...new Set(slices.map((s) => s.dicom.seriesInstanceUid ?? '(none)'))];
   if (uids.length > 1) throw new Error(`${folder}: holds ${uids.length} series (${uids.join(', ')}); expected one SeriesInstanceUID`);
   const key = (s: DicomSlice): number | null => slicePosition(s);
-  if (slices.every((s) => key(s) !== null)) return slices.sort((a, b) => (key(a) as number) - (key(b) as number));
-  if (slices.every((s) => s.dicom.instanceNumber !== null)) {
-    return slices.sort((a, b) => (a.dicom.instanceNumber as number) - (b.dicom.instanceNumber as number));
+  if (slices.every((s) => key(s) !== null)) slices.sort((a, b) => (key(a) as number) - (key(b) as number));
+  else if (slices.every((s) => s.dicom.instanceNumber !== null)) {
+    slices.sort((a, b) => (a.dicom.instanceNumber as number) - (b.dicom.instanceNumber as number));
   }
+  return { slices, skipped };
+}
+
+/** {@link readDicomSeriesReport}'s slices; files that did not decode go to `onSkip` (if given) and are left out. */
+export function readDicomSeries(folder: string, opts: DicomReadOptions & { onSkip?: (s: SkippedDicom) => void } = {}): DicomSlice[] {
+  const { slices, skipped } = readDicomSeriesReport(folder, opts);
+  for (const s of skipped) opts.onSkip?.(s);
   return slices;
 }

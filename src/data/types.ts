@@ -79,6 +79,12 @@ export interface DicomMetadata {
   readonly numberOfFrames: number;
   /** Pixels equal to PixelPaddingValue (outside the scan field), replaced per the reader's padding option. */
   readonly paddingPixels: number;
+  /**
+   * Why the pixel data is not the scanner's (lossy compression), e.g. "transfer syntax JPEG Baseline (Process 1)
+   * (1.2.840.10008.1.2.4.50)" or "(0028,2110) Lossy Image Compression 01, ratio 10"; null when it is lossless.
+   * HU of a lossy image are approximate: readers, proposals and exports say so.
+   */
+  readonly lossy: string | null;
 }
 
 /** A CT slice read from DICOM, with its identifiers. */
