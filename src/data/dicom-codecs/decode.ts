@@ -90,6 +90,8 @@ export function decodeCompressedFrame(codec: PixelCodec, frame: Uint8Array, layo
       dec = wasm.newDecoder();
       dec.getEncodedBuffer(frame.length).set(frame);
       dec.decode();
+      const errors = wasm.messages.filter((m) => /\[ERROR\]|ojph error/i.test(m));
+      if (errors.length) throw new Error('decoder reported errors');
       const info = dec.getFrameInfo();
       checkGeometry(info, layout);
       const decoded = dec.getDecodedBuffer();

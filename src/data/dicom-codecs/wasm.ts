@@ -152,7 +152,7 @@ export function runCodec<T>(codec: LoadedCodec, what: string, fn: () => T): T {
     return fn();
   } catch (err) {
     const printed = codec.messages.filter((m) => !/^\[INFO\]/.test(m)).join(' | ');
-    const own = err instanceof Error ? err.message : typeof err === 'number' ? `C++ exception ${err}` : String(err);
+    const own = err instanceof Error ? err.message : typeof err === 'number' ? `the codec rejected the data (C++ exception, no message)` : String(err);
     throw new Error(`${what} failed (${SPECS[codec.name].pkg}): ${printed ? `${printed}; ` : ''}${own}`);
   } finally {
     codec.messages.length = 0;
