@@ -9,7 +9,7 @@
  */
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { openDeepLesionFolder } from '../data/deeplesion.ts';
+import { openLesionSet } from './lesion-set.ts';
 import { COLORS, type OverlayLayer, overlayPng, type Rgb } from '../data/overlay.ts';
 import { AXES, type AxisName, formatSig } from './metrics.ts';
 import { renderCsv, renderLongCsv, renderMarkdown, tableToJson } from './reader-table.ts';
@@ -170,18 +170,17 @@ interface WorstCase { method: string; id: string; locPx: number; lenPx: number; 
 
 function worstCases(result: EvalResult, count: number): WorstCase[] {
   if (count <= 0 || result.methods.length === 0) return [];
-  const folder = openDeepLesionFolder(result.dataDir);
-  const byId = new Map(folder.records.map((r) => [folder.lesionId(r), r]));
+  const byId = new Map(openLesionSet(result.dataDir, { split: result.split }).lesions.map((l) => [l.info.id, l]));
   const out: WorstCase[] = [];
   for (const m of result.methods) {
     const p = result.comparisons.find((c) => c.row === m.name && c.column === DL_READER);
     if (!p) continue;
     const worst = [...p.items].sort((a, b) => b.cmp.long.locPx - a.cmp.long.locPx).slice(0, count);
     for (const it of worst) {
-      const record = byId.get(it.id);
+      const lesion = byId.get(it.id);
       const pred = result.predictions[m.name][it.id]?.[0];
-      if (!record || !pred) continue;
-      const slice = folder.slice(record);
+      if (!lesion || !pred) continue;
+      const slice = lesion.slice();
       const layers: OverlayLayer[] = [];
       result.readers.forEach((r, k) => {
         const mark = result.readerMarks[r][it.id];

@@ -1,5 +1,6 @@
 /**
- * End-to-end evaluation on a DeepLesion-layout folder (DL_info.csv + Images_png, optionally readers.csv).
+ * End-to-end evaluation on a DeepLesion-layout folder (DL_info.csv + Images_png, optionally readers.csv) or a mask
+ * folder (its lesions' strict RECIST from the masks is the reference, named DL in the tables like the folder's own marks).
  *
  * For every lesion and every seed, the paper's rough box is simulated from the folder's (DL) mark with an Rng
  * seeded by (seed, lesion id) — independent of lesion order and filtering — and every method predicts from
@@ -8,8 +9,8 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { openDeepLesionFolder } from '../data/deeplesion.ts';
-import { LESION_TYPE_NAMES, type LesionRecord } from '../data/types.ts';
+import type { LesionRecord } from '../data/types.ts';
+import { openLesionSet, type LesionInfo, type LesionSetOptions } from './lesion-set.ts';
 import { describeBoxProtocol, roughBoxFor, type BoxProtocol } from '../geometry/box.ts';
 import { axisLengthsPx } from '../geometry/recist.ts';
 import type { Box, Recist, Spacing } from '../geometry/types.ts';
@@ -29,21 +30,7 @@ import { marksByReader } from '../data/synth/readers.ts';
 /** Name of the folder's own marks as a reader. */
 export const DL_READER = 'DL';
 export const READERS_CSV = 'readers.csv';
-export interface LesionInfo {
-  readonly id: string;
-  readonly fileName: string;
-  /** DL_info's Patient_index: lesions of one patient are not independent (paired intervals resample patients). */
-  readonly patient: string;
-  readonly row: number;
-  readonly lesionType: number;
-  readonly typeName: string;
-  readonly spacing: Spacing;
-  /** DL's long/short lengths, px. */
-  readonly longPx: number;
-  readonly shortPx: number;
-  readonly imageSize: readonly [number, number];
-  readonly window: readonly [number, number];
-}
+export type { LesionInfo } from './lesion-set.ts';
 
 export interface Prediction {
   readonly seed: number;
@@ -73,6 +60,10 @@ export interface MethodSummary {
 
 export interface EvalResult {
   readonly dataDir: string;
+  /** Mask folders: the split part evaluated (null: every lesion of the folder). */
+  readonly split: LesionSetOptions['split'];
+  /** What was evaluated, in words (count, folder, split part). */
+  readonly lesionSet: string;
   readonly seeds: readonly number[];
   readonly boxProtocol: string;
   readonly lesions: readonly LesionInfo[];
@@ -97,8 +88,10 @@ export interface EvaluateOptions {
   readonly seeds: readonly number[];
   /** How the rough boxes are drawn; default PAPER_BOX_PROTOCOL. */
   readonly boxProtocol?: BoxProtocol;
-  /** Keep a lesion when true (e.g. by type). */
+  /** DeepLesion folders: keep a lesion when true (e.g. by type). */
   readonly lesionFilter?: (record: LesionRecord, id: string) => boolean;
+  /** Mask folders: only this part of a patient split. */
+  readonly split?: LesionSetOptions['split'];
   /** readers.csv path; default `<dir>/readers.csv` when it exists. `null` disables extra readers. */
   readonly readersCsv?: string | null;
   readonly onProgress?: (p: { readonly done: number; readonly total: number; readonly lesionId: string; readonly method: string; readonly seed: number }) => void;
@@ -115,15 +108,13 @@ export async function evaluateFolder(opts: EvaluateOptions): Promise<EvalResult>
     if (names.has(m.name)) throw new Error(`evaluateFolder: two methods are named ${JSON.stringify(m.name)}`);
     names.add(m.name);
   }
-  const folder = openDeepLesionFolder(opts.dir);
-  const picked = folder.records
-    .map((r) => ({ record: r, id: folder.lesionId(r) }))
-    .filter(({ record, id }) => (opts.lesionFilter ? opts.lesionFilter(record, id) : true));
-  if (picked.length === 0) throw new Error(`${opts.dir}: no lesions to evaluate (DL_info.csv has ${folder.records.length} rows, the filter kept none)`);
+  const set = openLesionSet(opts.dir, { lesionFilter: opts.lesionFilter, split: opts.split });
+  const picked = set.lesions.map((l) => ({ lesion: l, id: l.info.id }));
+  if (picked.length === 0) throw new Error(`${opts.dir}: no lesions to evaluate`);
 
   // Readers.
   const readerMarks: Record<string, Record<string, Recist>> = { [DL_READER]: {} };
-  for (const { record, id } of picked) readerMarks[DL_READER][id] = record.recist;
+  for (const { lesion, id } of picked) readerMarks[DL_READER][id] = lesion.recist;
   const csvPath = opts.readersCsv === undefined ? (existsSync(join(opts.dir, READERS_CSV)) ? join(opts.dir, READERS_CSV) : null) : opts.readersCsv;
   if (csvPath) {
     const keep = new Set(picked.map((p) => p.id));
@@ -138,10 +129,10 @@ export async function evaluateFolder(opts: EvaluateOptions): Promise<EvalResult>
   const predictions: Record<string, Record<string, Prediction[]>> = Object.fromEntries(opts.methods.map((m) => [m.name, {}]));
   const total = picked.length * opts.seeds.length * opts.methods.length;
   let done = 0;
-  for (const { record, id } of picked) {
-    const slice = folder.slice(record);
+  for (const { lesion, id } of picked) {
+    const slice = lesion.slice();
     for (const seed of opts.seeds) {
-      const box = roughBoxFor(record.recist, id, seed, slice.width, slice.height, opts.boxProtocol);
+      const box = roughBoxFor(lesion.recist, id, seed, slice.width, slice.height, opts.boxProtocol);
       for (const m of opts.methods) {
         const ts = performance.now();
         const { recist, uncertainty } = await m.predict(slice, box);
@@ -154,15 +145,7 @@ export async function evaluateFolder(opts: EvaluateOptions): Promise<EvalResult>
   }
 
   // Comparisons: readers vs readers (a reader never against itself), methods vs readers (mean over seeds).
-  const lesions: LesionInfo[] = picked.map(({ record, id }) => {
-    const l = axisLengthsPx(record.recist);
-    return {
-      id, fileName: record.fileName, patient: String(record.patientIndex), row: record.row, lesionType: record.lesionType,
-      typeName: LESION_TYPE_NAMES[record.lesionType] ?? String(record.lesionType),
-      spacing: { x: record.spacing.x, y: record.spacing.y }, longPx: l.long, shortPx: l.short,
-      imageSize: record.imageSize, window: record.dicomWindow,
-    };
-  });
+  const lesions: LesionInfo[] = picked.map(({ lesion }) => lesion.info);
   const spacingOf = new Map(lesions.map((l) => [l.id, l.spacing]));
   const comparisons: PairComparisons[] = [];
   for (const row of readers) {
@@ -194,6 +177,8 @@ export async function evaluateFolder(opts: EvaluateOptions): Promise<EvalResult>
   const typeOf = new Map(lesions.map((l) => [l.id, l.typeName]));
   return {
     dataDir: opts.dir,
+    split: opts.split ?? null,
+    lesionSet: set.description,
     seeds: [...opts.seeds],
     boxProtocol: describeBoxProtocol(opts.boxProtocol),
     lesions,

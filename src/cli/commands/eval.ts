@@ -17,6 +17,7 @@ import { evaluateFolder, type EvalResult } from '../../eval/run.ts';
 import { READOUTS, type Readout } from '../../model/config.ts';
 import type { BoxProtocol } from '../../geometry/box.ts';
 import { parseBoxProtocol } from '../box-protocol-flags.ts';
+import { parseSplitRef, type SplitPart } from '../../data/patient-split.ts';
 
 export interface EvalCliOptions {
   readonly data: string;
@@ -35,6 +36,8 @@ export interface EvalCliOptions {
   readonly ablationMinutes?: number;
   /** Evaluate each --model with each of these read-outs (default: the model's own). */
   readonly readouts?: readonly Readout[];
+  /** Mask folders: only this part of a patient split. */
+  readonly split?: { readonly path: string; readonly part: SplitPart };
 }
 
 /** Table 1's ablation rows, in the paper's order. */
@@ -77,11 +80,11 @@ export function parseSeeds(text: string): number[] {
 
 export interface EvalFlags {
   data?: string; model?: string[]; seeds?: string; out?: string; baselines?: boolean; readers?: string; backend?: string; quiet?: boolean;
-  ablation?: string; ablationPreset?: string; ablationMinutes?: string; readouts?: string; boxArea?: string; boxShape?: string;
+  ablation?: string; ablationPreset?: string; ablationMinutes?: string; readouts?: string; boxArea?: string; boxShape?: string; split?: string;
 }
 
 export function parseEvalOptions(o: EvalFlags): EvalCliOptions {
-  if (!o.data) throw new Error('--data DIR is required (a DeepLesion-layout folder with DL_info.csv and Images_png)');
+  if (!o.data) throw new Error('--data DIR is required (a DeepLesion-layout folder with DL_info.csv and Images_png, or a mask folder)');
   const data = resolve(o.data);
   if (!existsSync(data)) throw new Error(`--data ${o.data}: folder not found`);
   const models = (o.model ?? []).map((m) => resolve(m));
@@ -92,9 +95,12 @@ export function parseEvalOptions(o: EvalFlags): EvalCliOptions {
   const readouts = o.readouts?.split(',').map((r) => r.trim()).filter(Boolean);
   const bad = readouts?.find((r) => !READOUTS.includes(r as Readout));
   if (bad !== undefined) throw new Error(`--readouts ${o.readouts}: "${bad}" is not one of ${READOUTS.join(', ')}`);
+  const split = o.split ? parseSplitRef(o.split) : undefined;
+  if (split && !existsSync(split.path)) throw new Error(`--split ${o.split}: no such file`);
   const stamp = new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
   return {
     data, models, baselines,
+    ...(split ? { split: { path: resolve(split.path), part: split.part } } : {}),
     ...(readouts?.length ? { readouts: readouts as Readout[] } : {}),
     seeds: parseSeeds(o.seeds ?? '0'),
     ...(o.boxArea || o.boxShape ? { boxProtocol: parseBoxProtocol(o.boxArea, o.boxShape) } : {}),
@@ -148,7 +154,7 @@ export async function runEval(opts: EvalCliOptions, log: (s: string) => void = c
   try {
     let last = 0;
     const result = await evaluateFolder({
-      dir: opts.data, methods: built.methods, seeds: opts.seeds, boxProtocol: opts.boxProtocol, readersCsv: opts.readers,
+      dir: opts.data, methods: built.methods, seeds: opts.seeds, boxProtocol: opts.boxProtocol, readersCsv: opts.readers, split: opts.split,
       onProgress: (p) => {
         const now = Date.now();
         if (!opts.quiet && (now - last > 2000 || p.done === p.total)) {
@@ -173,7 +179,8 @@ export function register(program: Command): void {
   program
     .command('eval')
     .description("evaluate models / baselines on a DeepLesion-layout folder with simulated rough boxes (paper's Table 1)")
-    .requiredOption('--data <dir>', 'DeepLesion-layout folder (DL_info.csv + Images_png; readers.csv beside it is used if present)')
+    .requiredOption('--data <dir>', 'DeepLesion-layout folder (DL_info.csv + Images_png; readers.csv beside it is used if present) or mask folder (image/ + masks, imagesTr/ + labelsTr/: the strict RECIST of each mask component is the reference)')
+    .option('--split <file:part>', 'mask folders: only this part (train, validation, test) of a patient split file (recist split)')
     .option('--model <dir...>', 'model folder(s) to evaluate (repeatable)')
     .option('--seeds <list>', 'rough-box seeds, comma-separated', '0')
     .option('--box-area <lo,hi>', "rough box area as a multiple of the lesion extent's (robustness check; default the paper's 2,2.5)")
