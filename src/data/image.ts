@@ -1,12 +1,14 @@
 /**
  * One entry point for single images: dispatches on magic bytes (not on the file extension) to the
- * 16-bit DeepLesion PNG reader, the 8-bit export reader (needs the export's window) or the DICOM reader.
+ * 16-bit DeepLesion PNG reader, the 8-bit export reader (needs the export's window), the DICOM reader or the
+ * NIfTI reader (one axial slice of the volume, `slice`).
  */
 import { readFileSync } from 'node:fs';
 import type { Spacing } from '../geometry/types.ts';
 import { decodeDicom, isDicom, type DicomReadOptions } from './dicom.ts';
 import { decodeExport8, isJpeg } from './export8.ts';
 import { decodePng16, isPng, pngHeader } from './png16.ts';
+import { parseNifti, volumeSlice } from './nifti.ts';
 import type { CtSlice, HuWindow } from './types.ts';
 
 /** Options for {@link readImage}. */
@@ -18,10 +20,19 @@ export interface ReadImageOptions {
   /** Display window to attach to a 16-bit PNG (DICOM carries its own). */
   readonly window?: HuWindow | null;
   readonly dicom?: DicomReadOptions;
+  /** NIfTI volumes: the axial slice to read (0-based, display layout; required when the volume has more than one). */
+  readonly slice?: number;
 }
 
 /** What kind of image a buffer holds, from its first bytes. */
-export type ImageKind = 'png16' | 'png8' | 'png-other' | 'jpeg' | 'dicom' | 'unknown';
+export type ImageKind = 'png16' | 'png8' | 'png-other' | 'jpeg' | 'dicom' | 'nifti' | 'unknown';
+
+/** NIfTI by content: gzip (a .nii.gz) or the NIfTI-1/2 magic at byte 344 / 4. */
+function isNiftiBytes(buf: Uint8Array): boolean {
+  if (buf.length >= 2 && buf[0] === 0x1f && buf[1] === 0x8b) return true;
+  const at = (o: number, s: string) => buf.length >= o + s.length && [...s].every((c, i) => buf[o + i] === c.charCodeAt(0));
+  return at(344, 'n+1') || at(344, 'ni1') || at(4, 'n+2');
+}
 
 /** Classifies a buffer by magic bytes. */
 export function imageKind(buf: Uint8Array): ImageKind {
@@ -33,6 +44,7 @@ export function imageKind(buf: Uint8Array): ImageKind {
   }
   if (isJpeg(buf)) return 'jpeg';
   if (isDicom(buf)) return 'dicom';
+  if (isNiftiBytes(buf)) return 'nifti';
   return 'unknown';
 }
 
@@ -53,8 +65,13 @@ export function decodeImage(buf: Uint8Array, name: string, opts: ReadImageOption
     }
     case 'dicom':
       return decodeDicom(buf, name, opts.dicom);
+    case 'nifti': {
+      const v = parseNifti(buf, name);
+      if (opts.slice === undefined && v.depth > 1) throw new Error(`${name}: a NIfTI volume of ${v.depth} slices: say which one (--slice Z, or a slice column; 0..${v.depth - 1})`);
+      return volumeSlice(v, opts.slice ?? 0);
+    }
     default:
-      throw new Error(`${name}: not a PNG or DICOM file`);
+      throw new Error(`${name}: not a PNG, DICOM or NIfTI file`);
   }
 }
 
