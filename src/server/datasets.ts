@@ -16,6 +16,7 @@ import { createRng } from '../geometry/random.ts';
 import { readPng16Hu, writeFileAtomic, writePng16Hu } from '../data/png16.ts';
 import { finite, recistSchema, spacingSchema } from './schemas.ts';
 import { LESION_TYPE_NAMES } from '../data/types.ts';
+import { isNiftiFolder, niftiDataset } from './nifti-dataset.ts';
 import { LruCache, openDeepLesionFolder, readDeepLesionSlice, recordSliceLocation, recordWindow } from '../data/deeplesion.ts';
 
 /** DICOM identifiers of a slice (for SR export). */
@@ -42,7 +43,7 @@ export interface LesionItem {
 
 export interface Dataset {
   readonly id: string;
-  readonly kind: 'demo' | 'deeplesion' | 'dicom';
+  readonly kind: 'demo' | 'deeplesion' | 'dicom' | 'nifti';
   readonly lesions: readonly LesionItem[];
   lesion(id: string): LesionItem | undefined;
   hasSlice(id: string): boolean;
@@ -231,11 +232,12 @@ export function dicomDataset(path: string, opts: { warn?: (msg: string) => void;
   }, byId.keys());
 }
 
-/** `--data`: absent → demo; a folder with DL_info.csv → DeepLesion; a DICOM folder or file → DICOM. */
+/** `--data`: absent → demo; a folder with DL_info.csv → DeepLesion; NIfTI volumes (with or without masks) → NIfTI; a DICOM folder or file → DICOM. */
 export function loadDataset(data: string | null | undefined, opts: { warn?: (msg: string) => void; demoCacheDir?: string | null } = {}): Dataset {
   if (!data) return demoDataset({ cacheDir: opts.demoCacheDir ?? null, warn: opts.warn });
   const path = resolve(data);
   if (!existsSync(path)) throw new Error(`--data ${data}: no such file or folder`);
   if (statSync(path).isDirectory() && existsSync(join(path, 'DL_info.csv'))) return deepLesionDataset(path);
+  if (statSync(path).isDirectory() && isNiftiFolder(path)) return niftiDataset(path, { warn: opts.warn });
   return dicomDataset(path, opts);
 }
