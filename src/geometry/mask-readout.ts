@@ -6,6 +6,7 @@
  * (align_corners = false): map pixel u ↔ crop pixel (u + 0.5)·(crop / map) − 0.5.
  */
 import { recistFromMask } from './measure-mask.ts';
+import { strictRecistFromMask } from './strict-recist.ts';
 import { fillHoles, pickComponent } from './morphology.ts';
 import { boxHeight, boxWidth } from './box.ts';
 import { axisLengthsPx, segmentMidpoint } from './recist.ts';
@@ -40,15 +41,25 @@ export function upsampleBilinear(map: ArrayLike<number>, from: number, to: numbe
  * Marks in crop pixels from a lesion probability map (values in [0, 1]) covering a `cropSize`² crop, or null when
  * no component above `threshold` reaches the crop's central half (the rough box keeps the lesion near the centre).
  */
-export function recistFromProbabilityMap(prob: ArrayLike<number>, mapSize: number, cropSize: number, threshold = 0.5): Recist | null {
+export function recistFromProbabilityMap(prob: ArrayLike<number>, mapSize: number, cropSize: number, threshold = 0.5, measure: MaskMeasure = 'tie'): Recist | null {
   if (!(threshold > 0 && threshold < 1)) throw new Error(`mask read-out threshold=${threshold}, expected a number in (0, 1)`);
   const up = upsampleBilinear(prob, mapSize, cropSize);
   const bin = new Uint8Array(cropSize * cropSize);
   for (let i = 0; i < bin.length; i++) bin[i] = up[i] >= threshold ? 1 : 0;
   const c = (cropSize - 1) / 2;
   const comp = pickComponent(bin, cropSize, cropSize, c, c, cropSize, cropSize);
-  return comp ? recistFromMask(fillHoles(comp, cropSize, cropSize), cropSize, cropSize) : null;
+  if (!comp) return null;
+  const filled = fillHoles(comp, cropSize, cropSize);
+  return measure === 'strict' ? strictRecistFromMask(filled, cropSize, cropSize, undefined, STRICT_READOUT_STEP_PX)!.recist : recistFromMask(filled, cropSize, cropSize);
 }
+
+/**
+ * How a pseudo-mask is measured: `tie` (`recistFromMask`: near-longest chords broken toward the principal axis) or
+ * `strict` (`strictRecistFromMask`: RECIST's own edge-to-edge definition, how mask ground truth is measured).
+ */
+export type MaskMeasure = 'tie' | 'strict';
+/** Perpendicular-line spacing of the strict read-out on the 128² crop (crop pixels are finer than the slice's). */
+const STRICT_READOUT_STEP_PX = 0.25;
 
 /**
  * Uncertainty of a lesion probability map: the mean binary entropy (bits) of its pixels, in [0, 1] — 0 for a crisp

@@ -25,7 +25,7 @@ interface LongAxis {
   readonly a: Point;
   readonly b: Point;
   readonly longMm: number;
-  /** Centres of the mask's pixels in mm coordinates. */
+  /** Centres of the mask's boundary pixels (a 4-neighbour outside) in mm coordinates: the extremes of any line through the mask lie on them. */
   readonly pixels: readonly Point[];
 }
 
@@ -40,8 +40,8 @@ function longAxis(mask: Uint8Array, w: number, h: number, spacing: Spacing): Lon
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
       if (!inside(x, y)) continue;
-      pixels.push({ x: x * sx, y: y * sy });
       if (inside(x - 1, y) && inside(x + 1, y) && inside(x, y - 1) && inside(x, y + 1)) continue;
+      pixels.push({ x: x * sx, y: y * sy });
       for (const [dx, dy] of [[-0.5, -0.5], [0.5, -0.5], [-0.5, 0.5], [0.5, 0.5]]) corners.push({ x: (x + dx) * sx, y: (y + dy) * sy });
     }
   }
@@ -63,14 +63,15 @@ export function strictLongAxisMm(mask: Uint8Array, w: number, h: number, spacing
   return longAxis(mask, w, h, spacing)?.longMm ?? 0;
 }
 
-export function strictRecistFromMask(mask: Uint8Array, w: number, h: number, spacing: Spacing = { x: 1, y: 1 }): StrictRecist | null {
+/** `offsetStepPx`: spacing of the perpendicular lines tried for the short axis (default 0.05 px; coarser for large masks). */
+export function strictRecistFromMask(mask: Uint8Array, w: number, h: number, spacing: Spacing = { x: 1, y: 1 }, offsetStepPx = SHORT_OFFSET_STEP_PX): StrictRecist | null {
   const axis = longAxis(mask, w, h, spacing);
   if (!axis) return null;
   const { a, b, longMm, pixels } = axis;
   const sx = spacing.x, sy = spacing.y;
   const u = { x: (b.x - a.x) / longMm, y: (b.y - a.y) / longMm };
   const v = { x: -u.y, y: u.x };
-  const step = SHORT_OFFSET_STEP_PX * Math.min(sx, sy);
+  const step = offsetStepPx * Math.min(sx, sy);
   let short: [Point, Point] = [a, a], shortMm = 0, shortOffset = Infinity;
   for (let t = 0; t <= longMm + 1e-9; t += step) {
     const c = { x: a.x + t * u.x, y: a.y + t * u.y };

@@ -11,6 +11,7 @@
  *
  * Ablations mirror the rows of the paper's Table 1 (`applyAblation`).
  */
+import type { MaskMeasure } from '../geometry/mask-readout.ts';
 import type { BoxJitter } from '../geometry/box.ts';
 
 export type PresetName = 'default' | 'paper' | 'tiny';
@@ -121,6 +122,11 @@ export interface ModelConfig {
    * never on dev lesions.
    */
   readonly boxJitter: BoxJitter | null;
+  /**
+   * How the mask read-outs measure the pseudo-mask: `tie` (near-longest chords broken toward the principal axis,
+   * chosen for DeepLesion-like marks) or `strict` (RECIST's edge-to-edge definition, as mask ground truth is measured).
+   */
+  readonly maskMeasure: MaskMeasure;
   /** Side of the network's input crop (128). */
   readonly inputSize: 128;
   readonly stn: StnConfig;
@@ -173,6 +179,7 @@ export const PRESETS: { readonly [K in PresetName]: ModelConfig } = {
     preset: 'paper',
     readout: 'heatmaps',
     ...HEATMAP_READOUT_CONSTANTS,
+    maskMeasure: 'tie',
     inputSize: 128,
     stn: { blocks: [3, 4, 6, 3], baseWidth: 64, fpnWidth: 256, maskSize: 32, enabled: true },
     shn: { stacks: 2, width: 256, depth: 4, canonicalSize: 128, heatmapSize: 64 },
@@ -187,6 +194,7 @@ export const PRESETS: { readonly [K in PresetName]: ModelConfig } = {
     shortLengthScale: SHORT_LENGTH_SCALE,
     boxLengthWeight: BOX_LENGTH_WEIGHT,
     boxJitter: BOX_JITTER,
+    maskMeasure: 'tie',
     inputSize: 128,
     // ~0.3 GFLOP per lesion (paper: ~19), so it trains in about an hour on 2 CPU cores (wasm) and proposes
     // within the interactive budget; the STN only has to find the lesion's pose, so it is narrowed the most.
@@ -203,6 +211,7 @@ export const PRESETS: { readonly [K in PresetName]: ModelConfig } = {
     shortLengthScale: 1,
     boxLengthWeight: null,
     boxJitter: null,
+    maskMeasure: 'tie',
     inputSize: 128,
     stn: { blocks: [1, 1, 1, 1], baseWidth: 8, fpnWidth: 16, maskSize: 32, enabled: true },
     shn: { stacks: 1, width: 16, depth: 2, canonicalSize: 128, heatmapSize: 64 },
@@ -227,6 +236,8 @@ export interface ModelConfigInput {
   readonly boxLengthWeight?: { readonly long: number; readonly short: number } | null;
   /** Default: the preset's with a mask read-out, else null (also for a saved config written before the field existed). */
   readonly boxJitter?: BoxJitter | null;
+  /** Default: `tie` (also for a saved config written before the field existed). */
+  readonly maskMeasure?: MaskMeasure;
   readonly inputSize?: number;
   readonly stn?: Partial<{ [K in keyof StnConfig]: K extends 'blocks' ? readonly number[] : number | boolean }>;
   readonly shn?: Partial<{ [K in keyof ShnConfig]: number }>;
@@ -327,7 +338,9 @@ export function resolveConfig(partial: ModelConfigInput = {}): ModelConfig {
     if (!ok) fail('boxJitter', boxJitter, 'null or { k: integer in [0, 32], shift: [0, 0.5], scale: [0, 0.5] }');
   }
 
-  const config: ModelConfig = { preset: presetName, readout, boxOrientationRatio, classicalWeight, lengthScale, shortLengthScale, boxLengthWeight, boxJitter, inputSize: 128, stn, shn, losses };
+  const maskMeasure = partial.maskMeasure ?? 'tie';
+  if (maskMeasure !== 'tie' && maskMeasure !== 'strict') fail('maskMeasure', maskMeasure, '"tie" or "strict"');
+  const config: ModelConfig = { preset: presetName, readout, boxOrientationRatio, classicalWeight, lengthScale, shortLengthScale, boxLengthWeight, boxJitter, maskMeasure, inputSize: 128, stn, shn, losses };
   return partial.ablation === undefined ? config : applyAblation(config, partial.ablation);
 }
 

@@ -6,7 +6,7 @@
 import { fromCrop, type CropFrame } from '../geometry/crop.ts';
 import { towardBoxLengths } from '../geometry/box.ts';
 import { decodeHeatmaps, heatmapEntropies } from '../geometry/heatmap.ts';
-import { maskEntropy, orientByBox, recistFromProbabilityMap } from '../geometry/mask-readout.ts';
+import { maskEntropy, orientByBox, recistFromProbabilityMap, type MaskMeasure } from '../geometry/mask-readout.ts';
 import { blendRecist, mapRecist, normalizeRecist, scaleAxes } from '../geometry/recist.ts';
 import { canonicalToCrop, recistFromKeypoints } from '../geometry/theta.ts';
 import type { Box, MapStack, Recist, Theta } from '../geometry/types.ts';
@@ -44,8 +44,8 @@ export interface ProbabilityMap {
  * else from the heatmaps; null when the pseudo-mask holds no lesion and there are no heatmaps (the caller runs the
  * SHN for that sample). `entropies` are the heatmaps' (null without them); `entropy` belongs to the read-out used.
  */
-export function decodeProposal(heatmaps: MapStack | null, theta: Theta, frame: CropFrame, mask?: ProbabilityMap): Decoded | null {
-  const fromMask = mask ? recistFromProbabilityMap(mask.data, mask.size, frame.size) : null;
+export function decodeProposal(heatmaps: MapStack | null, theta: Theta, frame: CropFrame, mask?: ProbabilityMap, measure: MaskMeasure = 'tie'): Decoded | null {
+  const fromMask = mask ? recistFromProbabilityMap(mask.data, mask.size, frame.size, 0.5, measure) : null;
   if (!fromMask && !heatmaps) return null;
   const recistCrop = fromMask ?? recistFromKeypoints(canonicalToCrop(decodeHeatmaps(heatmaps!).points, theta, heatmaps!.width, frame.size));
   const recist = normalizeRecist(mapRecist(recistCrop, (p) => fromCrop(frame, p)));

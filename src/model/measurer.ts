@@ -98,7 +98,7 @@ export async function decodeBatch(cascade: Cascade, batch: Float32Array, frames:
   const per = CROP_SIZE * CROP_SIZE;
   const decode = (o: CascadeOutputs, j: number, i: number) => {
     const s = sampleOutputs(o, j);
-    const decoded = decodeProposal(s.heatmaps, s.theta, frames[i], s.mask);
+    const decoded = decodeProposal(s.heatmaps, s.theta, frames[i], s.mask, cascade.config.maskMeasure);
     return decoded ? { ...s, decoded } : null;
   };
   const first = await runCascade(cascade, batch, frames.length);
