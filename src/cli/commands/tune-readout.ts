@@ -59,7 +59,10 @@ export function register(program: Command): void {
         `\`recist tune-readout ${process.argv.slice(3).join(' ')}\`, ${new Date().toISOString().slice(0, 10)}; ${items.length} boxes (paper protocol, seeds ${seeds.join(',')}); read-out ${readout}.`,
         'Cells: long-axis location / length error, px (ratio to box-cross on the same boxes). Objective: mean over sets of the two ratios\' mean.', '',
         `| constants | objective | ${sets.join(' | ')} |`, `| :-- | --: | ${sets.map(() => ':--').join(' | ')} |`,
-        ...scores.slice(0, 12).map(fmt), '', 'The model\'s current constants:', '', `| constants | objective | ${sets.join(' | ')} |`, `| :-- | --: | ${sets.map(() => ':--').join(' | ')} |`, fmt(currentScore), '',
+        ...scores.slice(0, 12).map(fmt), '', 'The best candidate for each mask measure and classical weight:', '',
+        `| constants | objective | ${sets.join(' | ')} |`, `| :-- | --: | ${sets.map(() => ':--').join(' | ')} |`,
+        ...['tie', 'strict'].flatMap((m) => [0, 0.25, 0.5, 0.75].map((w) => scores.find((s) => s.candidate.maskMeasure === m && s.candidate.classicalWeight === w)!).filter(Boolean).map(fmt)),
+        '', 'The model\'s current constants:', '', `| constants | objective | ${sets.join(' | ')} |`, `| :-- | --: | ${sets.map(() => ':--').join(' | ')} |`, fmt(currentScore), '',
       ].join('\n');
       mkdirSync(resolve(o.out), { recursive: true });
       writeFileSync(join(resolve(o.out), 'README.md'), md);
