@@ -6,7 +6,7 @@
 import { Command } from 'commander';
 
 export const COMMANDS = [
-  'inspect', 'synth', 'boxes', 'split', 'train', 'tune-readout', 'predict', 'eval', 'serve', 'readers', 'labels', 'al-sim', 'models', 'response',
+  'inspect', 'synth', 'boxes', 'split', 'train', 'tune-readout', 'accuracy', 'predict', 'eval', 'serve', 'readers', 'labels', 'al-sim', 'models', 'response',
 ] as const;
 
 export async function buildProgram(): Promise<Command> {

@@ -246,7 +246,7 @@ function headerMarkdown(result: EvalResult, opts: ReportOptions): string {
     `# ${opts.title ?? 'RECIST evaluation'}`,
     '',
     `- data folder: \`${result.dataDir}\``,
-    `- lesions: ${result.lesions.length}; readers: ${result.readers.join(', ')}`,
+    `- lesions: ${result.lesionSet ?? result.lesions.length}; readers: ${result.readers.join(', ')}`,
     `- seeds: ${result.seeds.join(', ')} (method comparisons are averaged over seeds per lesion)`,
     `- box protocol: ${result.boxProtocol}`,
     `- run: ${result.startedAt}, ${result.seconds.toFixed(1)} s`,
