@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { Command } from 'commander';
 import { openDeepLesionFolder, recordLengths } from '../../data/deeplesion.ts';
-import { readDicomSeries } from '../../data/dicom.ts';
+import { readDicomSeriesReport } from '../../data/dicom.ts';
 import { huStats, readImage } from '../../data/image.ts';
 import { contactSheet, encodeRgbPng, renderOverlay, type RgbImage } from '../../data/overlay.ts';
 import { writeFileAtomic } from '../../data/png16.ts';
@@ -102,9 +102,12 @@ function inspectDeepLesion(dir: string, opts: InspectOptions): InspectReport {
 }
 
 function inspectDicomFolder(dir: string, opts: InspectOptions): InspectReport {
-  const series: DicomSlice[] = readDicomSeries(dir);
+  const { slices: series, skipped } = readDicomSeriesReport(dir);
   const first = series[0].dicom;
   const lines = [`DICOM series ${dir}: ${series.length} slice(s), SeriesInstanceUID ${first.seriesInstanceUid ?? 'none'}`];
+  for (const s of skipped) lines.push(`skipped ${s.error}`);
+  const lossy = series.filter((s) => s.dicom.lossy);
+  if (lossy.length) lines.push(`LOSSY: ${lossy.length} of ${series.length} slice(s) were lossy-compressed, HU approximate (${lossy[0].dicom.lossy})`);
   const written: string[] = [];
   if (opts.overlay) ensureDir(opts.overlay);
   series.forEach((s, i) => {
@@ -125,6 +128,8 @@ function inspectFile(path: string, opts: InspectOptions): InspectReport {
   if ('dicom' in s) {
     const d = (s as DicomSlice).dicom;
     lines.push(`  DICOM ${d.modality ?? '?'} transfer syntax ${d.transferSyntaxUid}, SOPInstanceUID ${d.sopInstanceUid ?? 'none'}, padding pixels ${d.paddingPixels}`);
+    if (d.numberOfFrames > 1) lines.push(`  ${d.numberOfFrames} frames (frame 1 shown)`);
+    if (d.lossy) lines.push(`  LOSSY: HU approximate (${d.lossy})`);
   }
   const written: string[] = [];
   if (opts.overlay) {
