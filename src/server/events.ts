@@ -41,6 +41,11 @@ export interface WorklistItem {
   readonly final: Recist | null;
   /** Active-learning score when ranked (higher = look first), else null. */
   readonly score: number | null;
+  /**
+   * Why the key slice's pixel data is lossy-compressed (DICOM `dicom.lossy`: the transfer syntax, the codestream or
+   * (0028,2110) Lossy Image Compression), so its HU are approximate; null when lossless or not DICOM.
+   */
+  readonly lossy?: string | null;
 }
 
 export interface Worklist {
@@ -92,6 +97,8 @@ export interface ProposalDto {
   readonly ms: number;
   /** Server time (model + packing). */
   readonly serverMs: number;
+  /** The measured slice was lossy-compressed (why, as in `WorklistItem.lossy`); null when lossless. */
+  readonly lossy?: string | null;
   /**
    * Present when the server applied this reader's calibration (src/active/reader-bias.ts) to the proposal: `recist`
    * is then the calibrated marks and `raw` the model's own output (which is what the label store keeps as ORIGINAL).

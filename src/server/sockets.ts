@@ -122,7 +122,7 @@ export function attachSocketHandlers(io: IoServer, ctx: ServerContext): void {
       const dto: ProposalDto = {
         lesionId: lesion.id, box, recist: shown, entropy: proposal.entropy, entropies: proposal.entropies,
         heatmaps: packHeatmaps(proposal), modelVersion: proposal.modelVersion, backend: proposal.backend, ms: proposal.ms,
-        serverMs: performance.now() - t0, ...(calibration ? { calibration } : {}),
+        serverMs: performance.now() - t0, lossy: lesion.dicom?.lossy ?? null, ...(calibration ? { calibration } : {}),
       };
       proposals.get(socket)?.set(lesion.id, {
         recist: plainRecist(proposal.recist), entropy: proposal.entropy, entropies: proposal.entropies ? [...proposal.entropies] : null, modelVersion: proposal.modelVersion, source: 'server',

@@ -27,7 +27,7 @@ export function buildWorklist(src: WorklistSource, serve = false): Worklist {
     return {
       lesionId: l.id, sliceId: l.sliceRef, stack: l.stack, keyIndex: l.keyIndex, width: l.width, height: l.height,
       spacing: l.spacing, window: l.window, title: l.title, status: label?.status ?? 'todo', labelledBy: label?.reader ?? null,
-      final: label?.final ?? null, score: scores?.[l.id] ?? null,
+      final: label?.final ?? null, score: scores?.[l.id] ?? null, lossy: l.dicom?.lossy ?? null,
     };
   });
   if (ranked || ranking) {

@@ -2,7 +2,7 @@
  * `recist inspect <path>`: what a DeepLesion folder, DICOM file/folder or PNG holds (size, spacing, HU range,
  * lesions with lengths in px and mm), and optionally overlays of the RECIST marks for visual checking.
  */
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { Command } from 'commander';
 import { openDeepLesionFolder, recordLengths } from '../../data/deeplesion.ts';
@@ -12,6 +12,9 @@ import { contactSheet, encodeRgbPng, renderOverlay, type RgbImage } from '../../
 import { writeFileAtomic } from '../../data/png16.ts';
 import { LESION_TYPE_NAMES, type CtSlice, type DicomSlice, type HuWindow, type LesionRecord } from '../../data/types.ts';
 import { parseWindow } from '../../data/window.ts';
+import { isMaskFolder } from '../../data/mask-lesions.ts';
+import { isNiftiName } from '../../data/nifti.ts';
+import { inspectMaskFolder, inspectNiftiFile } from '../inspect-nifti.ts';
 
 /** Options of {@link inspectPath}. */
 export interface InspectOptions {
@@ -25,7 +28,7 @@ export interface InspectOptions {
 
 /** What inspect found: printable lines and the overlay files it wrote. */
 export interface InspectReport {
-  readonly kind: 'deeplesion' | 'dicom-series' | 'image';
+  readonly kind: 'deeplesion' | 'dicom-series' | 'image' | 'nifti' | 'mask-folder';
   readonly lines: string[];
   readonly written: string[];
 }
@@ -143,16 +146,30 @@ function inspectFile(path: string, opts: InspectOptions): InspectReport {
 export function inspectPath(path: string, opts: InspectOptions = {}): InspectReport {
   if (!existsSync(path)) throw new Error(`${path}: no such file or folder`);
   if (statSync(path).isDirectory()) {
-    return existsSync(join(path, 'DL_info.csv')) ? inspectDeepLesion(path, opts) : inspectDicomFolder(path, opts);
+    if (existsSync(join(path, 'DL_info.csv'))) return inspectDeepLesion(path, opts);
+    if (isMaskFolder(path)) return inspectMaskFolder(path, opts);
+    const volumes = readdirSync(path).filter(isNiftiName).sort();
+    if (volumes.length) {
+      if (opts.overlay) ensureDir(opts.overlay);
+      const reports = volumes.map((f) => {
+        try {
+          return inspectNiftiFile(join(path, f), { window: opts.window, overlay: opts.overlay ? join(opts.overlay, `${f.replace(/\.nii(\.gz)?$/i, '')}.png`) : undefined });
+        } catch (e) {
+          return { lines: [`skipped ${f}: ${(e as Error).message}`], written: [] };
+        }
+      });
+      return { kind: 'nifti', lines: [`NIfTI folder ${path}: ${volumes.length} volume(s)`, ...reports.flatMap((r) => r.lines)], written: reports.flatMap((r) => r.written) };
+    }
+    return inspectDicomFolder(path, opts);
   }
-  return inspectFile(path, opts);
+  return isNiftiName(path) ? inspectNiftiFile(path, opts) : inspectFile(path, opts);
 }
 
 export function register(program: Command): void {
   program
     .command('inspect')
-    .description('show what a DeepLesion folder, DICOM file/folder or PNG holds; optionally write RECIST overlays')
-    .argument('<path>', 'DeepLesion folder (with DL_info.csv), DICOM file or folder, or PNG')
+    .description('show what a DeepLesion folder, DICOM file/folder, NIfTI volume/folder, mask folder or PNG holds; optionally write RECIST overlays')
+    .argument('<path>', 'DeepLesion folder (with DL_info.csv), DICOM file or folder, NIfTI file or folder, mask folder (image/ + masks, imagesTr/ + labelsTr/), or PNG')
     .option('--overlay <out>', 'overlay PNG (single image) or output directory (folder: one PNG per key slice + contact-sheet.png)')
     .option('--window <preset>', 'display window: soft-tissue, lung, liver, bone, deeplesion, or center,width')
     .option('--export-window <center,width>', 'window an 8-bit PNG/JPEG export was made with (to recover HU)')
