@@ -2,7 +2,8 @@
  * DICOM SR export of accepted measurements: one Enhanced SR (TID 1500 "Imaging Measurement Report") per label, with
  * one TID 1501 measurement group holding a TID 300 bidirectional measurement (long axis + short axis, each a NUM in
  * mm with its SCOORD POLYLINE) built with dcmjs, referencing the measured image's SOP Class/Instance UIDs and
- * carrying its Study Instance UID.
+ * carrying its Study Instance UID. Measurements on a lossy-compressed image say so (SeriesDescription and
+ * (0028,2110) Lossy Image Compression 01).
  *
  * Coordinates: DICOM SCOORD puts (0, 0) at the top-left corner of the top-left pixel; ours put it at that pixel's
  * centre, so SCOORD = ours + 0.5.
@@ -57,7 +58,9 @@ export function labelToSr(label: StoredLabel, ref: DicomRef): Uint8Array {
   const sopInstanceUid = dcmjs.data.DicomMetaDictionary.uid();
   Object.assign(ds, {
     SOPInstanceUID: sopInstanceUid,
-    SeriesDescription: 'RECIST measurements',
+    SeriesDescription: ref.lossy ? 'RECIST measurements on a lossy-compressed image' : 'RECIST measurements',
+    // measured on a lossy-compressed image: say so as an image derived from it would (PS3.3 C.7.6.1.1.5)
+    ...(ref.lossy ? { LossyImageCompression: '01' } : {}),
     ContentDate: label.time.slice(0, 10).replace(/-/g, ''),
     ContentTime: label.time.slice(11, 19).replace(/:/g, ''),
     ContentLabel: 'RECIST',
