@@ -3,6 +3,8 @@
  * validation metrics, and an atomically written checkpoint with its model card.
  */
 import { existsSync } from 'node:fs';
+import { basename } from 'node:path';
+import { DEV_SUBDIR } from '../data/paths.ts';
 import { createTrainingSource } from '../data/training-source.ts';
 import { startSampleWorkers } from '../data/sample-workers.ts';
 import type { Sample } from '../data/samples.ts';
@@ -160,7 +162,12 @@ export async function runTraining(o: RunTrainingOptions): Promise<ModelCard> {
       createdAt,
       backend: backend.detail,
       seed: o.seed,
-      data: { ...source.stats(), validationSamples: val.length, boxProtocols: o.boxProtocols ?? [PAPER_BOX_PROTOCOL] },
+      data: {
+        ...source.stats(), validationSamples: val.length, boxProtocols: o.boxProtocols ?? [PAPER_BOX_PROTOCOL],
+        // The dev lesions are a score set: say whether any was a training target (synthetic lesions may sit on dev key
+        // slices, away from their lesions, as backgrounds).
+        devLesionsTrainedOn: runs.some((r) => ((r.sources.folders as string[] | undefined) ?? []).some((d) => basename(d) === DEV_SUBDIR)),
+      },
       training: {
         ...training,
         totalHours: runs.reduce((a, r) => a + r.seconds, 0) / 3600,
