@@ -13,7 +13,7 @@ interface PredictOpts {
 export function register(program: Command): void {
   program
     .command('predict')
-    .description('Propose RECIST marks for rough boxes: one image + --box, or a boxes CSV (image,x1,y1,x2,y2) with --boxes')
+    .description('Propose RECIST marks for rough boxes: one image + --box (JSON: marks, lengths in px and mm when the image has a spacing, backend, model version), or a boxes CSV (image,x1,y1,x2,y2) with --boxes')
     .option('--image <path>', 'a DeepLesion 16-bit PNG or a DICOM file')
     .option('--box <x1,y1,x2,y2>', 'rough box around the lesion, in the image\'s pixels')
     .option('--boxes <csv>', 'CSV with columns image,x1,y1,x2,y2 (image relative to the CSV\'s folder)')
@@ -39,12 +39,9 @@ export function register(program: Command): void {
         else process.stdout.write(csv);
         if (failed === total && total > 0) process.exitCode = 1;
       } else {
-        const { readImage } = await import('../../data/image.ts');
-        const { parseBoxRow, proposalColumns } = await import('../predict-csv.ts');
-        const [x1, y1, x2, y2] = (opts.box ?? '').split(',');
-        const { box } = parseBoxRow({ row: 1, fields: { image: opts.image ?? '', x1, y1, x2, y2 } }, '--box');
-        const p = await measurer.measure(readImage(opts.image ?? ''), box);
-        process.stdout.write(JSON.stringify({ image: opts.image, box, ...proposalColumns(p), modelVersion: p.modelVersion, ms: Math.round(p.ms) }, null, 2) + '\n');
+        const { predictImage } = await import('../predict-csv.ts');
+        const prediction = await predictImage(measurer, opts.image ?? '', opts.box ?? '');
+        process.stdout.write(JSON.stringify(prediction, null, 2) + '\n');
       }
       measurer.dispose();
     });
