@@ -1,4 +1,4 @@
-/** `recist models list|rollback [--labels DIR]`: the site's model versions (`<labels>/models`, src/model/versions.ts). */
+/** `recist models combine --stn A --shn B --out C`, `recist models list|rollback [--labels DIR]`: the site's model versions (`<labels>/models`, src/model/versions.ts). */
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { listVersions, readActive, rollback, versionsRoot } from '../../model/versions.ts';
@@ -9,6 +9,16 @@ const fmt = (v: unknown): string => (typeof v === 'number' && Number.isFinite(v)
 
 export function register(program: Command): void {
   const models = program.command('models').description('list the site\'s fine-tuned model versions, or roll back to the previous one');
+  models.command('combine')
+    .description("one model folder from the STN of one and the SHN of another (same architecture; the card keeps both lineages' training runs)")
+    .requiredOption('--stn <dir>', 'model folder whose STN (and card) is taken')
+    .requiredOption('--shn <dir>', 'model folder whose SHN is taken')
+    .requiredOption('--out <dir>', 'model folder to write (replaced)')
+    .action(async (o: { stn: string; shn: string; out: string }) => {
+      const { combineModels } = await import('../../model/combine.ts');
+      const card = await combineModels(o.stn, o.shn, o.out);
+      console.log(`${o.out}: ${card.version} (${(card.training as { totalHours: number }).totalHours.toFixed(2)} h of training in its lineage)`);
+    });
   models.command('list')
     .description('versions under <labels>/models with parent, date and held-out long-axis error; * = active')
     .option('-l, --labels <dir>', 'label store folder (env RECIST_LABELS, default ./labels)')
