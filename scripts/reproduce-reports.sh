@@ -70,3 +70,7 @@ npx tsx src/cli/main.ts eval --data tmp/synth-eval --model models/default --base
 
 # 5. Table 1 ablations on synthetic lesions (same preset, seed and budget for all four).
 npx tsx src/cli/main.ts eval --data tmp/synth-eval --ablation runs/ablation --ablation-preset tiny --ablation-minutes 3 --seeds 0 --out reports/ablation-synthetic
+
+# 6. Follow-up studies: the DLS longitudinal pairs on dev (3 lesions, both directions), boxes carried to the follow-up key
+#    slice and the cascade's proposals there (docs/response.md).
+npx tsx scripts/followup-pairs.ts --data "$DATA/deeplesion-dev" --pairs "$DATA/annotations/dls_pairs_dev.json" --model models/default --seeds 0,1,2 --out reports/dev-followup

@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-const recist = (args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'response', ...args], { encoding: 'utf8', timeout: 60_000 });
+const recist = (args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'response', ...args], { encoding: 'utf8', timeout: 240_000 });
 
 const CSV = `patient,timepoint,lesion,kind,organ,nodal,long_mm,short_mm,status
 p1,0,A,target,liver,0,30,20,

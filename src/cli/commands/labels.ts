@@ -1,9 +1,10 @@
-/** `recist labels export --format csv|json|sr` and `recist labels import-dl FOLDER`. */
+/** `recist labels export --format csv|json|sr|response` and `recist labels import-dl FOLDER`. */
 import type { Command } from 'commander';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadDataset } from '../../server/datasets.ts';
 import { importDeepLesionMarks } from '../../server/import.ts';
+import { formatMeasurementsCsv, measurementsFromLabels, parseAssignments } from '../../response/from-labels.ts';
 import { labelToSr } from '../../server/sr.ts';
 import { LabelStore, labelsToCsv, labelsToJson } from '../../server/store.ts';
 
@@ -12,13 +13,31 @@ const labelsDir = (o: { labels?: string }): string => resolve(o.labels ?? proces
 export function register(program: Command): void {
   const labels = program.command('labels').description('export and import labels of the label store');
   labels.command('export')
-    .description('export labels: csv (DeepLesion-style columns) or json to --out (default stdout); sr: one DICOM SR per accepted label on a DICOM image into --out DIR')
-    .option('-f, --format <format>', 'csv | json | sr', 'csv')
+    .description('export labels: csv (DeepLesion-style columns) or json to --out (default stdout); sr: one DICOM SR per accepted label on a DICOM image into --out DIR; response: the measurements CSV of `recist response` (lesion roles from --assignments)')
+    .option('-f, --format <format>', 'csv | json | sr | response', 'csv')
+    .option('-a, --assignments <file>', 'for response: lesion roles (patient, study, lesion, kind, organ, nodal, status); default <labels>/response.json')
     .option('-l, --labels <dir>', 'label store folder (env RECIST_LABELS, default ./labels)')
     .option('-o, --out <path>', 'output file (csv/json) or folder (sr)')
     .option('-d, --data <path>', 'for sr: the DICOM folder/file the labels were made on (env RECIST_DATA)')
-    .action(async (o: { format: string; labels?: string; out?: string; data?: string }) => {
+    .action(async (o: { format: string; labels?: string; out?: string; data?: string; assignments?: string }) => {
       const store = await LabelStore.open(labelsDir(o));
+      if (o.format === 'response') {
+        const file = resolve(o.assignments ?? join(labelsDir(o), 'response.json'));
+        if (!existsSync(file)) throw new Error(`--assignments ${file}: not found (it names each lesion's patient, study, kind, organ, node and status)`);
+        let data: unknown;
+        try {
+          data = JSON.parse(readFileSync(file, 'utf8'));
+        } catch (err) {
+          throw new Error(`${file}: not valid JSON (${err instanceof Error ? err.message : String(err)})`);
+        }
+        const rows = measurementsFromLabels(parseAssignments(data, file), store.labels(), file);
+        const text = formatMeasurementsCsv(rows);
+        if (o.out) {
+          writeFileSync(o.out, text);
+          console.error(`${rows.length} lesion rows → ${o.out}`);
+        } else process.stdout.write(text);
+        return;
+      }
       if (o.format === 'csv' || o.format === 'json') {
         const text = o.format === 'csv' ? labelsToCsv(store.labels()) : labelsToJson(store.labels());
         if (o.out) {
@@ -27,7 +46,7 @@ export function register(program: Command): void {
         } else process.stdout.write(text);
         return;
       }
-      if (o.format !== 'sr') throw new Error(`--format ${o.format}: expected csv, json or sr`);
+      if (o.format !== 'sr') throw new Error(`--format ${o.format}: expected csv, json, sr or response`);
       const data = o.data ?? process.env.RECIST_DATA;
       if (!data) throw new Error('--format sr needs --data <DICOM folder> (the images the labels refer to)');
       const dataset = loadDataset(data, { warn: (m) => console.error(`warning: ${m}`) });
