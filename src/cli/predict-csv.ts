@@ -66,7 +66,11 @@ export function readBoxesCsv(path: string): { rows: BoxRow[]; columns: string[] 
   return { rows: records.map((fields, i) => ({ row: i + 1, fields })), columns };
 }
 
-export function parseBoxRow(r: BoxRow, csvPath: string): { imagePath: string; box: Box } {
+/**
+ * A row's image, box and (NIfTI volumes: optional `slice` column, 0-based in the display layout, see
+ * src/data/nifti.ts) slice index.
+ */
+export function parseBoxRow(r: BoxRow, csvPath: string): { imagePath: string; box: Box; slice?: number } {
   const nums = (['x1', 'y1', 'x2', 'y2'] as const).map((k) => {
     const v = Number(r.fields[k]);
     if (r.fields[k] === '' || r.fields[k] === undefined || !Number.isFinite(v)) {
@@ -77,7 +81,10 @@ export function parseBoxRow(r: BoxRow, csvPath: string): { imagePath: string; bo
   const image = r.fields.image;
   if (!image) throw new Error(`${csvPath} row ${r.row}: field image is empty`);
   const imagePath = isAbsolute(image) ? image : resolve(dirname(resolve(csvPath)), image);
-  return { imagePath, box: { x1: nums[0], y1: nums[1], x2: nums[2], y2: nums[3] } };
+  const sliceText = r.fields.slice;
+  const slice = sliceText === undefined || sliceText === '' ? undefined : Number(sliceText);
+  if (slice !== undefined && !(Number.isInteger(slice) && slice >= 0)) throw new Error(`${csvPath} row ${r.row}: field slice is ${JSON.stringify(sliceText)}, not a slice index (0, 1, …)`);
+  return { imagePath, box: { x1: nums[0], y1: nums[1], x2: nums[2], y2: nums[3] }, ...(slice !== undefined ? { slice } : {}) };
 }
 
 /** The proposal's marks and lengths as numbers; mm lengths from the slice's spacing when it has one. */
@@ -102,12 +109,13 @@ export function predictionCells(pred: Prediction): Record<PredColumn, string> {
  * `--image --box`: one proposal. `boxText` is `x1,y1,x2,y2` in the image's pixels; a bad box or image throws an Error
  * naming it.
  */
-export async function predictImage(measurer: Measurer, imagePath: string, boxText: string): Promise<PredictionJson> {
+export async function predictImage(measurer: Measurer, imagePath: string, boxText: string, sliceIndex?: string): Promise<PredictionJson> {
   const parts = boxText.split(',');
   if (parts.length !== 4) throw new Error(`--box is ${JSON.stringify(boxText)}: expected 4 numbers x1,y1,x2,y2`);
   const [x1, y1, x2, y2] = parts;
-  const { box } = parseBoxRow({ row: 1, fields: { image: imagePath, x1, y1, x2, y2 } }, '--box');
-  const slice = readImage(imagePath);
+  const parsed = parseBoxRow({ row: 1, fields: { image: imagePath, x1, y1, x2, y2, ...(sliceIndex !== undefined ? { slice: sliceIndex } : {}) } }, '--box');
+  const box = parsed.box;
+  const slice = readImage(imagePath, { slice: parsed.slice });
   const p = await measurer.measure(slice, box);
   return {
     image: imagePath, box, ...predictionOf(p, slice),
@@ -127,9 +135,10 @@ export async function predictBoxesCsv(
   for (const r of rows) {
     let result: Record<string, string>;
     try {
-      const { imagePath, box } = parseBoxRow(r, csvPath);
-      const slice = images.get(imagePath) ?? readImage(imagePath);
-      images.set(imagePath, slice);
+      const { imagePath, box, slice: z } = parseBoxRow(r, csvPath);
+      const key = z === undefined ? imagePath : `${imagePath}#${z}`;
+      const slice = images.get(key) ?? readImage(imagePath, { slice: z });
+      images.set(key, slice);
       const p = await measurer.measure(slice, box);
       result = { ...r.fields, ...predictionCells(predictionOf(p, slice)), error: '' };
       onRow(out.length + 1, rows.length);
