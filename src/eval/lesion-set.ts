@@ -30,6 +30,8 @@ export interface LesionInfo {
 export interface EvalLesion {
   readonly info: LesionInfo;
   readonly recist: Recist;
+  /** Mask folders: the image volume and the key slice (for a boxes CSV). */
+  readonly volume?: { readonly path: string; readonly slice: number };
   slice(): CtSlice;
 }
 
@@ -53,6 +55,7 @@ export function openLesionSet(dir: string, opts: LesionSetOptions = {}): { lesio
       const len = axisLengthsPx(l.recist);
       return {
         recist: l.recist,
+        volume: { path: l.imagePath, slice: l.slice },
         slice: () => folder.lesionSlice(l).slice,
         info: {
           id: l.id, fileName: `${basename(l.imagePath)}#z${l.slice}`, patient: l.patientId, row: i + 1, lesionType: -1, typeName,

@@ -45,3 +45,29 @@ test('predict on NIfTI: --slice and the slice column pick the axial slice; a vol
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('recist boxes on a mask folder writes image,slice,box rows that predict --boxes reads back on the key slices', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'boxes-nifti-'));
+  try {
+    const { mkdirSync } = await import('node:fs');
+    const { spawnSync } = await import('node:child_process');
+    mkdirSync(join(dir, 'm', 'image'), { recursive: true });
+    mkdirSync(join(dir, 'm', 'nodule_mask'));
+    // The nodule is on slice 2 only: a 6×4 block.
+    const mask = Array.from({ length: 30 * 30 * 3 }, (_, i) => { const z = Math.floor(i / 900), x = i % 30, y = Math.floor(i / 30) % 30; return z === 2 && x >= 10 && x < 16 && y >= 12 && y < 16 ? 1 : 0; });
+    writeFileSync(join(dir, 'm', 'image', 'P_R_1.nii.gz'), niftiBytes({ dims: [30, 30, 3], values: mask.map((m) => (m ? 40 : -800)), pixdim: [0.7, 0.7, 1], gzip: true }));
+    writeFileSync(join(dir, 'm', 'nodule_mask', 'P_R_1.nii.gz'), niftiBytes({ dims: [30, 30, 3], values: mask, datatype: 'uint8', pixdim: [0.7, 0.7, 1], gzip: true }));
+    const out = join(dir, 'boxes.csv');
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'boxes', '--data', join(dir, 'm'), '--seed', '0', '--out', out], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    const rows = parse((await import('node:fs')).readFileSync(out, 'utf8'), { columns: true }) as Record<string, string>[];
+    assert.equal(rows.length, 1);
+    assert.equal(rows[0].slice, '2');
+    const seen: CtSlice[] = [];
+    const { failed } = await predictBoxesCsv(recordingMeasurer(seen), out);
+    assert.equal(failed, 0);
+    assert.equal(seen[0].hu.filter((v) => v === 40).length, 24, 'predicted on the key slice');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

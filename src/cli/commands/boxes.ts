@@ -7,6 +7,7 @@ interface BoxesOpts {
   seed: string;
   boxArea?: string;
   boxShape?: string;
+  split?: string;
   out: string;
 }
 
@@ -14,7 +15,8 @@ export function register(program: Command): void {
   program
     .command('boxes')
     .description('Simulate radiologists\' rough boxes (paper protocol: 2–2.5x the lesion area, random offset, seeded) for a DeepLesion-layout folder, as a boxes CSV for `recist predict --boxes`')
-    .requiredOption('--data <dir>', 'DeepLesion-layout folder (DL_info.csv + Images_png/)')
+    .requiredOption('--data <dir>', 'DeepLesion-layout folder (DL_info.csv + Images_png/) or mask folder (NIfTI; rows get a slice column)')
+    .option('--split <file:part>', 'mask folders: only this part of a patient split')
     .option('--seed <n>', 'seed (the same seed gives the same boxes as `recist eval --seeds`)', '0')
     .option('--box-area <lo,hi>', "box area as a multiple of the lesion extent's (default the paper's 2,2.5)")
     .option('--box-shape <shape>', "box shape: extent (the lesion extent's aspect, default) or square")
@@ -25,8 +27,24 @@ export function register(program: Command): void {
       const { stringify } = await import('csv-stringify/sync');
       const { parseBoxProtocol } = await import('../box-protocol-flags.ts');
       const protocol = parseBoxProtocol(opts.boxArea, opts.boxShape);
-      const folder = openDeepLesionFolder(resolve(opts.data));
       const outDir = dirname(resolve(opts.out));
+      const { isMaskFolder } = await import('../../data/mask-lesions.ts');
+      if (isMaskFolder(resolve(opts.data))) {
+        const { openLesionSet } = await import('../../eval/lesion-set.ts');
+        const { parseSplitRef } = await import('../../data/patient-split.ts');
+        const split = opts.split ? parseSplitRef(opts.split) : null;
+        const { lesions } = openLesionSet(resolve(opts.data), { split: split ? { path: resolve(split.path), part: split.part } : null });
+        const f = (v: number) => v.toFixed(2);
+        const rows = lesions.map((l) => {
+          const box = roughBoxFor(l.recist, l.info.id, Number(opts.seed), l.info.imageSize[0], l.info.imageSize[1], protocol);
+          const image = relative(outDir, l.volume!.path);
+          return { image, slice: l.volume!.slice, x1: f(box.x1), y1: f(box.y1), x2: f(box.x2), y2: f(box.y2), lesion_id: l.info.id };
+        });
+        writeFileSync(opts.out, stringify(rows, { header: true, columns: ['image', 'slice', 'x1', 'y1', 'x2', 'y2', 'lesion_id'] }));
+        process.stderr.write(`${rows.length} rough boxes (seed ${opts.seed}) written to ${opts.out}\n`);
+        return;
+      }
+      const folder = openDeepLesionFolder(resolve(opts.data));
       const rows = folder.records.map((r) => {
         const box = roughBoxFor(r.recist, folder.lesionId(r), Number(opts.seed), r.imageSize[0], r.imageSize[1], protocol);
         const image = relative(outDir, recordSliceLocation(folder.dir, r).path);
