@@ -1,13 +1,13 @@
 /**
- * The lesions an evaluation runs over, whatever the folder's layout: a DeepLesion folder's DL_info rows, or a mask
+ * A folder's lesions, whatever its layout (what eval, al-sim, boxes and tune-readout run over): a DeepLesion folder's DL_info rows, or a mask
  * folder's lesions (one per mask component, strict edge-to-edge RECIST on its key slice; optionally one part of a
  * patient split). Each comes with its reference mark and a loader for its slice.
  */
 import { basename } from 'node:path';
-import { openDeepLesionFolder } from '../data/deeplesion.ts';
-import { isMaskFolder, openMaskFolder } from '../data/mask-lesions.ts';
-import { readPatientSplit, type SplitPart } from '../data/patient-split.ts';
-import { LESION_TYPE_NAMES, type CtSlice, type LesionRecord } from '../data/types.ts';
+import { openDeepLesionFolder } from './deeplesion.ts';
+import { isMaskFolder, openMaskFolder } from './mask-lesions.ts';
+import { readPatientSplit, type SplitPart } from './patient-split.ts';
+import { LESION_TYPE_NAMES, type CtSlice, type LesionRecord } from './types.ts';
 import { axisLengthsPx } from '../geometry/recist.ts';
 import type { Recist, Spacing } from '../geometry/types.ts';
 
@@ -27,7 +27,7 @@ export interface LesionInfo {
   readonly window: readonly [number, number];
 }
 
-export interface EvalLesion {
+export interface FolderLesion {
   readonly info: LesionInfo;
   readonly recist: Recist;
   /** Mask folders: the image volume and the key slice (for a boxes CSV). */
@@ -45,13 +45,13 @@ export interface LesionSetOptions {
 /** Window of mask-folder lesions in reports (a lung window: the layout's common case is LIDC's nodules). */
 const MASK_FOLDER_WINDOW: readonly [number, number] = [-600, 1500];
 
-export function openLesionSet(dir: string, opts: LesionSetOptions = {}): { lesions: EvalLesion[]; description: string } {
+export function openLesionSet(dir: string, opts: LesionSetOptions = {}): { lesions: FolderLesion[]; description: string } {
   if (isMaskFolder(dir)) {
     const allowed = opts.split ? new Set(readPatientSplit(opts.split.path).parts[opts.split.part]) : null;
     const folder = openMaskFolder(dir, { cases: (c) => !allowed || allowed.has(c.patientId) });
     for (const e of folder.errors) process.stderr.write(`${dir}: skipped ${e.file}: ${e.error}\n`);
     const typeName = basename(dir);
-    const lesions = folder.lesions.map((l, i): EvalLesion => {
+    const lesions = folder.lesions.map((l, i): FolderLesion => {
       const len = axisLengthsPx(l.recist);
       return {
         recist: l.recist,
@@ -70,8 +70,8 @@ export function openLesionSet(dir: string, opts: LesionSetOptions = {}): { lesio
   const folder = openDeepLesionFolder(dir);
   const lesions = folder.records
     .map((r) => ({ record: r, id: folder.lesionId(r) }))
-    .filter(({ record, id }) => (opts.lesionFilter ? opts.lesionFilter(record, id) : true))
-    .map(({ record, id }): EvalLesion => {
+    .filter(({ record, id }) => folder.hasImage(record) && (opts.lesionFilter ? opts.lesionFilter(record, id) : true))
+    .map(({ record, id }): FolderLesion => {
       const l = axisLengthsPx(record.recist);
       return {
         recist: record.recist,
