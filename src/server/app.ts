@@ -19,6 +19,8 @@ import { attachSocketHandlers, createIo, type IoServer } from './sockets.ts';
 import { createJobs, type Broadcast } from './jobs.ts';
 import { buildWorklist } from './worklist.ts';
 import type { AppDeps, ServerContext } from './context.ts';
+import { FairQueue, RateLimiter } from './inference/fair-queue.ts';
+import type { ParallelMeasurer } from './inference/pool.ts';
 
 export type { AppConfig, AppDeps } from './context.ts';
 export type { Broadcast } from './jobs.ts';
@@ -34,6 +36,8 @@ export interface Application {
   measurer(): Measurer;
   /** The worklist ranker when `config.activeLearning` is set. */
   readonly ranker: Ranker | null;
+  /** The proposal queue (one lane per reader, round-robin). */
+  readonly queue: FairQueue;
   /** Listens on `port` (0 = any) and resolves the URL. */
   listen(port: number, host?: string): Promise<string>;
   close(): Promise<void>;
@@ -43,12 +47,21 @@ export function createApplication(deps: AppDeps): Application {
   const { dataset, store } = deps;
   const config = deps.config ?? {};
   const log = config.log ?? ((line: string) => { if (/error/i.test(line)) console.error(line); });
-  const jobs = createJobs(deps, log);
+  const limits = config.proposals ?? {};
+  let current: () => Measurer = () => deps.measurer;
+  // as many at once as the measurer runs in parallel (an inference pool: its workers; in-process: one)
+  const queue = new FairQueue({ concurrency: () => (current() as Partial<ParallelMeasurer>).concurrency ?? 1, perLane: limits.perReader, maxQueued: limits.maxQueued });
+  const isAdmin = (reader: string): boolean => store.isAdmin(reader) || (config.admins?.includes(reader) ?? false);
+  const jobs = createJobs(deps, queue, isAdmin, log);
+  current = jobs.measurer;
+  const rate = (limits.ratePerS ?? 5) > 0 ? new RateLimiter(limits.ratePerS ?? 5, limits.burst ?? 10) : null;
   const ctx: ServerContext = {
-    dataset, store, config, log, fineTune: deps.fineTune,
+    dataset, store, config, log, fineTune: deps.fineTune, queue, rate,
     limit: config.bodyLimitBytes ?? 64 * 1024,
     measurer: jobs.measurer,
     worklist: (serve = false) => buildWorklist({ dataset, store, ranker: jobs.ranker, ranking: jobs.ranking, modelVersion: () => jobs.measurer().modelVersion }, serve),
+    isAdmin,
+    readerInfo: (reader) => ({ name: reader, admin: isAdmin(reader) }),
     calibrationFor: (reader, modelVersion) => {
       if (deps.fineTune?.readerCalibration) return deps.fineTune.readerCalibration(reader, modelVersion);
       return readerCalibrationFromLabels(store.labels(), dataset.id, reader, modelVersion);
@@ -62,7 +75,7 @@ export function createApplication(deps: AppDeps): Application {
   jobs.start();
 
   return {
-    app, io, httpServer, broadcast: jobs.broadcast, ranker: jobs.ranker,
+    app, io, httpServer, broadcast: jobs.broadcast, ranker: jobs.ranker, queue,
     measurer: jobs.measurer,
     listen(port, host = '127.0.0.1') {
       return new Promise((resolvePromise, reject) => {

@@ -1,11 +1,12 @@
 /** What the parts of the labeling server share: its configuration, dependencies and the state they read. */
 import type { Dataset } from './datasets.ts';
-import type { Worklist } from './events.ts';
+import type { ReaderInfo, Worklist } from './events.ts';
 import type { FineTuneService } from './finetune/index.ts';
 import type { LabelStore } from './store.ts';
 import type { UiAsset } from './ui-bundle.ts';
 import type { Measurer } from '../model/measurer-types.ts';
 import type { ReaderCalibration } from '../active/reader-bias.ts';
+import type { FairQueue, RateLimiter } from './inference/fair-queue.ts';
 
 export interface AppConfig {
   /** Max JSON body (express) and socket message size in bytes (default 64 KiB). */
@@ -36,6 +37,23 @@ export interface AppConfig {
    * model version) to the proposals they are shown. The stored ORIGINAL stays the model's raw output.
    */
   readonly readerCalibration?: boolean;
+  /**
+   * Readers who are admins besides the label store's (`ReaderRecord.admin`: the first reader, and those added with
+   * `recist readers add NAME --admin`): `serve --admins`.
+   */
+  readonly admins?: readonly string[];
+  /** Proposal queueing and limits (src/server/inference/fair-queue.ts). */
+  readonly proposals?: ProposalLimits;
+}
+
+export interface ProposalLimits {
+  /** Queued proposals per reader (default 4); more are answered `busy`. */
+  readonly perReader?: number;
+  /** Queued proposals in all (default 64). */
+  readonly maxQueued?: number;
+  /** Proposals per second per reader, sustained (default 5; 0 = no limit) and at once (default 10). */
+  readonly ratePerS?: number;
+  readonly burst?: number;
 }
 
 export interface AppDeps {
@@ -62,6 +80,14 @@ export interface ServerContext {
   measurer(): Measurer;
   /** The worklist for one request; `serve` hands the first unlabeled lesion to this caller. */
   worklist(serve?: boolean): Worklist;
+  /** Model work, one lane per reader, served round-robin (proposals; worklist scoring in its own lane). */
+  readonly queue: FairQueue;
+  /** Per-reader proposal rate limit (null: none). */
+  readonly rate: RateLimiter | null;
+  /** May this reader start fine-tunes, roll back and manage readers? */
+  isAdmin(reader: string): boolean;
+  /** The reader as clients see it (name, admin). */
+  readerInfo(reader: string): ReaderInfo;
   /** The reader's calibration for a model version. */
   calibrationFor(reader: string, modelVersion: string): ReaderCalibration;
 }

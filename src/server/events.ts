@@ -7,7 +7,13 @@ import type { FineTuneDoneEvent, FineTuneProgressEvent } from './finetune/types.
 
 export type { FineTuneDoneEvent, FineTuneProgressEvent } from './finetune/types.ts';
 
-export type Ack<T> = { error: string } | { data: T };
+/**
+ * Why a request was not run, when the client can act on it: `busy` (the queue is full: retry after `retryAfterMs`),
+ * `superseded` (a newer box of the same reader for the same lesion replaced it), `rate-limited` (too many proposals
+ * per second from this reader), `forbidden` (an admin's action).
+ */
+export type AckErrorCode = 'busy' | 'superseded' | 'rate-limited' | 'forbidden';
+export type Ack<T> = { error: string; code?: AckErrorCode; retryAfterMs?: number } | { data: T };
 export type AckFn<T> = (response: Ack<T>) => void;
 
 export type LabelStatus = 'accepted' | 'skipped';
@@ -15,6 +21,8 @@ export type LabelStatus = 'accepted' | 'skipped';
 /** A signed-in reader, as the client sees it. */
 export interface ReaderInfo {
   readonly name: string;
+  /** May start fine-tunes, roll models back and manage readers (the UI shows those controls only then). */
+  readonly admin?: boolean;
 }
 
 /** One lesion of the worklist, in the order the server sends it. */

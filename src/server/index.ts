@@ -1,9 +1,11 @@
 /**
- * Wiring only: configuration (flags and environment) → dataset, measurer, label store, fine-tune service, worklist
- * ranking, UI bundle → `createApplication`.
+ * Wiring only: configuration (flags and environment) → dataset, measurer (an inference worker pool by default), label
+ * store, fine-tune service, worklist ranking, UI bundle → `createApplication`.
  */
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
+import { REPO_ROOT } from '../data/paths.ts';
 import type { Measurer } from '../model/measurer-types.ts';
 import { STRATEGIES } from '../active/strategies.ts';
 import { createApplication, type Application } from './app.ts';
@@ -11,6 +13,7 @@ import { loadDataset, type Dataset } from './datasets.ts';
 import { fallbackMeasurer } from './fallback-measurer.ts';
 import { createFineTuneService, type FineTuneConfig, type FineTuneService } from './finetune/index.ts';
 import { LabelStore } from './store.ts';
+import { createInferencePool } from './inference/pool.ts';
 import { bundleUi } from './ui-bundle.ts';
 
 export interface ServeConfig {
@@ -26,13 +29,21 @@ export interface ServeConfig {
   readonly finetuneEvery?: number;
   /** No fine-tune service at all (proposals always from --model). */
   readonly noFinetune?: boolean;
-  /** Fine-tune budget per job (steps; default 40) and the readers allowed to start / roll back (default: anyone). */
+  /** Fine-tune budget per job (steps; default 40). */
   readonly finetuneSteps?: number;
   /** Whether each job also re-picks the read-out's classical weight on its corrections (default true). */
   readonly finetuneReadout?: boolean;
   /** Held-out corrections a fine-tune must be validated on before it can be promoted (default MIN_VALIDATION_CORRECTIONS). */
   readonly finetuneMinValidation?: number;
+  /**
+   * Admins besides the label store's own (its first reader, e.g. the `demo` reader of a fresh store, and readers added
+   * with `recist readers add NAME --admin`): they may start fine-tunes, roll back and manage readers.
+   */
   readonly admins?: readonly string[];
+  /** Inference worker threads (default: the machine's cores; 0 = proposals on the main thread, as before the pool). */
+  readonly inferenceWorkers?: number;
+  /** Proposals per second per reader (default 5; 0 = no limit). */
+  readonly proposalRate?: number;
   /** Worklist strategy: entropy (default) | tta | random | first. */
   readonly strategy?: string;
   /** Apply each reader's calibration to the proposals they see (default off). */
@@ -44,7 +55,7 @@ export interface ServeConfig {
 export interface ServeFlags {
   port?: string | number; host?: string; data?: string; labels?: string; model?: string; backend?: string;
   finetuneEvery?: string | number; finetune?: boolean; finetuneSteps?: string | number; finetuneReadout?: boolean; finetuneMinValidation?: string | number; admins?: string;
-  strategy?: string; readerCalibration?: boolean;
+  strategy?: string; readerCalibration?: boolean; inferenceWorkers?: string | number; proposalRate?: string | number;
 }
 
 const truthy = (v: string | undefined): boolean | undefined => (v === undefined ? undefined : /^(1|true|yes|on)$/i.test(v.trim()));
@@ -65,7 +76,8 @@ export const DEFAULT_STRATEGY = 'entropy-px';
 /**
  * Flags win over the environment: PORT, HOST, RECIST_DATA, RECIST_LABELS (default ./labels), RECIST_MODEL,
  * RECIST_FINETUNE_EVERY (default 20; 0 = admin only), RECIST_NO_FINETUNE=1, RECIST_FINETUNE_STEPS, RECIST_NO_FINETUNE_READOUT=1,
- * RECIST_ADMINS (comma-separated), RECIST_STRATEGY (default DEFAULT_STRATEGY), RECIST_READER_CALIBRATION=1.
+ * RECIST_ADMINS (comma-separated), RECIST_STRATEGY (default DEFAULT_STRATEGY), RECIST_READER_CALIBRATION=1,
+ * RECIST_INFERENCE_WORKERS (default: the cores; 0 = in-process), RECIST_PROPOSAL_RATE (per reader per second, default 5).
  */
 export function serveConfig(flags: ServeFlags, env = process.env): ServeConfig {
   const portText = String(flags.port ?? env.PORT ?? 3000);
@@ -93,17 +105,48 @@ export function serveConfig(flags: ServeFlags, env = process.env): ServeConfig {
     admins: admins?.length ? admins : undefined,
     strategy,
     readerCalibration: flags.readerCalibration ?? truthy(env.RECIST_READER_CALIBRATION) ?? false,
+    inferenceWorkers: nonNegativeInt(flags.inferenceWorkers ?? env.RECIST_INFERENCE_WORKERS, '--inference-workers') ?? availableParallelism(),
+    proposalRate: nonNegativeNumber(flags.proposalRate ?? env.RECIST_PROPOSAL_RATE, '--proposal-rate') ?? 5,
   };
+}
+
+function nonNegativeNumber(text: string | number | undefined, name: string): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!Number.isFinite(n) || n < 0) throw new Error(`${name} ${String(text)}: expected a number ≥ 0`);
+  return n;
+}
+
+/** models/default (the same folder as src/model/measurer.ts's DEFAULT_MODEL_DIR, without loading tfjs here). */
+const DEFAULT_MODEL_DIR = resolve(REPO_ROOT, 'models', 'default');
+
+/**
+ * The model folder proposals come from: `model`, else models/default; null (with a warning) when there is no model
+ * yet and none was asked for: the classical baseline then proposes.
+ */
+function modelFolder(model: string | null, warn: (m: string) => void): string | null {
+  const dir = resolve(model ?? DEFAULT_MODEL_DIR);
+  if (!existsSync(dir) && !model) {
+    warn(`no model at ${dir} (train one with \`recist train\`); proposals come from the classical baseline`);
+    return null;
+  }
+  return dir;
+}
+
+/**
+ * Proposals from `workers` inference threads (each loads the model with createMeasurer; tfjs never runs on the main
+ * thread), or with 0 workers from a measurer in this process (loadMeasurer).
+ */
+export async function loadProposer(model: string | null, backend: string | undefined, workers: number, warn: (m: string) => void, log: (m: string) => void = () => {}): Promise<Measurer> {
+  if (workers <= 0) return loadMeasurer(model, backend, warn);
+  return createInferencePool({ modelDir: modelFolder(model, warn), size: workers, backend, log });
 }
 
 /** The trained model (createMeasurer) or, when there is none yet, the classical baseline with a warning. */
 export async function loadMeasurer(model: string | null, backend: string | undefined, warn: (m: string) => void): Promise<Measurer> {
-  const { createMeasurer, DEFAULT_MODEL_DIR } = await import('../model/measurer.ts');
-  const dir = resolve(model ?? DEFAULT_MODEL_DIR);
-  if (!existsSync(dir) && !model) {
-    warn(`no model at ${dir} (train one with \`recist train\`); proposals come from the classical baseline`);
-    return fallbackMeasurer();
-  }
+  const dir = modelFolder(model, warn);
+  if (dir === null) return fallbackMeasurer();
+  const { createMeasurer } = await import('../model/measurer.ts');
   return createMeasurer({ modelDir: dir, backend: backend as NonNullable<Parameters<typeof createMeasurer>[0]>['backend'] });
 }
 
@@ -126,14 +169,13 @@ export async function startServer(config: ServeConfig, log: (m: string) => void 
   const warn = (m: string): void => log(`warning: ${m}`);
   const store = await LabelStore.open(config.labels);
   const dataset = loadDataset(config.data, { warn, demoCacheDir: join(config.labels, 'demo') });
-  const { DEFAULT_MODEL_DIR } = await import('../model/measurer.ts');
   const baseModelDir = resolve(config.model ?? DEFAULT_MODEL_DIR);
   let fineTune: FineTuneService | null = null;
   let modelDir: string | null = null;
   if (!config.noFinetune) {
     fineTune = createFineTuneService({
       store, dataset, labelsDir: config.labels, baseModelDir, log: (l) => log(l),
-      config: { every: config.finetuneEvery ?? 20, steps: config.finetuneSteps, fitReadout: config.finetuneReadout, minValidation: config.finetuneMinValidation, backend: config.backend, admins: config.admins, ...config.finetuneConfig },
+      config: { every: config.finetuneEvery ?? 20, steps: config.finetuneSteps, fitReadout: config.finetuneReadout, minValidation: config.finetuneMinValidation, backend: config.backend, ...config.finetuneConfig },
     });
     try {
       // the ACTIVE site version (v0001 = a copy of the base model on first start)
@@ -146,12 +188,13 @@ export async function startServer(config: ServeConfig, log: (m: string) => void 
   }
   const uiPromise = bundleUi();
   let measurer: Measurer;
+  const workers = config.inferenceWorkers ?? availableParallelism();
   try {
-    measurer = modelDir ? await loadMeasurer(modelDir, config.backend, warn) : await loadMeasurer(config.model, config.backend, warn);
+    measurer = await loadProposer(modelDir ?? config.model, config.backend, workers, warn, log);
   } catch (err) {
     if (!modelDir) throw err;
     warn(`active model ${modelDir} does not load (${err instanceof Error ? err.message : String(err)}); falling back to ${baseModelDir}`);
-    measurer = await loadMeasurer(config.model, config.backend, warn);
+    measurer = await loadProposer(config.model, config.backend, workers, warn, log);
     modelDir = null;
   }
   if (!modelDir && existsSync(baseModelDir)) modelDir = baseModelDir;
@@ -166,6 +209,8 @@ export async function startServer(config: ServeConfig, log: (m: string) => void 
       ui, log: (l) => log(l),
       activeLearning: { strategy: config.strategy ?? DEFAULT_STRATEGY, cacheFile: join(config.labels, 'active-scores.json') },
       readerCalibration: config.readerCalibration ?? false,
+      admins: config.admins,
+      proposals: { ratePerS: config.proposalRate ?? 5 },
     },
   });
   const url = await app.listen(config.port, config.host);
@@ -174,6 +219,7 @@ export async function startServer(config: ServeConfig, log: (m: string) => void 
     async close() {
       await fineTune?.close();
       await app.close();
+      app.measurer().dispose();
     },
   };
 }

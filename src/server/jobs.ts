@@ -7,6 +7,10 @@ import type { ModelChanged, ServerToClientEvents, WorklistRanked } from './event
 import { createRanker, type Ranker } from './ranking.ts';
 import type { IoServer } from './sockets.ts';
 import { READERS_ROOM, type AppDeps } from './context.ts';
+import type { FairQueue } from './inference/fair-queue.ts';
+import type { InferencePool } from './inference/pool.ts';
+
+const isPool = (m: Measurer): boolean => typeof (m as Partial<InferencePool>).load === 'function';
 
 export interface Broadcast {
   /**
@@ -32,7 +36,20 @@ export interface Jobs {
   close(): void;
 }
 
-export function createJobs(deps: AppDeps, log: (line: string) => void): Jobs {
+/** The lane worklist scoring runs in (reader names cannot contain parentheses). */
+export const SCORING_LANE = '(worklist scoring)';
+
+/** `m` with every call queued in `lane` of `queue`. */
+export function queuedMeasurer(queue: FairQueue, lane: string, m: Measurer): Measurer {
+  return {
+    modelVersion: m.modelVersion, backend: m.backend,
+    measure: (slice, box) => queue.submit(lane, null, () => m.measure(slice, box)),
+    measureBatch: (items, opts) => queue.submit(lane, null, () => m.measureBatch(items, opts)),
+    dispose: () => m.dispose(),
+  };
+}
+
+export function createJobs(deps: AppDeps, queue: FairQueue, isAdmin: (reader: string) => boolean, log: (line: string) => void): Jobs {
   const { dataset, store } = deps;
   const config = deps.config ?? {};
   let measurer = deps.measurer;
@@ -40,7 +57,7 @@ export function createJobs(deps: AppDeps, log: (line: string) => void): Jobs {
   let io: IoServer | null = null;
   const al = config.activeLearning;
   const ranker: Ranker | null = al ? createRanker({
-    dataset, store, strategy: al.strategy, measurer: () => measurer, k: al.k, batchSize: al.batchSize, cacheFile: al.cacheFile ?? null,
+    dataset, store, strategy: al.strategy, measurer: () => queuedMeasurer(queue, SCORING_LANE, measurer), k: al.k, batchSize: al.batchSize, cacheFile: al.cacheFile ?? null,
     publishEveryMs: al.publishEveryMs, log,
     onRanked: (info) => { ranking = info; io?.to(READERS_ROOM).emit('worklist:ranked', info); },
   }) : null;
@@ -78,8 +95,11 @@ export function createJobs(deps: AppDeps, log: (line: string) => void): Jobs {
       } else if (event === 'finetune:progress') io?.to(READERS_ROOM).emit('finetune:progress', payload as Parameters<ServerToClientEvents['finetune:progress']>[0]);
       else if (event === 'finetune:done') io?.to(READERS_ROOM).emit('finetune:done', payload as Parameters<ServerToClientEvents['finetune:done']>[0]);
     },
+    isAdmin,
+    // an inference pool loads the new version in every worker and stays the measurer; else a new in-process one
+    ...(isPool(measurer) ? { loadModel: async (dir: string) => { const pool = measurer as InferencePool; await pool.load(dir); return pool; } } : {}),
     modelChanged: (m) => {
-      owned.add(m);
+      if (m !== measurer) owned.add(m);
       const extra = pendingChange ?? undefined;
       pendingChange = null;
       broadcast.modelChanged(m, extra);

@@ -1,12 +1,12 @@
 /**
- * The HTTP side of the labeling server (Express 5): sign-in, the worklist, slice images, label exports, the fine-tune
- * hook's routes and the UI files. Every API route but sign-in needs a reader token; JSON bodies are size-limited and
+ * The HTTP side of the labeling server (Express 5): sign-in, the worklist, slice images, label exports, reader
+ * management (admins), the fine-tune hook's routes and the UI files. Every API route but sign-in needs a reader token; JSON bodies are size-limited and
  * validated with zod; thrown errors end in the error handler and the server keeps running.
  */
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { ID_PATTERN } from './datasets.ts';
 import type { ReaderInfo } from './events.ts';
-import { authSchema, describeZodError } from './schemas.ts';
+import { adminFlagSchema, authSchema, describeZodError, newReaderSchema } from './schemas.ts';
 import { SliceRenderer, windowFromQuery } from './slices.ts';
 import { labelsToCsv, labelsToJson } from './store.ts';
 import { securityHeaders, TOKEN_COOKIE, tokenFrom } from './security.ts';
@@ -45,7 +45,7 @@ export function createHttpApp(ctx: ServerContext): express.Express {
     }
     const secure = req.secure ? '; Secure' : '';
     res.setHeader('Set-Cookie', `${TOKEN_COOKIE}=${encodeURIComponent(parsed.data.token)}; HttpOnly; SameSite=Strict; Path=/${secure}`);
-    res.json({ data: { name: reader.name } satisfies ReaderInfo });
+    res.json({ data: ctx.readerInfo(reader.name) satisfies ReaderInfo });
   });
   app.post('/api/logout', (_req: Request, res: Response) => {
     res.setHeader('Set-Cookie', `${TOKEN_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0`);
@@ -54,10 +54,54 @@ export function createHttpApp(ctx: ServerContext): express.Express {
   // who is signed in (never 401, so the sign-in page loads without console errors)
   app.get('/api/session', (req: Request, res: Response) => {
     const reader = store.authenticate(tokenFrom(req));
-    res.json({ data: reader ? { name: reader.name } : null });
+    res.json({ data: reader ? ctx.readerInfo(reader.name) : null });
   });
   app.get('/api/me', requireReader, (_req: Request, res: Response) => {
-    res.json({ data: { name: res.locals.reader as string } });
+    res.json({ data: ctx.readerInfo(res.locals.reader as string) });
+  });
+  // ---- reader management (admins only): list, add (the token is shown once), new token, admin rights
+  const requireAdmin = (what: string) => (_req: Request, res: Response, next: NextFunction): void => {
+    const reader = res.locals.reader as string;
+    if (!ctx.isAdmin(reader)) {
+      res.status(403).json({ error: `only admins may ${what} (${reader} is not one)`, code: 'forbidden' });
+      return;
+    }
+    next();
+  };
+  const manage = requireAdmin('manage readers');
+  const readerName = (req: Request): string => String(req.params.name);
+  app.get('/api/readers', requireReader, manage, (_req: Request, res: Response) => {
+    const counts = new Map<string, number>();
+    for (const l of store.labels()) counts.set(l.reader, (counts.get(l.reader) ?? 0) + 1);
+    res.json({ data: store.readers().map((r) => ({ name: r.name, admin: ctx.isAdmin(r.name), created: r.created, labels: counts.get(r.name) ?? 0 })) });
+  });
+  app.post('/api/readers', requireReader, manage, async (req: Request, res: Response) => {
+    const parsed = newReaderSchema.safeParse(req.body);
+    if (!parsed.success) { res.status(400).json({ error: `new reader: ${describeZodError(parsed.error)}` }); return; }
+    try {
+      const { reader, token } = await store.addReader(parsed.data.name, { admin: parsed.data.admin });
+      log(`readers: ${res.locals.reader as string} added ${reader.name}${reader.admin ? ' (admin)' : ''}`);
+      res.status(201).json({ data: { name: reader.name, admin: ctx.isAdmin(reader.name), token } });
+    } catch (err) {
+      res.status(409).json({ error: errorMessage(err) });
+    }
+  });
+  app.post('/api/readers/:name/token', requireReader, manage, async (req: Request, res: Response) => {
+    try {
+      res.json({ data: { name: readerName(req), token: await store.rotateToken(readerName(req)) } });
+    } catch (err) {
+      res.status(404).json({ error: errorMessage(err) });
+    }
+  });
+  app.post('/api/readers/:name/admin', requireReader, manage, async (req: Request, res: Response) => {
+    const parsed = adminFlagSchema.safeParse(req.body);
+    if (!parsed.success) { res.status(400).json({ error: `admin flag: ${describeZodError(parsed.error)}` }); return; }
+    try {
+      await store.setAdmin(readerName(req), parsed.data.admin);
+      res.json({ data: ctx.readerInfo(readerName(req)) });
+    } catch (err) {
+      res.status(409).json({ error: errorMessage(err) });
+    }
   });
   app.get('/api/worklist', requireReader, (_req: Request, res: Response) => {
     res.json({ data: ctx.worklist(true) });

@@ -15,6 +15,8 @@ export const tokenSchema = z.string().min(8).max(200);
 export const statusSchema = z.enum(['accepted', 'skipped']);
 
 export const authSchema = z.object({ name: readerNameSchema, token: tokenSchema }).strict();
+export const newReaderSchema = z.object({ name: readerNameSchema, admin: z.boolean().optional() }).strict();
+export const adminFlagSchema = z.object({ admin: z.boolean() }).strict();
 export const proposeSchema = z.object({ lesionId: lesionIdSchema, box: boxSchema }).strict();
 export const labelSaveSchema = z.object({
   lesionId: lesionIdSchema,
@@ -33,6 +35,11 @@ export const readerRecordSchema = z.object({
   /** sha256 of the token, hex. */
   tokenHash: z.string().regex(/^[0-9a-f]{64}$/),
   created: z.string(),
+  /**
+   * May start fine-tunes, roll models back and manage readers. The first reader of a store is created an admin; in a
+   * store written before this field existed (no reader has it) the first reader counts as the admin.
+   */
+  admin: z.boolean().optional(),
 }).strict();
 
 export const storedProposalSchema = z.object({

@@ -15,6 +15,7 @@ import { authSchema, describeZodError, labelSaveSchema, proposeSchema, type Stor
 import { sameOrigin, tokenFrom } from './security.ts';
 import { assertRecistInside, clientMessage, errorMessage, labelDto, packHeatmaps, plainRecist } from './wire.ts';
 import { READERS_ROOM, type ServerContext } from './context.ts';
+import { RequestRefused } from './inference/fair-queue.ts';
 
 export type IoServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 export type IoSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
@@ -36,7 +37,7 @@ export function createIo(httpServer: HttpServer, ctx: ServerContext): IoServer {
     if (token === undefined) return next(); // may sign in with the `auth` event
     const reader = ctx.store.authenticate(token, given && auth.name !== undefined ? auth.name : undefined);
     if (!reader) return next(new Error('invalid reader token'));
-    socket.data.reader = { name: reader.name };
+    socket.data.reader = ctx.readerInfo(reader.name);
     void socket.join(READERS_ROOM);
     next();
   });
@@ -69,7 +70,9 @@ export function attachSocketHandlers(io: IoServer, ctx: ServerContext): void {
           reply({ data });
           after?.();
         } catch (err) {
-          reply({ error: `${event}: ${clientMessage(err, event, log)}` });
+          if (err instanceof RequestRefused) {
+            reply({ error: `${event}: ${err.message}`, code: err.code, ...(err.retryAfterMs !== undefined ? { retryAfterMs: err.retryAfterMs } : {}) });
+          } else reply({ error: `${event}: ${clientMessage(err, event, log)}` });
         }
       })();
     });
@@ -88,9 +91,9 @@ export function attachSocketHandlers(io: IoServer, ctx: ServerContext): void {
     handle(socket, 'auth', authSchema, false, async (p) => {
       const reader = store.authenticate(p.token, p.name);
       if (!reader) throw new Error('unknown reader name or wrong token');
-      socket.data.reader = { name: reader.name };
+      socket.data.reader = ctx.readerInfo(reader.name);
       await socket.join(READERS_ROOM);
-      return { data: { name: reader.name } };
+      return { data: ctx.readerInfo(reader.name) };
     });
 
     handle<undefined, Worklist>(socket, 'worklist:get', null, true, async () => ({ data: ctx.worklist(true) }));
@@ -102,9 +105,11 @@ export function attachSocketHandlers(io: IoServer, ctx: ServerContext): void {
       validateBox(p.box, lesion.width, lesion.height, 'box');
       const box: Box = clipBox(p.box, lesion.width, lesion.height);
       validateBox(box, lesion.width, lesion.height, 'box (clipped to the image)');
+      const wait = ctx.rate?.take(reader!.name) ?? 0;
+      if (wait > 0) throw new RequestRefused('rate-limited', `more than ${ctx.rate!.ratePerS} proposals per second from ${reader!.name}; retry in ${wait} ms`, wait);
       const slice = dataset.slice(lesion.sliceRef);
-      const m = ctx.measurer();
-      const proposal = await m.measure(slice, box);
+      // the reader's own lane; a newer box for this lesion replaces a queued older one (answered superseded)
+      const proposal = await ctx.queue.submit(reader!.name, lesion.id, () => ctx.measurer().measure(slice, box));
       // per-reader calibration: the reader sees the calibrated marks; the store keeps the raw proposal as ORIGINAL
       let shown = proposal.recist;
       let calibration: ProposalDto['calibration'];

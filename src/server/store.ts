@@ -31,6 +31,12 @@ export function newToken(): string {
   return randomBytes(24).toString('base64url');
 }
 
+/** Each reader's admin right: its flag, or in a store where no reader has one, the first reader. */
+export function adminFlags(readers: readonly ReaderRecord[]): boolean[] {
+  const flagged = readers.some((r) => r.admin !== undefined);
+  return readers.map((r, i) => (flagged ? r.admin === true : i === 0));
+}
+
 /** What a caller supplies to add a label; id and time are assigned by the store. */
 export type NewLabel = Omit<StoredLabel, 'id' | 'time'> & { time?: string };
 
@@ -133,17 +139,40 @@ export class LabelStore {
     return { success: true, data: { ...head.data, labels: [...previous.labels, ...added.data] } };
   }
 
-  /** Adds a reader; returns the token (shown once; only its hash is stored). Throws if the name exists. */
-  async addReader(name: string): Promise<{ reader: ReaderRecord; token: string }> {
+  /**
+   * Adds a reader; returns the token (shown once; only its hash is stored). Throws if the name exists. The first
+   * reader of a store is an admin whatever `opts.admin` says; later ones only with `admin: true`.
+   */
+  async addReader(name: string, opts: { admin?: boolean } = {}): Promise<{ reader: ReaderRecord; token: string }> {
     const checked = readerNameSchema.safeParse(name);
     if (!checked.success) throw new Error(`reader name ${JSON.stringify(name)}: ${describeZodError(checked.error)}`);
     const token = newToken();
-    const reader: ReaderRecord = { name, tokenHash: hashToken(token), created: new Date().toISOString() };
-    await this.mutate((d) => {
+    const reader = await this.mutate((d) => {
       if (d.readers.some((r) => r.name === name)) throw new Error(`reader ${JSON.stringify(name)} already exists`);
-      d.readers.push(reader);
+      const r: ReaderRecord = { name, tokenHash: hashToken(token), created: new Date().toISOString(), admin: d.readers.length === 0 || opts.admin === true };
+      d.readers.push(r);
+      return r;
     });
     return { reader, token };
+  }
+
+  /** Whether the reader may start fine-tunes, roll back and manage readers (see `ReaderRecord.admin`). */
+  isAdmin(name: string): boolean {
+    const i = this.db.data.readers.findIndex((x) => x.name === name);
+    return i >= 0 && adminFlags(this.db.data.readers)[i];
+  }
+
+  /** Grants or takes back a reader's admin rights. Refuses to take them from the last admin. */
+  async setAdmin(name: string, admin: boolean): Promise<void> {
+    await this.mutate((d) => {
+      const was = adminFlags(d.readers);
+      const i = d.readers.findIndex((x) => x.name === name);
+      if (i < 0) throw new Error(`reader ${JSON.stringify(name)} does not exist`);
+      const after = was.map((a, j) => (j === i ? admin : a));
+      if (!after.some(Boolean)) throw new Error(`reader ${JSON.stringify(name)} is the last admin; make another reader an admin first`);
+      // write every reader's flag, so that the first-reader rule of older stores no longer applies
+      d.readers.forEach((r, j) => { r.admin = after[j]; });
+    });
   }
 
   /** Replaces a reader's token (e.g. a lost one); returns the new token. */

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -82,7 +83,11 @@ test('serveConfig: flags over environment over defaults', () => {
   assert.deepEqual({ ...serveConfig({}, env), backend: undefined }, {
     port: 4000, host: '127.0.0.1', data: '/d', labels: '/l', model: '/m', backend: undefined,
     finetuneEvery: 20, noFinetune: false, finetuneSteps: undefined, finetuneReadout: true, finetuneMinValidation: undefined, admins: undefined, strategy: 'entropy-px', readerCalibration: false,
+    inferenceWorkers: availableParallelism(), proposalRate: 5,
   });
+  assert.equal(serveConfig({ inferenceWorkers: '0', proposalRate: '0.5' }, {}).inferenceWorkers, 0, '--inference-workers 0: in-process');
+  assert.equal(serveConfig({}, { RECIST_PROPOSAL_RATE: '0.5' }).proposalRate, 0.5);
+  assert.throws(() => serveConfig({ inferenceWorkers: '-1' }, {}), /--inference-workers -1/);
   const f = serveConfig({ finetuneEvery: '4', strategy: 'tta', readerCalibration: true, admins: 'a, b' }, { RECIST_FINETUNE_EVERY: '9', RECIST_STRATEGY: 'random' });
   assert.equal(f.finetuneEvery, 4); assert.equal(f.strategy, 'tta'); assert.equal(f.readerCalibration, true); assert.deepEqual(f.admins, ['a', 'b']);
   const g = serveConfig({ finetune: false }, { RECIST_FINETUNE_EVERY: '0', RECIST_STRATEGY: 'first', RECIST_READER_CALIBRATION: '1' });

@@ -1,4 +1,8 @@
-/** `recist readers add NAME | list | token NAME`: manage label-store readers (tokens are printed once, stored hashed). */
+/**
+ * `recist readers add NAME [--admin] | list | token NAME | admin NAME [--revoke]`: manage label-store readers (tokens
+ * are printed once, stored hashed). The first reader of a store is its admin; admins may start fine-tunes, roll back
+ * and manage readers from the UI and the API.
+ */
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { LabelStore } from '../../server/store.ts';
@@ -8,12 +12,13 @@ const labelsDir = (o: { labels?: string }): string => resolve(o.labels ?? proces
 export function register(program: Command): void {
   const readers = program.command('readers').description('manage readers of the label store');
   readers.command('add <name>')
-    .description('create a reader and print its token (once; only a hash is stored)')
+    .description('create a reader and print its token (once; only a hash is stored); the first reader of a store is an admin')
     .option('-l, --labels <dir>', 'label store folder (env RECIST_LABELS, default ./labels)')
-    .action(async (name: string, o: { labels?: string }) => {
+    .option('--admin', 'may start fine-tunes, roll back and manage readers')
+    .action(async (name: string, o: { labels?: string; admin?: boolean }) => {
       const store = await LabelStore.open(labelsDir(o));
-      const { token } = await store.addReader(name);
-      console.log(`reader ${name} added to ${store.file}`);
+      const { token, reader } = await store.addReader(name, { admin: o.admin === true });
+      console.log(`reader ${name} added to ${store.file}${reader.admin ? ' (admin)' : ''}`);
       console.log(`token: ${token}`);
     });
   readers.command('token <name>')
@@ -23,6 +28,15 @@ export function register(program: Command): void {
       const store = await LabelStore.open(labelsDir(o));
       console.log(`token: ${await store.rotateToken(name)}`);
     });
+  readers.command('admin <name>')
+    .description('make a reader an admin (or, with --revoke, no longer one; the last admin stays)')
+    .option('-l, --labels <dir>', 'label store folder (env RECIST_LABELS, default ./labels)')
+    .option('--revoke', 'take the admin rights back')
+    .action(async (name: string, o: { labels?: string; revoke?: boolean }) => {
+      const store = await LabelStore.open(labelsDir(o));
+      await store.setAdmin(name, o.revoke !== true);
+      console.log(`reader ${name} is ${o.revoke ? 'no longer an' : 'an'} admin`);
+    });
   readers.command('list')
     .description('list readers and their label counts')
     .option('-l, --labels <dir>', 'label store folder (env RECIST_LABELS, default ./labels)')
@@ -30,7 +44,7 @@ export function register(program: Command): void {
       const store = await LabelStore.open(labelsDir(o));
       const counts = new Map<string, number>();
       for (const l of store.labels()) counts.set(l.reader, (counts.get(l.reader) ?? 0) + 1);
-      for (const r of store.readers()) console.log(`${r.name}\tcreated ${r.created}\t${counts.get(r.name) ?? 0} labels`);
+      for (const r of store.readers()) console.log(`${r.name}\tcreated ${r.created}\t${counts.get(r.name) ?? 0} labels${store.isAdmin(r.name) ? '\tadmin' : ''}`);
       if (store.readers().length === 0) console.log('(no readers)');
     });
 }

@@ -17,7 +17,9 @@ export function register(program: Command): void {
     .option('--no-finetune-readout', 'fine-tune jobs train the network only, without re-picking the read-out\'s classical weight on the corrections (env RECIST_NO_FINETUNE_READOUT=1); with --finetune-steps 0 and the re-pick on, a job fits the read-out alone')
     .option('--finetune-min-validation <n>', `held-out corrections a fine-tune must be validated on before it can be promoted (env RECIST_FINETUNE_MIN_VALIDATION, default ${MIN_VALIDATION_CORRECTIONS})`)
     .option('--no-finetune', 'no fine-tuning: proposals always come from --model (env RECIST_NO_FINETUNE=1)')
-    .option('--admins <names>', 'comma-separated readers allowed to start fine-tunes and roll back (env RECIST_ADMINS; default anyone)')
+    .option('--admins <names>', 'comma-separated readers who may start fine-tunes, roll back and manage readers, besides the label store\'s admins (its first reader, and readers added with --admin) (env RECIST_ADMINS)')
+    .option('--inference-workers <n>', 'worker threads that compute proposals and worklist scores (env RECIST_INFERENCE_WORKERS, default: the number of cores; 0 = on the main thread)')
+    .option('--proposal-rate <n>', 'proposals per second per reader before they are refused as rate-limited (env RECIST_PROPOSAL_RATE, default 5; 0 = no limit)')
     .option('--strategy <name>', 'worklist order: entropy-px | entropy | tta | random | first (env RECIST_STRATEGY, default entropy-px: entropy × proposed long axis in px)')
     .option('--reader-calibration', 'apply each reader\'s fitted length/rotation calibration to the proposals they see (env RECIST_READER_CALIBRATION=1)')
     .action(async (flags: ServeFlags) => {
@@ -27,12 +29,14 @@ export function register(program: Command): void {
       console.log(`recist labeling server: ${url}`);
       console.log(`  data: ${dataset.id} (${dataset.lesions.length} lesions) · labels: ${store.file} · model: ${app.measurer().modelVersion}${modelDir ? ` (${modelDir})` : ''}`);
       console.log(`  worklist: ${config.strategy} · fine-tune: ${fineTune ? (config.finetuneEvery ? `every ${config.finetuneEvery} corrections` : 'on an admin\'s request') : 'off'}` +
-        ` · reader calibration: ${config.readerCalibration ? 'on' : 'off'}`);
+        ` · reader calibration: ${config.readerCalibration ? 'on' : 'off'}` +
+        ` · inference: ${config.inferenceWorkers ? `${config.inferenceWorkers} worker thread(s)` : 'main thread'}`);
       if (demoToken) {
         console.log(`  sign in as reader "demo" with token: ${demoToken}`);
-        console.log('  (shown once; add readers with `recist readers add NAME`)');
+        console.log('  (shown once; "demo" is the admin; add readers with `recist readers add NAME [--admin]`)');
       } else {
-        console.log(`  readers: ${store.readers().map((r) => r.name).join(', ')} (new token: \`recist readers add NAME\` or \`recist readers token NAME\`)`);
+        const admins = store.readers().filter((r) => store.isAdmin(r.name) || config.admins?.includes(r.name)).map((r) => r.name);
+        console.log(`  readers: ${store.readers().map((r) => r.name).join(', ')} · admins: ${admins.join(', ') || '(none)'} (new token: \`recist readers add NAME\` or \`recist readers token NAME\`)`);
       }
       const stop = (): void => {
         console.log('stopping…');

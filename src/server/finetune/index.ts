@@ -4,7 +4,7 @@
  *   const fineTune = createFineTuneService({ store, dataset, labelsDir, baseModelDir, broadcast });
  *   fineTune.labelSaved();            // after each saved label: starts a job once `every` new corrections exist
  *   await fineTune.start('admin').done;
- *   app.use('/api/finetune', requireReader, fineTune.router());   // GET status|versions|readers, POST start|rollback
+ *   app.use('/api/finetune', requireReader, fineTune.router());   // GET status|versions|readers, POST start|rollback (admins)
  *
  * Each job runs `runFineTuneJob` in a child process (child_process.fork with `--import tsx`), so the server stays
  * responsive. Progress and results go out through `broadcast(event, payload)`: `finetune:progress`,
@@ -14,6 +14,7 @@
  * the active model and the label store untouched; the service reports `finetune:done` with ok=false and keeps going.
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import { getPriority, setPriority } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { appendFile, mkdir, rm } from 'node:fs/promises';
@@ -63,8 +64,13 @@ export interface FineTuneConfig {
   readonly minValidation?: number;
   /** tfjs backend of the worker (default $RECIST_BACKEND or wasm). */
   readonly backend?: string;
-  /** Readers allowed to start jobs and roll back (empty/absent: any signed-in reader). */
+  /**
+   * Readers allowed to start jobs and roll back, besides those the app names admins (`FineTuneAttach.isAdmin`: the
+   * label store's admins and `serve --admins`). Nobody else may.
+   */
   readonly admins?: readonly string[];
+  /** How much lower than the server's the worker process's priority is (nice increment, default 10; 0 = same). */
+  readonly nice?: number;
   /** How often the store is checked for new corrections (ms, default 5000); `labelSaved()` checks at once. */
   readonly pollMs?: number;
   /** Keep job folders (exported corrections) after the job (default false). */
@@ -128,6 +134,13 @@ export interface FineTuneService {
 export interface FineTuneAttach {
   readonly emit: FineTuneBroadcast;
   readonly modelChanged?: (measurer: Measurer) => void;
+  /**
+   * Loads a promoted or rolled-back version for `modelChanged` (the server's inference pool loads it in every worker);
+   * default: `createMeasurer` in this process.
+   */
+  readonly loadModel?: (modelDir: string) => Promise<Measurer>;
+  /** Whether a signed-in reader may start jobs and roll back (with `FineTuneConfig.admins`). */
+  readonly isAdmin?: (reader: string) => boolean;
 }
 
 // From the repository root (data/paths.ts), not import.meta.url: a CommonJS bundle of the CLI has none.
@@ -149,8 +162,9 @@ export function createFineTuneService(o: FineTuneServiceOptions): FineTuneServic
     if (event === 'model:changed' && attached?.modelChanged) {
       const swap = attached.modelChanged;
       const dir = (payload as FineTuneEvents['model:changed']).modelDir;
-      void import('../../model/measurer.ts')
-        .then(({ createMeasurer }) => createMeasurer({ modelDir: dir, backend: (cfg.backend ?? process.env.RECIST_BACKEND ?? 'auto') as 'auto' }))
+      const load = attached.loadModel ?? ((d: string) => import('../../model/measurer.ts')
+        .then(({ createMeasurer }) => createMeasurer({ modelDir: d, backend: (cfg.backend ?? process.env.RECIST_BACKEND ?? 'auto') as 'auto' })));
+      void load(dir)
         .then((m) => swap(m))
         .catch((err: unknown) => log(`fine-tune: loading ${dir} failed (${err instanceof Error ? err.message : String(err)}); proposals keep the previous model`));
     }
@@ -225,6 +239,11 @@ export function createFineTuneService(o: FineTuneServiceOptions): FineTuneServic
       return new Promise<FineTuneDoneEvent>((resolvePromise) => {
         const child = fork(o.workerPath ?? WORKER, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
         job.child = child;
+        // training yields the cores to the server (saves, worklists, proposals) when they are busy
+        const nice = cfg.nice ?? 10;
+        if (nice > 0 && child.pid !== undefined) {
+          try { setPriority(child.pid, Math.min(19, getPriority() + nice)); } catch { /* not permitted: same priority */ }
+        }
         let stderr = '';
         child.stderr?.on('data', (d: Buffer) => { stderr = (stderr + d.toString()).slice(-2000); });
         let result: WorkerMessage | null = null;
@@ -283,7 +302,8 @@ export function createFineTuneService(o: FineTuneServiceOptions): FineTuneServic
     }
   };
 
-  const isAdmin = (reader: unknown): boolean => !cfg.admins?.length || (typeof reader === 'string' && cfg.admins.includes(reader));
+  const isAdmin = (reader: unknown): boolean =>
+    typeof reader === 'string' && (cfg.admins?.includes(reader) === true || attached?.isAdmin?.(reader) === true);
 
   const service: FineTuneService = {
     labelSaved: maybeStart,
@@ -323,7 +343,7 @@ export function createFineTuneService(o: FineTuneServiceOptions): FineTuneServic
         res.json({ data: versions.map((v) => ({ name: v.name, modelVersion: v.card.version, parent: v.card.parent, createdAt: v.card.createdAt, active: v.active, metrics: v.card.metrics })) });
       });
       r.post('/start', (_req: Request, res: Response) => {
-        if (!isAdmin(res.locals.reader)) { res.status(403).json({ error: 'only admins may start fine-tuning' }); return; }
+        if (!isAdmin(res.locals.reader)) { res.status(403).json({ error: `only admins may start fine-tuning (${String(res.locals.reader)} is not one)`, code: 'forbidden' }); return; }
         try {
           const { jobId } = start('admin');
           res.status(202).json({ data: { jobId } });
@@ -332,7 +352,7 @@ export function createFineTuneService(o: FineTuneServiceOptions): FineTuneServic
         }
       });
       r.post('/rollback', async (_req: Request, res: Response) => {
-        if (!isAdmin(res.locals.reader)) { res.status(403).json({ error: 'only admins may roll back' }); return; }
+        if (!isAdmin(res.locals.reader)) { res.status(403).json({ error: `only admins may roll back (${String(res.locals.reader)} is not one)`, code: 'forbidden' }); return; }
         try {
           res.json({ data: await service.rollback(`rolled back by ${String(res.locals.reader ?? 'admin')}`) });
         } catch (err) {
