@@ -9,7 +9,7 @@
  */
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { openLesionSet } from './lesion-set.ts';
+import { openLesionSet } from '../data/lesion-set.ts';
 import { COLORS, type OverlayLayer, overlayPng, type Rgb } from '../data/overlay.ts';
 import { AXES, type AxisName, formatSig } from './metrics.ts';
 import { renderCsv, renderLongCsv, renderMarkdown, tableToJson } from './reader-table.ts';

@@ -10,7 +10,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LesionRecord } from '../data/types.ts';
-import { openLesionSet, type LesionInfo, type LesionSetOptions } from './lesion-set.ts';
+import { openLesionSet, type LesionInfo, type LesionSetOptions } from '../data/lesion-set.ts';
 import { describeBoxProtocol, roughBoxFor, type BoxProtocol } from '../geometry/box.ts';
 import { axisLengthsPx } from '../geometry/recist.ts';
 import type { Box, Recist, Spacing } from '../geometry/types.ts';
@@ -30,7 +30,7 @@ import { marksByReader } from '../data/synth/readers.ts';
 /** Name of the folder's own marks as a reader. */
 export const DL_READER = 'DL';
 export const READERS_CSV = 'readers.csv';
-export type { LesionInfo } from './lesion-set.ts';
+export type { LesionInfo } from '../data/lesion-set.ts';
 
 export interface Prediction {
   readonly seed: number;

@@ -6,9 +6,8 @@
  * src/eval/run.ts `roughBoxFor` does.
  */
 import { join } from 'node:path';
-import type { DeepLesionFolder } from '../data/deeplesion.ts';
+import type { FolderLesion } from '../data/lesion-set.ts';
 import type { TrainingSource } from '../data/training-source.ts';
-import type { LesionRecord } from '../data/types.ts';
 import { boxCross, roughBoxFor } from '../geometry/box.ts';
 import { axisLengthsMm, axisLengthsPx, entropyPx, segmentLocationDistance } from '../geometry/recist.ts';
 import type { Recist } from '../geometry/types.ts';
@@ -31,7 +30,8 @@ export interface AlModelRef {
 export type CalibrationFitter = (pairs: readonly { readonly proposal: Recist; readonly final: Recist }[]) => (r: Recist) => Recist;
 
 export interface AlAdapterOptions {
-  readonly folder: DeepLesionFolder;
+  /** The folder's lesions (`openLesionSet`: a DeepLesion folder's rows or a mask folder's lesions, optionally one split part). */
+  readonly folderLesions: readonly FolderLesion[];
   /** Where fine-tuned rounds are saved (one folder per strategy and round). */
   readonly workDir: string;
   readonly steps?: number;
@@ -78,9 +78,8 @@ export async function loadAlModel(dir: string): Promise<AlModelRef> {
 }
 
 export function createAlAdapter(o: AlAdapterOptions) {
-  const byId = new Map<string, LesionRecord>();
-  for (const r of o.folder.records) if (o.folder.hasImage(r)) byId.set(o.folder.lesionId(r), r);
-  const rec = (id: string): LesionRecord => {
+  const byId = new Map<string, FolderLesion>(o.folderLesions.map((l) => [l.info.id, l]));
+  const rec = (id: string): FolderLesion => {
     const r = byId.get(id);
     if (!r) throw new Error(`al-sim: unknown lesion ${id}`);
     return r;
@@ -94,10 +93,10 @@ export function createAlAdapter(o: AlAdapterOptions) {
   /** A lesion's slice and its rough box of `seed` (drawn around the folder's marks). */
   const boxed = (id: string, seed: number) => {
     const r = rec(id);
-    const slice = o.folder.slice(r);
+    const slice = r.slice();
     return { slice, box: roughBoxFor(r.recist, id, seed, slice.width, slice.height) };
   };
-  const lesions = [...byId.entries()].map(([id, r]) => ({ id, patient: String(r.patientIndex) }));
+  const lesions = [...byId.entries()].map(([id, r]) => ({ id, patient: r.info.patient }));
   /** Mean errors vs the reference marks over the evaluation seeds (and each lesion's long-axis location error), for marks predicted 16 lesions at a time. */
   const errorsOn = async (ids: readonly string[], predict: (part: readonly string[], seed: number) => Recist[] | Promise<Recist[]>): Promise<{ readonly metrics: { readonly longLocPx: number; readonly [key: string]: number }; readonly perLesionLongLocPx: Record<string, number> }> => {
     let loc = 0, lenMm = 0, lenPct = 0, shortLoc = 0, shortLenMm = 0, n = 0;
@@ -112,7 +111,7 @@ export function createAlAdapter(o: AlAdapterOptions) {
           loc += d;
           perLesion[id] = (perLesion[id] ?? 0) + d / o.evalSeeds.length;
           shortLoc += segmentLocationDistance(p.short, t.short);
-          const a = axisLengthsMm(p, r.spacing), b = axisLengthsMm(t, r.spacing);
+          const a = axisLengthsMm(p, r.info.spacing), b = axisLengthsMm(t, r.info.spacing);
           lenMm += Math.abs(a.long - b.long);
           shortLenMm += Math.abs(a.short - b.short);
           lenPct += (100 * Math.abs(axisLengthsPx(p).long - axisLengthsPx(t).long)) / Math.max(axisLengthsPx(t).long, 1e-6);

@@ -7,13 +7,13 @@ import { requireSharedData } from '../helpers/shared-data.ts';
 
 /** The real adapter's modules and the dev folder on the wasm backend (imported lazily: only the tests with data need them). */
 async function realAdapter(shared: string) {
-  const { openDeepLesionFolder } = await import('../../src/data/deeplesion.ts');
+  const { openLesionSet } = await import('../../src/data/lesion-set.ts');
   const { createAlAdapter, loadAlModel } = await import('../../src/model/finetune-al.ts');
   const { fitReaderCalibration, applyCalibration } = await import('../../src/active/reader-bias.ts');
   const { initBackend } = await import('../../src/model/backend/index.ts');
   const { DEFAULT_MODEL_DIR } = await import('../../src/model/measurer.ts');
   await initBackend('wasm');
-  return { folder: openDeepLesionFolder(join(shared, 'deeplesion-dev')), createAlAdapter, loadStart: () => loadAlModel(DEFAULT_MODEL_DIR), fitReaderCalibration, applyCalibration };
+  return { folderLesions: openLesionSet(join(shared, 'deeplesion-dev')).lesions, createAlAdapter, loadStart: () => loadAlModel(DEFAULT_MODEL_DIR), fitReaderCalibration, applyCalibration };
 }
 
 /** A fake "model" is its own test error; fine-tuning lowers it by 0.5 px per uncertain (odd-numbered) lesion revealed. */
@@ -72,10 +72,10 @@ test('al-sim --score-taught: each round also scores the revealed lesions, next t
 test('al-sim adapter, calibration only (steps 0): the network is kept, a site calibration fitted on the revealed marks changes the test proposals', async (t) => {
   const shared = requireSharedData(t);
   if (!shared) return;
-  const { folder, createAlAdapter, loadStart, fitReaderCalibration, applyCalibration } = await realAdapter(shared);
+  const { folderLesions, createAlAdapter, loadStart, fitReaderCalibration, applyCalibration } = await realAdapter(shared);
   const fitted: number[] = [];
   const { ops, lesions } = createAlAdapter({
-    folder, workDir: '/nonexistent', steps: 0, replay: null, replayFraction: 0, gate: false, evalSeeds: [1], scoreSeed: 1,
+    folderLesions, workDir: '/nonexistent', steps: 0, replay: null, replayFraction: 0, gate: false, evalSeeds: [1], scoreSeed: 1,
     calibrate: (pairs) => {
       const cal = fitReaderCalibration('site', pairs, { minPairs: 1, prior: 0 });
       fitted.push(cal.longScale);
@@ -102,9 +102,9 @@ test('al-sim adapter, calibration only (steps 0): the network is kept, a site ca
 test('al-sim adapter, read-out fit (steps 0, fitReadout): the network is kept, the classical weight is re-picked on the revealed marks and used on the test part', async (t) => {
   const shared = requireSharedData(t);
   if (!shared) return;
-  const { folder, createAlAdapter, loadStart } = await realAdapter(shared);
+  const { folderLesions, createAlAdapter, loadStart } = await realAdapter(shared);
   const { CLASSICAL_WEIGHT_GRID } = await import('../../src/model/readout-fit.ts');
-  const { ops, lesions } = createAlAdapter({ folder, workDir: '/nonexistent', steps: 0, replay: null, replayFraction: 0, gate: false, evalSeeds: [1], scoreSeed: 1, fitReadout: true });
+  const { ops, lesions } = createAlAdapter({ folderLesions, workDir: '/nonexistent', steps: 0, replay: null, replayFraction: 0, gate: false, evalSeeds: [1], scoreSeed: 1, fitReadout: true });
   const start = await loadStart();
   const ids = lesions.map((l) => l.id);
   const few = await ops.fineTune(start, ids.slice(0, 2), { strategy: 'first', round: 1, seed: 1 });
@@ -128,12 +128,12 @@ test('al-sim adapter, read-out fit (steps 0, fitReadout): the network is kept, t
 test('al-sim adapter with a reference reader (--reader): corrections reveal and the test part is scored against that reader\'s marks; boxes stay around the folder\'s', async (t) => {
   const shared = requireSharedData(t);
   if (!shared) return;
-  const { folder, createAlAdapter, loadStart, fitReaderCalibration, applyCalibration } = await realAdapter(shared);
+  const { folderLesions, createAlAdapter, loadStart, fitReaderCalibration, applyCalibration } = await realAdapter(shared);
   const { scaleAxes } = await import('../../src/geometry/recist.ts');
   // A reader who measures every axis 30 % longer than DeepLesion's marks.
-  const reference = new Map(folder.records.map((r) => [folder.lesionId(r), scaleAxes(r.recist, 1.3)]));
+  const reference = new Map(folderLesions.map((l) => [l.info.id, scaleAxes(l.recist, 1.3)]));
   const fitted: number[] = [];
-  const options = { folder, workDir: '/nonexistent', steps: 0, replay: null, replayFraction: 0, gate: false, evalSeeds: [1], scoreSeed: 1 };
+  const options = { folderLesions, workDir: '/nonexistent', steps: 0, replay: null, replayFraction: 0, gate: false, evalSeeds: [1], scoreSeed: 1 };
   const plain = createAlAdapter(options);
   const { ops, lesions } = createAlAdapter({
     ...options, reference,

@@ -11,7 +11,8 @@ import { runAlSim } from '../../active/al-sim.ts';
 import { alSimCsv, alSimMarkdown, alSimSvg } from '../../active/al-sim-report.ts';
 import { ttaSpread } from '../../active/uncertainty.ts';
 import { applyCalibration, fitReaderCalibration } from '../../active/reader-bias.ts';
-import { openDeepLesionFolder } from '../../data/deeplesion.ts';
+import { openLesionSet } from '../../data/lesion-set.ts';
+import { parseSplitRef } from '../../data/patient-split.ts';
 import { marksOfReader } from '../../data/synth/readers.ts';
 import { REPO_ROOT } from '../../data/paths.ts';
 import { createTrainingSource } from '../../data/training-source.ts';
@@ -23,13 +24,14 @@ import { numberFlag, optimizerFlag } from '../flags.ts';
 interface AlSimFlags {
   data: string; model?: string; name?: string; out?: string; strategies: string; k: string; rounds: string; steps: string;
   minutes?: string; lr: string; optimizer: string; batch: string; replayFraction: string; replay: boolean; freezeBatchnorm: boolean; gate: boolean; calibrate: boolean; fitReadout: boolean; scoreTaught: boolean; testFraction: string;
-  seed: string; evalSeeds: string; backend: string; note?: string; reader?: string;
+  seed: string; evalSeeds: string; backend: string; note?: string; reader?: string; split?: string;
 }
 
 export function register(program: Command): void {
   program.command('al-sim')
     .description('offline active-learning simulation: pick k lesions per round by a strategy, reveal their marks, fine-tune, evaluate on a patient-disjoint test part; curves per strategy to reports/al-sim/<name>/')
-    .requiredOption('-d, --data <dir>', 'DeepLesion-layout folder whose lesions all have marks (DL_info.csv + Images_png)')
+    .requiredOption('-d, --data <dir>', 'DeepLesion-layout folder whose lesions all have marks (DL_info.csv + Images_png), or a mask folder (the strict mask RECIST is what a correction reveals)')
+    .option('--split <file:part>', 'mask folders: only this part of a patient split (the pool and test parts are split from it by patient)')
     .option('-m, --model <dir>', 'start model folder (default models/default)')
     .option('--name <name>', 'report name (default: the data folder name)')
     .option('--out <dir>', 'reports root', join(REPO_ROOT, 'reports', 'al-sim'))
@@ -71,12 +73,13 @@ export function register(program: Command): void {
       log(`backend ${backend.detail}; start model ${modelDir}; data ${data}`);
       const workDir = mkdtempSync(join(tmpdir(), 'recist-al-sim-'));
       try {
-        const folder = openDeepLesionFolder(data, { cacheSize: 256 });
+        const split = f.split ? parseSplitRef(f.split) : null;
+        const folderLesions = openLesionSet(data, { split: split ? { path: resolve(split.path), part: split.part } : null }).lesions;
         const replay = settings.replay ? await createTrainingSource({ synthetic: true, dataDirs: [], realFraction: 0, excludePatients: [] }) : null;
         const reference = f.reader === undefined ? undefined : marksOfReader(join(data, 'readers.csv'), f.reader);
         const { ops, lesions } = createAlAdapter({
           reference,
-          folder, workDir, steps: settings.steps, minutes: settings.minutes ?? undefined, learningRate: settings.lr, optimizer: settings.optimizer, batch: settings.batch,
+          folderLesions, workDir, steps: settings.steps, minutes: settings.minutes ?? undefined, learningRate: settings.lr, optimizer: settings.optimizer, batch: settings.batch,
           replay, replayFraction: settings.replayFraction, freezeBatchnorm: settings.freezeBatchnorm, gate: settings.gate, evalSeeds: settings.evalSeeds, scoreSeed: settings.seed,
           ttaScore: (p) => ttaSpread(p).relative, log, fitReadout: f.fitReadout,
           ...(f.calibrate ? { calibrate: (pairs) => { const cal = fitReaderCalibration('site', pairs); return (r) => applyCalibration(r, cal); } } : {}),

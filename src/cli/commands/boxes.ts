@@ -30,7 +30,7 @@ export function register(program: Command): void {
       const outDir = dirname(resolve(opts.out));
       const { isMaskFolder } = await import('../../data/mask-lesions.ts');
       if (isMaskFolder(resolve(opts.data))) {
-        const { openLesionSet } = await import('../../eval/lesion-set.ts');
+        const { openLesionSet } = await import('../../data/lesion-set.ts');
         const { parseSplitRef } = await import('../../data/patient-split.ts');
         const split = opts.split ? parseSplitRef(opts.split) : null;
         const { lesions } = openLesionSet(resolve(opts.data), { split: split ? { path: resolve(split.path), part: split.part } : null });

@@ -9,7 +9,7 @@ import type { Command } from 'commander';
 import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseSplitRef } from '../../data/patient-split.ts';
-import { openLesionSet } from '../../eval/lesion-set.ts';
+import { openLesionSet } from '../../data/lesion-set.ts';
 import { roughBoxFor } from '../../geometry/box.ts';
 import { parseSeeds } from './eval.ts';
 
