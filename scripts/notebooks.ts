@@ -6,23 +6,23 @@
  *   npm run notebooks -- 03                    # only notebooks whose file name contains "03"
  *   npm run notebooks -- --out /tmp/nb --no-html
  *   npm run notebooks -- --screenshots         # also docs/screenshots/notebook-<n>.png (headless chromium)
- *   npm run notebooks -- --setup               # only: kernel spec + type declarations (for Jupyter Lab)
+ *   npm run notebooks -- --setup               # only: kernel spec + built package (for Jupyter Lab)
  *   npm run notebooks -- --timeout 120         # per-cell timeout in seconds (default 120)
  *
  * What it sets up (nothing global, no network):
  * - a kernel spec `tslab` in notebooks/.jupyter/kernels/tslab/kernel.json pointing at node_modules/.bin/tslab,
  *   found through JUPYTER_PATH=notebooks/.jupyter;
- * - type declarations of src/ in notebooks/.types (tsc -p notebooks/tsconfig.types.json, skipped when newer
- *   than every src file): tslab compiles cells with its own TypeScript 5.0 to CommonJS and cannot compile the
- *   project's `.ts`-extension imports, so notebooks load src modules at run time through tsx's CommonJS hook
- *   (notebooks/lib/project.ts) and type them with `typeof import('./.types/…')`.
+ * - the package itself: dist/ (`npm run build`, skipped when newer than every src file) and the link
+ *   notebooks/node_modules/recist-cascade → the repository, so cells import `recist-cascade` and
+ *   `recist-cascade/notebook` by name (tslab compiles cells with its own TypeScript 5.0 to CommonJS; the package's
+ *   CommonJS bundle and declarations serve it). docs/notebooks/README.md explains the kernel set-up.
  *
  * Each notebook runs in its own kernel (scripts/notebooks_exec.py, python3 + nbclient); a failing cell fails
  * the run with the cell's source and error printed. Exit status 1 when any notebook failed, 2 when jupyter/nbclient
  * is missing.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -30,7 +30,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const NOTEBOOKS_DIR = join(REPO, 'notebooks');
 export const JUPYTER_DIR = join(NOTEBOOKS_DIR, '.jupyter');
-const TYPES_DIR = join(NOTEBOOKS_DIR, '.types');
+const DIST_DIR = join(REPO, 'dist');
 const PLOTLY_JS = join(REPO, 'node_modules', 'plotly.js-dist', 'plotly.js');
 
 /** A python3 that can import nbclient, nbconvert and nbformat (Debian's, when a pyenv/venv python3 comes first). */
@@ -63,22 +63,39 @@ function newestMtime(dir: string, ext: string): number {
   return newest;
 }
 
-/** Generates notebooks/.types (declarations of src/) unless they are newer than every src file. */
-export function ensureTypes(log: (s: string) => void = console.log): void {
-  const src = join(REPO, 'src');
-  if (existsSync(TYPES_DIR) && newestMtime(TYPES_DIR, '.d.ts') >= newestMtime(src, '.ts')) return;
-  const t0 = Date.now();
-  rmSync(TYPES_DIR, { recursive: true, force: true });
-  // The project's TypeScript, not node_modules/.bin/tsc: tslab's own 5.0 also installs a `tsc` bin, and which of
-  // the two npm links there depends on install order (5.0 cannot narrow some of src's element accesses).
-  const tsc = join(REPO, 'node_modules', 'typescript', 'bin', 'tsc');
-  const r = spawnSync(process.execPath, [tsc, '-p', join(NOTEBOOKS_DIR, 'tsconfig.types.json')], { cwd: REPO, encoding: 'utf8' });
-  // Declarations are emitted even when src has type errors (another engineer's work in progress): report, go on.
-  if (!existsSync(join(TYPES_DIR, 'data', 'types.d.ts'))) {
-    throw new Error(`tsc -p notebooks/tsconfig.types.json wrote no declarations:\n${r.stdout}${r.stderr}`);
+/** True when dist/ holds both entries and is newer than every src file and the build script. */
+export function distIsFresh(): boolean {
+  const entries = ['index.js', 'index.d.ts', 'cjs/index.cjs', 'notebook/index.js', 'notebook/index.d.ts', 'cjs/notebook.cjs'].map((f) => join(DIST_DIR, f));
+  if (!entries.every((f) => existsSync(f))) return false;
+  const built = Math.min(...entries.map((f) => statSync(f).mtimeMs));
+  return built >= Math.max(newestMtime(join(REPO, 'src'), '.ts'), statSync(join(REPO, 'scripts', 'build.ts')).mtimeMs);
+}
+
+/**
+ * The notebooks import the package by its name, `recist-cascade` and `recist-cascade/notebook`, as a user who ran
+ * `npm install recist-cascade` would: dist/ is built (`npm run build`) unless it is newer than every src file, and
+ * notebooks/node_modules/recist-cascade links to the repository (tslab's TypeScript 5.0 resolves types the Node 10
+ * way, through node_modules; at run time Node follows the link to package.json's `exports`).
+ */
+export function ensurePackage(log: (s: string) => void = console.log): void {
+  if (!distIsFresh()) {
+    const t0 = Date.now();
+    const r = spawnSync(process.execPath, ['--import', 'tsx', join(REPO, 'scripts', 'build.ts')], { cwd: REPO, encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`npm run build failed:\n${r.stdout}${r.stderr}`);
+    log(`package: dist/ built in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   }
-  const errors = (r.stdout.match(/error TS\d+/g) ?? []).length;
-  log(`types: notebooks/.types from src/ in ${((Date.now() - t0) / 1000).toFixed(1)} s${errors ? ` (${errors} type errors in src, declarations written anyway)` : ''}`);
+  const link = join(NOTEBOOKS_DIR, 'node_modules', 'recist-cascade');
+  mkdirSync(dirname(link), { recursive: true });
+  let current: string | null = null;
+  try {
+    current = readlinkSync(link);
+  } catch {
+    current = null;
+  }
+  if (current !== relative(dirname(link), REPO)) {
+    rmSync(link, { recursive: true, force: true });
+    symlinkSync(relative(dirname(link), REPO), link, 'dir');
+  }
 }
 
 export interface RunOptions {
@@ -111,13 +128,15 @@ export function runNotebooks(o: RunOptions): NotebookResult[] {
   const python = findPython();
   if (!python) throw Object.assign(new Error('python3 with nbclient/nbconvert not found: apt-get install -y jupyter-nbconvert python3-nbclient python3-ipykernel'), { code: 'NO_JUPYTER' });
   const jupyterPath = installKernel();
-  ensureTypes(log);
+  ensurePackage(log);
   mkdirSync(o.outDir, { recursive: true });
   const results: NotebookResult[] = [];
   for (const name of listNotebooks(o.filter)) {
     const stem = name.replace(/\.ipynb$/, '');
     const args = [join(REPO, 'scripts', 'notebooks_exec.py'), join(NOTEBOOKS_DIR, name), join(o.outDir, name),
-      '--timeout', String(o.timeoutS), '--kernel', 'tslab', '--cwd', NOTEBOOKS_DIR];
+      '--timeout', String(o.timeoutS), '--kernel', 'tslab', '--cwd', NOTEBOOKS_DIR,
+      // A kernel on a busy machine can take more than nbclient's 60 s to answer its first request.
+      '--startup-timeout', process.env.RECIST_NB_STARTUP_TIMEOUT ?? '180'];
     if (o.html) args.push('--html', join(o.outDir, `${stem}.html`));
     const t0 = Date.now();
     const r = spawnSync(python, args, {
@@ -209,7 +228,7 @@ async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
   if (o.setup) {
     const p = installKernel();
-    ensureTypes();
+    ensurePackage();
     console.log(`kernel spec: ${relative(REPO, p)}/kernels/tslab; start Jupyter with\n  JUPYTER_PATH=${p} jupyter lab notebooks/`);
     return;
   }

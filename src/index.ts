@@ -75,3 +75,11 @@ export { realGeometries, createSizeSampler, foldAngle, DEV_RANGE_BIAS } from './
 
 // ---- training samples (crops, θ, pseudo-masks, heatmaps) ---------------------------------------------------------
 export { buildSample, canonicalImage, type Sample, type SampleOptions } from './data/samples.ts';
+export { decodeHeatmaps, heatmapEntropies } from './geometry/heatmap.ts';
+export { wrapHalfTurn } from './geometry/theta.ts';
+
+// ---- active learning, labels, model versions ---------------------------------------------------------------------
+export { rankWorklist, getStrategy, STRATEGIES, entropyStrategy, entropyPxStrategy, randomStrategy, type Strategy, type WorklistRanking } from './active/strategies.ts';
+export { readerBias, type ReaderBias } from './active/reader-bias.ts';
+export { LabelStore } from './server/store.ts';
+export { versionsRoot, listVersions, activeVersion, type VersionInfo } from './model/versions.ts';

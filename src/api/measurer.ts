@@ -68,7 +68,9 @@ function bad(field: string, value: unknown, expected: string): never {
 export function resolveMeasurerOptions(options: MeasurerOptions = {}): ResolvedMeasurerOptions {
   if (options === null || typeof options !== 'object' || Array.isArray(options)) bad('object', options, 'an options object');
   for (const key of Object.keys(options)) {
-    if (!(OPTION_KEYS as readonly string[]).includes(key)) bad(key, (options as Record<string, unknown>)[key], `no such option (known: ${OPTION_KEYS.join(', ')})`);
+    if (!(OPTION_KEYS as readonly string[]).includes(key)) {
+      throw new Error(`createMeasurer: option ${key} is ${JSON.stringify((options as Record<string, unknown>)[key])}, no such option (known: ${OPTION_KEYS.join(', ')})`);
+    }
   }
   const model = options.model ?? DEFAULT_MEASURER_OPTIONS.model();
   if (typeof model !== 'string' || model.length === 0) bad('model', model, 'a model folder path');
