@@ -18,19 +18,12 @@ import { openDeepLesionFolder } from '../src/data/deeplesion.ts';
 import { sharedDataDir } from '../src/data/paths.ts';
 import type { LesionRecord } from '../src/data/types.ts';
 import { boxContains, lesionExtent, roughBoxFor } from '../src/geometry/box.ts';
-import { axisLengthsMm, recistPoints } from '../src/geometry/recist.ts';
-import type { Box, Point, Recist } from '../src/geometry/types.ts';
-
-/** The lesion's centre as DLS defines it: the mean of the 4 RECIST endpoints. */
-const centreOf = (r: Recist): Point => { const p = recistPoints(r); return { x: p.reduce((s, q) => s + q.x, 0) / 4, y: p.reduce((s, q) => s + q.y, 0) / 4 }; };
-/** The box a follow-up proposal starts from when the baseline marks are accepted: their extent, sides × 1.5 (area × 2.25, the paper's range) about the lesion's centre. */
-function boxAroundMarks(r: Recist, W: number, H: number): Box {
-  const e = lesionExtent(r), c = centreOf(r);
-  const hw = Math.max(e.x2 - e.x1, 1) * 0.75, hh = Math.max(e.y2 - e.y1, 1) * 0.75;
-  return { x1: Math.max(0, c.x - hw), y1: Math.max(0, c.y - hh), x2: Math.min(W - 1, c.x + hw), y2: Math.min(H - 1, c.y + hh) };
-}
+import { axisLengthsMm } from '../src/geometry/recist.ts';
+import type { Box, Point } from '../src/geometry/types.ts';
 import { createMeasurer } from '../src/model/measurer.ts';
-import { applyMap, bodyMap, CARRY_METHODS, carryBox, matchCentre, normalizedMap, type CarryMethod } from '../src/response/carry.ts';
+import { applyMap, bodyMap, boxAroundMarks, CARRY_METHODS, carryBox, marksCentre, matchCentre, normalizedMap, type CarryMethod } from '../src/response/carry.ts';
+
+const centreOf = marksCentre;
 
 const { values } = parseArgs({
   options: {

@@ -10,7 +10,9 @@
  * Pure functions on HU slices (no fs).
  */
 import { fillHoles } from '../geometry/morphology.ts';
-import type { Box, Point } from '../geometry/types.ts';
+import { lesionExtent } from '../geometry/box.ts';
+import { recistPoints } from '../geometry/recist.ts';
+import type { Box, Point, Recist } from '../geometry/types.ts';
 import type { CtSlice } from '../data/types.ts';
 
 export type CarryMethod = 'normalized' | 'body' | 'body+match';
@@ -192,4 +194,20 @@ export function carryBox(base: CtSlice, follow: CtSlice, box: Box, method: Carry
     x2: clip(centre.x + hw, follow.width - 1), y2: clip(centre.y + hh, follow.height - 1),
   };
   return { method, box: out, centre, ...(ncc !== undefined ? { ncc } : {}) };
+}
+
+/** A lesion's centre as the DLS benchmark defines it: the mean of its 4 RECIST endpoints. */
+export function marksCentre(r: Recist): Point {
+  const p = recistPoints(r);
+  return { x: (p[0].x + p[1].x + p[2].x + p[3].x) / 4, y: (p[0].y + p[1].y + p[2].y + p[3].y) / 4 };
+}
+
+/**
+ * The box a follow-up proposal starts from once the baseline marks are accepted: their extent, each side × 1.5
+ * (area × 2.25, inside the paper's 2–2.5 range) about the lesion's centre, clipped to the image.
+ */
+export function boxAroundMarks(r: Recist, width: number, height: number): Box {
+  const e = lesionExtent(r), c = marksCentre(r);
+  const hw = Math.max(e.x2 - e.x1, 1) * 0.75, hh = Math.max(e.y2 - e.y1, 1) * 0.75;
+  return { x1: Math.max(0, c.x - hw), y1: Math.max(0, c.y - hh), x2: Math.min(width - 1, c.x + hw), y2: Math.min(height - 1, c.y + hh) };
 }
