@@ -81,7 +81,7 @@ export function maskEntropy(prob: ArrayLike<number>): number {
  * draws squares, or the square-box protocol) says nothing about orientation, and `orientByBox` leaves the marks alone.
  * 2026-11-27, on the synthetic evaluation lesions (paper + square boxes, seeds 0–2): long-axis location under square
  * boxes 6.59 → 4.71 px with any factor of 1.1–1.3, unchanged under the paper's boxes (4.60–4.72 px, noise); 1.1 is the
- * smallest that tells a square box from the extent-shaped ones (scripts/pick-box-aspect.ts).
+ * smallest that tells a square box from the extent-shaped ones (pick-box-aspect.ts).
  */
 export const BOX_ORIENTATION_MIN_ASPECT = 1.1;
 

@@ -89,20 +89,21 @@ export interface ModelConfig {
   /**
    * `mask+classical` read-out only: the weight of the classical segmentation's marks (src/segment/classical.ts, when
    * it finds a segment) in the endpoint-matched average with the network's (`blendRecist`); null otherwise. Chosen on
-   * synthetic lesions under the paper's and square boxes (scripts/pick-readout-constant.ts --param classicalWeight), never on dev
+   * synthetic lesions under the paper's and square boxes (pick-readout-constant.ts --param classicalWeight, in git history;
+   * `recist tune-readout` picks it now), never on dev
    * lesions.
    */
   readonly classicalWeight: number | null;
   /**
    * Mask read-outs only (1 otherwise): the final marks' axes are scaled by this about their midpoints. Every method here
    * measures lesions short (a thresholded blur sits inside the boundary a reader clicks on); chosen on synthetic lesions
-   * under the paper's and square boxes (scripts/pick-readout-constant.ts --param lengthScale), never on dev lesions.
+   * under the paper's and square boxes (pick-readout-constant.ts --param lengthScale), never on dev lesions.
    */
   readonly lengthScale: number;
   /**
    * Mask read-outs only (1 otherwise): the short axis's own scale, used instead of `lengthScale` for it. The
    * pseudo-mask measures the short axis longer, relative to the long one, than readers do (+5–9 % median on synthetic
-   * and dev lesions); chosen on synthetic lesions like `lengthScale` (scripts/pick-readout-constant.ts --param
+   * and dev lesions); chosen on synthetic lesions like `lengthScale` (pick-readout-constant.ts --param
    * shortLengthScale), never on dev lesions.
    */
   readonly shortLengthScale: number;
@@ -110,7 +111,7 @@ export interface ModelConfig {
    * Mask read-outs only (null otherwise): the last step moves each axis's length toward box-cross's (2/3 of the rough
    * box's sides) by this weight per axis (`towardBoxLengths`): the box a reader draws around a lesion measures its size
    * too, and on the short axis more reliably than the pseudo-mask. Chosen on synthetic lesions under the paper's and
-   * square boxes (scripts/pick-readout-constant.ts --param boxLengthWeight.long|boxLengthWeight.short), never on dev
+   * square boxes (pick-readout-constant.ts --param boxLengthWeight.long|boxLengthWeight.short), never on dev
    * lesions; it costs accuracy when boxes are drawn much looser than the paper's (docs/accuracy.md, "How the box is drawn matters").
    */
   readonly boxLengthWeight: { readonly long: number; readonly short: number } | null;
@@ -118,7 +119,7 @@ export interface ModelConfig {
    * Test-time augmentation over the rough box (null = none; by default on the mask read-outs only, the heatmap read-out
    * stays the paper's): the proposal is read on the reader's box and
    * on `k` jittered copies (`jitterBoxes`), and the marks averaged (`averageRecists`); the uncertainty and the overlay
-   * stay the reader's box's. Chosen on synthetic lesions under the paper's and square boxes (scripts/try-box-jitter.ts),
+   * stay the reader's box's. Chosen on synthetic lesions under the paper's and square boxes (try-box-jitter.ts),
    * never on dev lesions.
    */
   readonly boxJitter: BoxJitter | null;
@@ -142,28 +143,28 @@ export interface ModelConfig {
  * synthetic pseudo-mask earns more trust in its orientation than it has on real lesions. docs/accuracy.md "What changed on 2026-11-27".
  *
  * BOX_ORIENTATION_RATIO: short/long from which the mask read-out orients by the box, the best of 0.6–0.9 (the grid of
- * scripts/pick-box-orientation.ts then; it now also tries 0.85 and 0.95).
+ * pick-box-orientation.ts then; it now also tries 0.85 and 0.95).
  */
 export const BOX_ORIENTATION_RATIO = 0.75;
 
 /** Weight of the classical segmentation in the default `mask+classical` read-out: the best of 0–1 (steps of 0.25), mean
- * location error over both axes and the paper + square box protocols (scripts/pick-readout-constant.ts). */
+ * location error over both axes and the paper + square box protocols (pick-readout-constant.ts). */
 export const CLASSICAL_WEIGHT = 0.75;
 
 /** Length calibration of the default read-out: the best of 1, 1.05, 1.1, 1.15 (0.95 added to the grid since; mean of location and length errors, both
- * axes, paper + square boxes, the mask+classical read-out at CLASSICAL_WEIGHT; scripts/pick-readout-constant.ts). */
+ * axes, paper + square boxes, the mask+classical read-out at CLASSICAL_WEIGHT; pick-readout-constant.ts). */
 export const LENGTH_SCALE = 1.1;
 
 /** The short axis's scale in the default read-out (2026-11-27, for the shipped network): the best of 0.975–1.05 (steps
- * of 0.025) with LENGTH_SCALE fixed, same score and lesions as LENGTH_SCALE (scripts/pick-readout-constant.ts). */
+ * of 0.025) with LENGTH_SCALE fixed, same score and lesions as LENGTH_SCALE (pick-readout-constant.ts). */
 export const SHORT_LENGTH_SCALE = 1.025;
 
 /** The default read-out's pull of each axis's length toward box-cross's (2026-11-27, for the shipped network): the best
- * of 0–0.375 (long) and 0–1 (short) in steps of 0.125, same score and lesions as LENGTH_SCALE (scripts/pick-readout-constant.ts). */
+ * of 0–0.375 (long) and 0–1 (short) in steps of 0.125, same score and lesions as LENGTH_SCALE (pick-readout-constant.ts). */
 export const BOX_LENGTH_WEIGHT = { long: 0.125, short: 0.75 } as const;
 
-/** The default read-out's box jitter (session 9, 2026-11-27, for the shipped network): picked on synthetic lesions
- * under the paper's and square boxes (scripts/try-box-jitter.ts), before the dev lesions were scored with it. */
+/** The default read-out's box jitter (2026-11-27, for the shipped network): picked on synthetic lesions
+ * under the paper's and square boxes (try-box-jitter.ts), before the dev lesions were scored with it. */
 export const BOX_JITTER: BoxJitter = { k: 6, shift: 0.1, scale: 0.1 };
 
 /** The read-out constants of a heatmap read-out (none of them apply): the paper preset's and every Table 1 row's. */

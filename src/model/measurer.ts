@@ -116,7 +116,7 @@ export async function decodeBatch(cascade: Cascade, batch: Float32Array, frames:
 /**
  * The SHN alone on one crop normalized by a given θ (the STN not run): its marks in crop pixels and its last stack's
  * heatmaps. For read-out trials that hand the SHN another θ than the STN's (scripts/shn-under-theta.ts,
- * scripts/pick-box-aspect.ts).
+ * pick-box-aspect.ts).
  */
 export async function shnUnderTheta(cascade: Cascade, input: Float32Array, theta: Theta): Promise<{ recist: Recist; heatmaps: MapStack }> {
   const S = cascade.config.inputSize;

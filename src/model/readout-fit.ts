@@ -12,7 +12,7 @@ import { proposeOnItems, type ValidationItem } from './evaluate-items.ts';
 /** Fewer corrections than this leave the weight as it is: one or two lesions say nothing about a site. */
 export const MIN_READOUT_FIT_CORRECTIONS = 3;
 
-/** The weights tried: the grid CLASSICAL_WEIGHT was picked from (scripts/pick-readout-constant.ts). */
+/** The weights tried: the grid CLASSICAL_WEIGHT was picked from (pick-readout-constant.ts). */
 export const CLASSICAL_WEIGHT_GRID: readonly number[] = [0, 0.25, 0.5, 0.75, 1];
 
 /**
