@@ -161,10 +161,10 @@ export function taughtItems(corrections: readonly Correction[]): ValidationItem[
 
 /**
  * Held-out corrections a fine-tune must be validated on before it can be promoted. On the real dev lesions (al-sim
- * behind the gate from the shipped network, 5 patient splits, 60 rounds: reports/al-sim/dev-finetune-gate1-*), the
+ * behind the gate from the shipped network, 5 patient splits, 60 rounds; docs/active-learning-simulations.md), the
  * fine-tunes promoted on 1 held-out correction changed the test part's long-axis location error by +0.34 px on average
  * (14 of 15 worse); those promoted on 2 or 3 by +0.00 and −0.07 px. One lesion is no evidence that a model is not worse.
- * Three are a floor, not a guarantee: re-run with this minimum (reports/al-sim/dev-finetune-gate-*), 4 of 60 fine-tunes were
+ * Three are a floor, not a guarantee: re-run with this minimum (reports/al-sim/dev-finetune-gate is one of those splits), 4 of 60 fine-tunes were
  * promoted and 3 of those were worse on the test part.
  */
 export const MIN_VALIDATION_CORRECTIONS = 3;
