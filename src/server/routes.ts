@@ -9,6 +9,7 @@ import type { ReaderInfo } from './events.ts';
 import { adminFlagSchema, authSchema, describeZodError, newReaderSchema } from './schemas.ts';
 import { SliceRenderer, windowFromQuery } from './slices.ts';
 import { labelsToCsv, labelsToJson } from './store.ts';
+import { responseRouter } from './response-routes.ts';
 import { securityHeaders, TOKEN_COOKIE, tokenFrom } from './security.ts';
 import { errorMessage } from './wire.ts';
 import type { ServerContext } from './context.ts';
@@ -136,6 +137,7 @@ export function createHttpApp(ctx: ServerContext): express.Express {
     res.setHeader('Content-Disposition', 'attachment; filename="labels.json"');
     res.send(labelsToJson(store.labels()));
   });
+  app.use('/api/response', requireReader, responseRouter(ctx)); // RECIST 1.1 response across studies
   if (ctx.fineTune) app.use('/api/finetune', requireReader, ctx.fineTune.router()); // fine-tune hook
   app.use('/api', (_req: Request, res: Response) => {
     res.status(404).json({ error: 'no such API route' });

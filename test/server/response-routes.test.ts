@@ -71,3 +71,26 @@ test('assign targets, see the response and the report, carry the baseline box to
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('the labeling server mounts /api/response behind the reader token', async () => {
+  const { createApplication } = await import('../../src/server/app.ts');
+  const { fakeMeasurer, tinyDataset } = await import('./fixtures.ts');
+  const dir = mkdtempSync(join(tmpdir(), 'recist-response-mounted-'));
+  const store = await LabelStore.open(dir);
+  const { token } = await store.addReader('ann');
+  const application = createApplication({ dataset: tinyDataset(), measurer: fakeMeasurer(), store });
+  const base = await application.listen(0, '127.0.0.1');
+  try {
+    const anonymous = await fetch(`${base}/api/response`);
+    assert.equal(anonymous.status, 401);
+    const r = await fetch(`${base}/api/response`, { headers: { authorization: `Bearer ${token}` } });
+    assert.equal(r.status, 200);
+    const body = (await r.json()) as { data: { assignments: unknown[]; results: unknown[]; band: unknown } };
+    assert.deepEqual(body.data.assignments, []);
+    assert.deepEqual(body.data.results, []);
+    assert.deepEqual(body.data.band, { lowPct: -22, highPct: 25 });
+  } finally {
+    await application.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
