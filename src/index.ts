@@ -10,12 +10,13 @@
  * measurer.dispose();
  * ```
  *
- * Sections: **data** (DeepLesion folders, DICOM, 16-bit PNG, windowing, NIfTI), **geometry** (RECIST marks, boxes,
+ * Sections: **data** (DeepLesion folders, DICOM, 16-bit PNG, windowing, NIfTI volumes and mask folders), **geometry** (RECIST marks, boxes,
  * the paper's rough-box protocol), **measurer** ({@link createMeasurer}), **evaluation** (metrics, the paper's
  * Table 1, baselines), **synthetic lesions**. Display helpers for notebooks live in `recist-cascade/notebook`.
  * Coordinates are continuous pixel coordinates of the slice (x right, y down, pixel (i, j) centred at (i, j)).
  *
  * @packageDocumentation
+ * @module recist-cascade
  */
 
 // ---- measurer -----------------------------------------------------------------------------------------------
@@ -41,7 +42,8 @@ export { readImage, decodeImage, imageKind, huStats, type ReadImageOptions, type
 export { WINDOW_PRESETS, parseWindow, windowRange, windowToUnit, windowToBytes, bytesToHu, type WindowPresetName } from './data/window.ts';
 export { sharedDataDir, DEV_SUBDIR, ANNOTATIONS_CSV, DICOM_SUBDIR } from './data/paths.ts';
 export { renderOverlay, overlayPng, encodeRgbPng, contactSheet, drawLine, COLORS, type RgbImage, type Rgb, type OverlayLayer, type OverlayOptions } from './data/overlay.ts';
-// TODO(NIfTI): export { readNifti, volumeSlice, type Volume } from './data/nifti.ts' once src/data/nifti.ts is committed.
+export { readNifti, parseNifti, volumeSlice, isNiftiName, type Volume } from './data/nifti.ts';
+export { openMaskFolder, isMaskFolder, listMaskCases, lesionsFromMask, MIN_LESION_LONG_MM, type MaskFolder, type MaskCase, type MaskLesion, type OpenMaskFolderOptions } from './data/mask-lesions.ts';
 
 // ---- geometry -----------------------------------------------------------------------------------------------
 export type { Point, Segment, Recist, Box, Spacing, Theta, MapStack } from './geometry/types.ts';

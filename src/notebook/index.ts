@@ -12,6 +12,7 @@
  * The computations come from `recist-cascade`; this entry only turns them into pictures.
  *
  * @packageDocumentation
+ * @module recist-cascade/notebook
  */
 import { openNotebookData, type NotebookData } from './data.ts';
 import { markdown } from './display.ts';
