@@ -17,7 +17,7 @@
  *   npm run build
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type Plugin } from 'esbuild';
@@ -62,14 +62,16 @@ function requireableExternal(): Plugin {
 
 async function main(): Promise<void> {
   const t0 = Date.now();
-  rmSync(DIST, { recursive: true, force: true });
+  // Built beside dist/ and swapped in at the end, so a running notebook or test never finds dist/ half written.
+  const out = join(REPO, `.dist-build-${process.pid}`);
+  rmSync(out, { recursive: true, force: true });
   // The project's TypeScript (tslab's 5.0 may own node_modules/.bin/tsc, depending on install order).
-  const tsc = spawnSync(process.execPath, [join(REPO, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(REPO, 'tsconfig.build.json')], { cwd: REPO, encoding: 'utf8' });
+  const tsc = spawnSync(process.execPath, [join(REPO, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(REPO, 'tsconfig.build.json'), '--outDir', out], { cwd: REPO, encoding: 'utf8' });
   const errors = `${tsc.stdout}${tsc.stderr}`.match(/error TS\d+/g) ?? [];
   if (errors.length) process.stderr.write(`build: ${errors.length} type errors in src (output written anyway; npm test type-checks):\n${tsc.stdout}${tsc.stderr}`);
-  for (const f of declarationFiles(DIST)) writeFileSync(f, rewriteDeclarationSpecifiers(readFileSync(f, 'utf8')));
+  for (const f of declarationFiles(out)) writeFileSync(f, rewriteDeclarationSpecifiers(readFileSync(f, 'utf8')));
 
-  mkdirSync(join(DIST, 'cjs'), { recursive: true });
+  mkdirSync(join(out, 'cjs'), { recursive: true });
   await build({
     // One bundle holds both entries (the notebook entry under a hidden export), so that a notebook that requires both
     // gets one copy of every module (one backend state, one label cache).
@@ -77,14 +79,21 @@ async function main(): Promise<void> {
       contents: "export * from './src/index.ts';\nexport * as __notebookEntry from './src/notebook/index.ts';\n",
       resolveDir: REPO, sourcefile: 'cjs-entries.ts', loader: 'ts',
     },
-    outfile: join(DIST, 'cjs', 'index.cjs'), bundle: true, platform: 'node', format: 'cjs', target: 'node20',
+    outfile: join(out, 'cjs', 'index.cjs'), bundle: true, platform: 'node', format: 'cjs', target: 'node20',
     logLevel: 'warning', plugins: [requireableExternal()],
     define: { 'import.meta.url': '__recistBundleUrl' },
     banner: { js: "var __recistBundleUrl = require('node:url').pathToFileURL(__filename).href;" },
   });
-  writeFileSync(join(DIST, 'cjs', 'notebook.cjs'), "'use strict';\n// recist-cascade/notebook for CommonJS: the notebook entry of the shared bundle.\nmodule.exports = require('./index.cjs').__notebookEntry;\n");
-  const missing = ENTRIES.flatMap((e) => [e.esm, e.types, e.cjs]).filter((f) => !existsSync(join(DIST, f)));
-  if (missing.length) throw new Error(`build: dist/ lacks ${missing.join(', ')}${tsc.status !== 0 ? `\n${tsc.stdout}${tsc.stderr}` : ''}`);
+  writeFileSync(join(out, 'cjs', 'notebook.cjs'), "'use strict';\n// recist-cascade/notebook for CommonJS: the notebook entry of the shared bundle.\nmodule.exports = require('./index.cjs').__notebookEntry;\n");
+  const missing = ENTRIES.flatMap((e) => [e.esm, e.types, e.cjs]).filter((f) => !existsSync(join(out, f)));
+  if (missing.length) {
+    rmSync(out, { recursive: true, force: true });
+    throw new Error(`build: the output lacks ${missing.join(', ')}${tsc.status !== 0 ? `\n${tsc.stdout}${tsc.stderr}` : ''}`);
+  }
+  const old = join(REPO, `.dist-old-${process.pid}`);
+  if (existsSync(DIST)) renameSync(DIST, old);
+  renameSync(out, DIST);
+  rmSync(old, { recursive: true, force: true });
   console.log(`build: dist/ (ESM + .d.ts, CommonJS bundles) in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 }
 

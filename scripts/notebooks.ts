@@ -7,7 +7,7 @@
  *   npm run notebooks -- --out /tmp/nb --no-html
  *   npm run notebooks -- --screenshots         # also docs/screenshots/notebook-<n>.png (headless chromium)
  *   npm run notebooks -- --setup               # only: kernel spec + built package (for Jupyter Lab)
- *   npm run notebooks -- --timeout 120         # per-cell timeout in seconds (default 120)
+ *   npm run notebooks -- --timeout 120         # per-cell timeout in seconds (default 300)
  *
  * What it sets up (nothing global, no network):
  * - a kernel spec `tslab` in notebooks/.jupyter/kernels/tslab/kernel.json pointing at node_modules/.bin/tslab,
@@ -209,7 +209,7 @@ export function screenshots(executedDir: string, outDir: string, log: (s: string
 }
 
 function parseArgs(argv: readonly string[]) {
-  const o = { filter: [] as string[], outDir: join(REPO, 'docs', 'notebooks'), html: true, timeoutS: 120, shots: false, setup: false };
+  const o = { filter: [] as string[], outDir: join(REPO, 'docs', 'notebooks'), html: true, timeoutS: 300, shots: false, setup: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--out') o.outDir = resolve(argv[++i] ?? '');

@@ -83,7 +83,7 @@ export interface CascadeView {
 }
 
 /**
- * Runs the whole cascade (STN, sampler, SHN; inference mode) on network crops (each CROP_SIZE², values in [0, 1]) in
+ * Runs the whole cascade (STN, sampler, SHN; inference mode, batchnorm folded as the measurer runs it) on network crops (each CROP_SIZE², values in [0, 1]) in
  * batches of `batch`, and returns every intermediate output. With `frames`, each crop's heatmaps are also decoded to
  * slice pixels (`decodeProposal`, the paper's heatmap read-out, whatever the model's own read-out is). Leaves no
  * tensors behind.
@@ -98,7 +98,7 @@ export function inspectCascade(cascade: Cascade, inputs: readonly Float32Array[]
     const packed = new Float32Array(chunk.length * n);
     chunk.forEach((x, k) => packed.set(x, k * n));
     const kept = tf.tidy(() => {
-      const o = forwardCascade(cascade, tf.tensor4d(packed, [chunk.length, CROP_SIZE, CROP_SIZE, 1]), { training: false });
+      const o = forwardCascade(cascade, tf.tensor4d(packed, [chunk.length, CROP_SIZE, CROP_SIZE, 1]), { training: false, folded: true });
       if (!o.canonical) throw new Error('inspectCascade: the cascade ran without its sampler (no canonical image)');
       return { theta: o.theta, canonical: o.canonical, heat: o.heatmaps[o.heatmaps.length - 1], ...(o.maskLogits ? { mask: tf.sigmoid(o.maskLogits) } : {}) };
     }) as { theta: tf.Tensor2D; canonical: tf.Tensor4D; heat: tf.Tensor4D; mask?: tf.Tensor };
