@@ -35,7 +35,7 @@ test('assign targets, see the response and the report, carry the baseline box to
     assert.equal(r.status, 409);
     assert.match(r.text, /has no accepted marks to carry/);
     await store.addLabels([base, follow].map((l) => ({
-      lesionId: l.id, dataset: dataset.id, reader: 'ann', modelVersion: null, original: null, final: l.reference!, box: null, status: 'accepted' as const, spacing: l.spacing,
+      lesionId: l.id, dataset: dataset.id, reader: 'ann', modelVersion: null, original: null, final: { long: [{ ...l.reference!.long[0] }, { ...l.reference!.long[1] }], short: [{ ...l.reference!.short[0] }, { ...l.reference!.short[1] }] }, box: null, status: 'accepted' as const, spacing: l.spacing ? { ...l.spacing } : null,
     })));
     r = await call('/carry', 'POST', { from: base.id, to: follow.id });
     assert.equal(r.status, 200, r.text);
