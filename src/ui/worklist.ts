@@ -3,6 +3,7 @@
  * lesion comes next after a save.
  */
 import type { LabelDto, Worklist, WorklistItem, WorklistRanked } from '../server/events.ts';
+import { lesionLine, lossyFlag } from './lossy.ts';
 import { emit } from './socket.ts';
 import { $, message, PRESETS, state } from './state.ts';
 import { fitToCanvas, render, renderStatus, requestImage } from './viewer.ts';
@@ -60,6 +61,11 @@ export function renderWorklist(): void {
     badge.textContent = item.status === 'todo' ? 'to do' : `${item.status}${item.labelledBy ? ` · ${item.labelledBy}` : ''}`;
     const title = document.createElement('span'); title.className = 'wl-title'; title.textContent = item.title;
     li.append(id, badge, title);
+    const lossy = lossyFlag(item.lossy);
+    if (lossy) {
+      const flag = document.createElement('span'); flag.className = 'badge lossy'; flag.textContent = lossy.text; flag.title = lossy.title;
+      li.append(flag);
+    }
     if (item.score !== null && item.status === 'todo') {
       const score = document.createElement('span'); score.className = 'wl-score mono'; score.textContent = item.score.toFixed(2);
       score.title = `${wl.strategy ?? 'active-learning'} score (higher = look first)`;
@@ -87,7 +93,8 @@ export function openLesion(item: WorklistItem): void {
   fitToCanvas();
   renderWorklist();
   requestImage();
-  $('lesion-title').textContent = `${item.lesionId} — ${item.title}`;
+  $('lesion-title').textContent = lesionLine(item.lesionId, item.title, item.lossy);
+  $('lesion-title').title = lossyFlag(item.lossy)?.title ?? '';
   render();
 }
 
