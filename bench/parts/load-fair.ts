@@ -18,7 +18,12 @@ import { parseArgs } from 'node:util';
 import { demoDataset } from '../../src/server/datasets.ts';
 import { LabelStore, LABELS_FILE } from '../../src/server/store.ts';
 import type { Box } from '../../src/geometry/types.ts';
-import { ask, connected, quantile, reader, type Client } from '../../test/load/harness.ts';
+import { io as connect } from 'socket.io-client';
+import { ask, connected, quantile, type Client } from '../../test/load/harness.ts';
+
+/** A reader's socket; a long connect timeout (a shared machine may be slow to accept 31 sockets at once). */
+const reader = (url: string, name: string, token: string): Client =>
+  connect(url, { transports: ['websocket'], auth: { name, token }, reconnection: false, forceNew: true, timeout: 180_000 });
 
 const { values } = parseArgs({
   options: {

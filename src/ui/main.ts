@@ -6,7 +6,7 @@
  * `render()` draws it.
  */
 import type { Point } from '../geometry/types.ts';
-import type { LabelDto } from '../server/events.ts';
+import type { LabelDto, ReaderInfo } from '../server/events.ts';
 import { fineTuneDoneText, fineTuneProgressText, setFineTune } from './finetune-status.ts';
 import { imageToScreen } from './geometry/view.ts';
 import { wireInput } from './interaction.ts';
@@ -19,16 +19,18 @@ async function signIn(name: string, token: string): Promise<void> {
   const res = await fetch('/api/session', {
     method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name, token }), credentials: 'same-origin',
   });
-  const body = (await res.json().catch(() => ({ error: `HTTP ${res.status}` }))) as { data?: { name: string }; error?: string };
+  const body = (await res.json().catch(() => ({ error: `HTTP ${res.status}` }))) as { data?: ReaderInfo; error?: string };
   if (!res.ok || !body.data) throw new Error(body.error ?? `HTTP ${res.status}`);
-  await start(body.data.name);
+  await start(body.data.name, body.data.admin === true);
 }
 
-async function start(reader: string): Promise<void> {
+async function start(reader: string, admin: boolean): Promise<void> {
   state.reader = reader;
+  state.admin = admin; // admin-only controls (fine-tune, rollback, readers) are shown only when true; the server refuses others anyway
   $('signin').hidden = true;
   $('app').hidden = false;
   $('reader-name').textContent = reader;
+  $('reader-name').title = admin ? 'admin: may start fine-tunes, roll back and manage readers' : 'reader';
   const socket = connect({
     connected: () => { void loadWorklist(true); },
     connectError: (err) => {
@@ -93,8 +95,8 @@ function wire(): void {
 async function main(): Promise<void> {
   wire();
   const me = await fetch('/api/session', { credentials: 'same-origin' }).catch(() => null);
-  const body = me?.ok ? ((await me.json()) as { data: { name: string } | null }) : null;
-  if (body?.data) await start(body.data.name);
+  const body = me?.ok ? ((await me.json()) as { data: ReaderInfo | null }) : null;
+  if (body?.data) await start(body.data.name, body.data.admin === true);
   else showSignIn();
 }
 

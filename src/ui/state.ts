@@ -27,6 +27,8 @@ export const $ = <T extends HTMLElement>(id: string): T => {
 
 export const state = {
   reader: '' as string,
+  /** The signed-in reader may start fine-tunes, roll back and manage readers (the server says so at sign-in). */
+  admin: false,
   socket: null as ClientSocket | null,
   worklist: null as Worklist | null,
   current: null as WorklistItem | null,
