@@ -39,6 +39,8 @@ export interface LesionItem {
   readonly box?: Box | null;
   readonly title: string;
   readonly dicom?: DicomRef | null;
+  /** The lesion's Tracking Unique Identifier (and text) when it came from an SR measurement (src/pacs): SRs of it carry the same. */
+  readonly tracking?: { readonly uid: string; readonly identifier: string | null } | null;
 }
 
 export interface Dataset {

@@ -1,4 +1,4 @@
-/** Minimal typings for the parts of dcmjs (no bundled types) that src/server/sr.ts uses. */
+/** Minimal typings for the parts of dcmjs (no bundled types) that the code uses (src/pacs/dcmjs.ts types the reader and writer parts). */
 declare module 'dcmjs' {
   type Dataset = Record<string, unknown>;
   interface TID300Props {

@@ -9,7 +9,8 @@ import { readDicom } from '../../src/data/dicom.ts';
 import { BUILTIN_DICOM } from '../../src/data/synth/placement.ts';
 import { dicomDataset } from '../../src/server/datasets.ts';
 import { importDeepLesionMarks } from '../../src/server/import.ts';
-import { labelToSr } from '../../src/server/sr.ts';
+import { labelToSr } from '../../src/pacs/sr.ts';
+import { readSourceImage } from '../../src/pacs/source.ts';
 import { LabelStore, parseLabelsCsv } from '../../src/server/store.ts';
 import { requireSharedData } from '../helpers/shared-data.ts';
 
@@ -23,7 +24,7 @@ test('DICOM SR (TID 1500 + TID 300 bidirectional) references the source image; l
   const bytes = labelToSr({
     id: 'abc', lesionId: 'x', dataset: 'dicom:t', reader: 'alice', time: '2025-01-02T03:04:05.000Z', modelVersion: 'm1', original: null,
     final: { long: [...final.long], short: [...final.short] }, box: null, status: 'accepted', spacing: slice.spacing!,
-  }, slice.dicom);
+  }, readSourceImage(BUILTIN_DICOM));
   const msg = dcmjs.data.DicomMessage.readFile(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
   const ds = dcmjs.data.DicomMetaDictionary.naturalizeDataset(msg.dict) as Item;
   assert.equal(ds.Modality, 'SR');
@@ -43,7 +44,7 @@ test('DICOM SR (TID 1500 + TID 300 bidirectional) references the source image; l
   assert.equal(scoord.GraphicType, 'POLYLINE');
   assert.deepEqual([...scoord.GraphicData].map(Number), [100.5, 200.5, 140.5, 230.5]);
   assert.equal(scoord.ContentSequence[0].ReferencedSOPSequence[0].ReferencedSOPInstanceUID, slice.dicom.sopInstanceUid);
-  assert.throws(() => labelToSr({ id: 'z', lesionId: 'x', dataset: 'd', reader: 'a', time: 't', modelVersion: null, original: null, final: null, box: null, status: 'skipped', spacing: null }, slice.dicom), /only accepted/);
+  assert.throws(() => labelToSr({ id: 'z', lesionId: 'x', dataset: 'd', reader: 'a', time: 't', modelVersion: null, original: null, final: null, box: null, status: 'skipped', spacing: null }, readSourceImage(BUILTIN_DICOM)), /only accepted/);
 });
 
 async function cli(args: string[]): Promise<string> {

@@ -13,7 +13,8 @@ import { REPO_ROOT } from '../../src/data/paths.ts';
 import { createApplication } from '../../src/server/app.ts';
 import { dicomDataset } from '../../src/server/datasets.ts';
 import type { ClientToServerEvents, ServerToClientEvents } from '../../src/server/events.ts';
-import { labelToSr } from '../../src/server/sr.ts';
+import { labelToSr } from '../../src/pacs/sr.ts';
+import { readSourceImage } from '../../src/pacs/source.ts';
 import { LabelStore } from '../../src/server/store.ts';
 import { fakeMeasurer } from './fixtures.ts';
 
@@ -52,7 +53,7 @@ test('lossy DICOM: worklist item and proposal carry the lossy flag, the SR expor
       const bytes = labelToSr({
         id: `l-${id}`, lesionId: id, dataset: dataset.id, reader: 'alice', time: '2026-01-02T03:04:05.000Z', modelVersion: 'fake-1', original: null,
         final: { long: [{ x: 210, y: 220 }, { x: 250, y: 230 }], short: [{ x: 229, y: 215 }, { x: 231, y: 235 }] }, box: null, status: 'accepted', spacing: lesion.spacing,
-      }, lesion.dicom!);
+      }, readSourceImage(join(data, `${id}.dcm`)), { lossy: lesion.dicom!.lossy });
       const msg = dcmjs.data.DicomMessage.readFile(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
       const ds = dcmjs.data.DicomMetaDictionary.naturalizeDataset(msg.dict) as Record<string, unknown>;
       assert.equal(ds.SeriesDescription, lossy ? 'RECIST measurements on a lossy-compressed image' : 'RECIST measurements', id);
