@@ -50,6 +50,20 @@ export function sumPlotSvg(results: readonly TimepointResult[], band: InterReade
   return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="sum of diameters over time">${parts.join('')}</svg>`;
 }
 
+/** The report's style sheet, the whole content of its one <style> element (a server can allow it by its hash in a CSP). */
+export const REPORT_CSS = `
+body{font:14px/1.4 system-ui,sans-serif;margin:24px;color:#222}
+h1{font-size:20px;margin:0 0 4px} h2{font-size:16px;margin:24px 0 8px}
+table{border-collapse:collapse;margin:8px 0} th,td{border:1px solid #ccc;padding:3px 8px;text-align:left;vertical-align:top}
+thead th{background:#f3f3f3} tr.sum td,tr.overall td{font-weight:600}
+.muted{color:#888} .flip{font-weight:400;font-size:12px;color:#a15c00}
+.violations{border-left:4px solid #c33;background:#fff4f4;padding:4px 10px;margin:8px 0}
+svg text{font-size:11px;fill:#444} svg .grid{stroke:#eee} svg .band{fill:#4a7bd0;fill-opacity:.15;stroke:none}
+svg .whisker{stroke:#4a7bd0;stroke-opacity:.5} svg .sum{fill:none;stroke:#1f4e9c;stroke-width:2} svg .dot{fill:#1f4e9c}
+svg .pr{stroke:#2a8a2a;stroke-dasharray:5 4} svg .pd{stroke:#c33;stroke-dasharray:5 4}
+.patient{page-break-inside:avoid} @media print{body{margin:10mm}}
+`;
+
 export interface ReportOptions {
   readonly title?: string;
   /** Printed under the title (e.g. the model version and the date). */
@@ -95,18 +109,7 @@ ${sumPlotSvg(res, band)}
   }
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${esc(title)}</title>
-<style>
-body{font:14px/1.4 system-ui,sans-serif;margin:24px;color:#222}
-h1{font-size:20px;margin:0 0 4px} h2{font-size:16px;margin:24px 0 8px}
-table{border-collapse:collapse;margin:8px 0} th,td{border:1px solid #ccc;padding:3px 8px;text-align:left;vertical-align:top}
-thead th{background:#f3f3f3} tr.sum td,tr.overall td{font-weight:600}
-.muted{color:#888} .flip{font-weight:400;font-size:12px;color:#a15c00}
-.violations{border-left:4px solid #c33;background:#fff4f4;padding:4px 10px;margin:8px 0}
-svg text{font-size:11px;fill:#444} svg .grid{stroke:#eee} svg .band{fill:#4a7bd0;fill-opacity:.15;stroke:none}
-svg .whisker{stroke:#4a7bd0;stroke-opacity:.5} svg .sum{fill:none;stroke:#1f4e9c;stroke-width:2} svg .dot{fill:#1f4e9c}
-svg .pr{stroke:#2a8a2a;stroke-dasharray:5 4} svg .pd{stroke:#c33;stroke-dasharray:5 4}
-.patient{page-break-inside:avoid} @media print{body{margin:10mm}}
-</style></head><body>
+<style>${REPORT_CSS}</style></head><body>
 <h1>${esc(title)}</h1>
 ${opts.subtitle ? `<p class="muted">${esc(opts.subtitle)}</p>` : ''}
 <p>RECIST 1.1 (Eisenhauer et al. 2009). Sum of diameters: long axis of non-nodal targets, short axis of nodes.

@@ -9,6 +9,7 @@
  *   POST /api/response/carry            body { from, to, method? } → { data: { box, centre, method, ncc? } }: the box around
  *                                       `from`'s latest accepted marks carried onto `to`'s key slice
  */
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import express, { type Request, type Response } from 'express';
@@ -17,14 +18,18 @@ import { writeFileAtomic } from '../data/png16.ts';
 import { boxAroundMarks, CARRY_METHODS, carryBox, type CarryMethod } from '../response/carry.ts';
 import { measurementsFromLabels, parseAssignments, type Assignment } from '../response/from-labels.ts';
 import { parseBand } from '../response/noise.ts';
-import { responseReportHtml } from '../response/report-html.ts';
+import { REPORT_CSS, responseReportHtml } from '../response/report-html.ts';
 import { assessResponse, checkRules } from '../response/rules.ts';
 import { YOON_2016_BAND } from '../response/types.ts';
 import type { ServerContext } from './context.ts';
 import { ID_PATTERN } from './datasets.ts';
+import { CONTENT_SECURITY_POLICY } from './security.ts';
 import { errorMessage } from './wire.ts';
 
 export const RESPONSE_FILE = 'response.json';
+
+/** The server's CSP with the report's one style sheet allowed by its hash (no inline script, nothing else loosened). */
+export const REPORT_CSP = CONTENT_SECURITY_POLICY.replace("style-src 'self'", `style-src 'self' 'sha256-${createHash('sha256').update(REPORT_CSS).digest('base64')}'`);
 
 const carrySchema = z.object({
   from: z.string().regex(ID_PATTERN),
@@ -58,6 +63,7 @@ export function responseRouter(ctx: Pick<ServerContext, 'dataset' | 'store'>): e
     try {
       const a = assess(req.query.band);
       res.setHeader('Content-Type', 'text/html; charset=utf-8');
+      res.setHeader('Content-Security-Policy', REPORT_CSP);
       res.send(responseReportHtml(a.measurements, a.results, a.violations, a.band, { title: `RECIST 1.1 response: ${dataset.id}`, subtitle: new Date().toISOString().slice(0, 10) }));
     } catch (err) {
       res.status(400).json({ error: errorMessage(err) });

@@ -83,6 +83,14 @@ test('the labeling server mounts /api/response behind the reader token', async (
   try {
     const anonymous = await fetch(`${base}/api/response`);
     assert.equal(anonymous.status, 401);
+    const report = await fetch(`${base}/api/response/report.html`, { headers: { authorization: `Bearer ${token}` } });
+    assert.equal(report.status, 200);
+    const csp = report.headers.get('content-security-policy') ?? '';
+    const { createHash } = await import('node:crypto');
+    const page = await report.text();
+    const style = /<style>([\s\S]*?)<\/style>/.exec(page)![1];
+    assert.ok(csp.includes(`'sha256-${createHash('sha256').update(style).digest('base64')}'`), `the report's style is allowed by its hash: ${csp}`);
+    assert.match(csp, /script-src 'self';/);
     const r = await fetch(`${base}/api/response`, { headers: { authorization: `Bearer ${token}` } });
     assert.equal(r.status, 200);
     const body = (await r.json()) as { data: { assignments: unknown[]; results: unknown[]; band: unknown } };
