@@ -56,7 +56,7 @@ export function createApplication(deps: AppDeps): Application {
   current = jobs.measurer;
   const rate = (limits.ratePerS ?? 5) > 0 ? new RateLimiter(limits.ratePerS ?? 5, limits.burst ?? 10) : null;
   const ctx: ServerContext = {
-    dataset, store, config, log, fineTune: deps.fineTune, queue, rate,
+    dataset, store, config, log, fineTune: deps.fineTune, srOutbox: deps.srOutbox, queue, rate,
     limit: config.bodyLimitBytes ?? 64 * 1024,
     measurer: jobs.measurer,
     worklist: (serve = false) => buildWorklist({ dataset, store, ranker: jobs.ranker, ranking: jobs.ranking, modelVersion: () => jobs.measurer().modelVersion }, serve),

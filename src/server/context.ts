@@ -3,6 +3,7 @@ import type { Dataset } from './datasets.ts';
 import type { ReaderInfo, Worklist } from './events.ts';
 import type { FineTuneService } from './finetune/index.ts';
 import type { LabelStore } from './store.ts';
+import type { StoredLabel } from './schemas.ts';
 import type { UiAsset } from './ui-bundle.ts';
 import type { Measurer } from '../model/measurer-types.ts';
 import type { ReaderCalibration } from '../active/reader-bias.ts';
@@ -63,6 +64,8 @@ export interface AppDeps {
   readonly config?: AppConfig;
   // ---- fine-tune hook (src/server/finetune): /api/finetune routes, events, model swap ----
   readonly fineTune?: Pick<FineTuneService, 'router' | 'attach'> & Partial<Pick<FineTuneService, 'labelSaved' | 'readerCalibration'>>;
+  // ---- PACS hook (src/pacs/sr-outbox.ts): each saved label's SR stored with STOW-RS ----
+  readonly srOutbox?: { labelSaved(label: StoredLabel): Promise<{ readonly stored: boolean; readonly message: string } | null> };
 }
 
 /** Socket.io room every signed-in socket joins (broadcasts go to it). */
@@ -73,6 +76,7 @@ export interface ServerContext {
   readonly store: LabelStore;
   readonly config: AppConfig;
   readonly fineTune: AppDeps['fineTune'];
+  readonly srOutbox?: AppDeps['srOutbox'];
   /** Max JSON body and socket message size in bytes. */
   readonly limit: number;
   readonly log: (line: string) => void;

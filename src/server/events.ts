@@ -137,6 +137,8 @@ export interface LabelDto {
   readonly box: Box | null;
   readonly status: LabelStatus;
   readonly spacing: Spacing | null;
+  /** With a DICOMweb datastore: whether this label's SR is in the PACS, and what to tell the reader when not. */
+  readonly pacs?: { readonly stored: boolean; readonly message: string };
 }
 
 export interface ModelChanged {

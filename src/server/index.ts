@@ -21,6 +21,8 @@ export interface ServeConfig {
   readonly host: string;
   /** DeepLesion folder, DICOM folder/file, or null for the demo. */
   readonly data: string | null;
+  /** A DICOMweb server to take the worklist from and store SRs in (src/pacs); wins over `data`. */
+  readonly dicomweb?: { readonly url: string; readonly studies?: string; readonly timeout?: string } | null;
   readonly labels: string;
   /** Model folder (default: models/default). */
   readonly model: string | null;
@@ -54,6 +56,7 @@ export interface ServeConfig {
 
 export interface ServeFlags {
   port?: string | number; host?: string; data?: string; labels?: string; model?: string; backend?: string;
+  dicomweb?: string; dicomwebStudy?: string; dicomwebTimeout?: string;
   finetuneEvery?: string | number; finetune?: boolean; finetuneSteps?: string | number; finetuneReadout?: boolean; finetuneMinValidation?: string | number; admins?: string;
   strategy?: string; readerCalibration?: boolean; inferenceWorkers?: string | number; proposalRate?: string | number;
 }
@@ -93,6 +96,9 @@ export function serveConfig(flags: ServeFlags, env = process.env): ServeConfig {
   return {
     port, host: flags.host ?? env.HOST ?? '127.0.0.1',
     data: flags.data ?? env.RECIST_DATA ?? null,
+    dicomweb: (flags.dicomweb ?? env.RECIST_DICOMWEB) ? {
+      url: (flags.dicomweb ?? env.RECIST_DICOMWEB)!, studies: flags.dicomwebStudy ?? env.RECIST_DICOMWEB_STUDY, timeout: flags.dicomwebTimeout ?? env.RECIST_DICOMWEB_TIMEOUT,
+    } : null,
     labels: resolve(flags.labels ?? env.RECIST_LABELS ?? './labels'),
     model: flags.model ?? env.RECIST_MODEL ?? null,
     backend: flags.backend ?? env.RECIST_BACKEND,
@@ -168,7 +174,11 @@ export interface Started {
 export async function startServer(config: ServeConfig, log: (m: string) => void = console.log): Promise<Started> {
   const warn = (m: string): void => log(`warning: ${m}`);
   const store = await LabelStore.open(config.labels);
-  const dataset = loadDataset(config.data, { warn, demoCacheDir: join(config.labels, 'demo') });
+  // DICOMweb: worklist from the PACS (instances cached under the labels folder), accepted labels' SRs back to it
+  const dw = config.dicomweb ? await (await import('../pacs/cli.ts')).dicomwebFromFlags(
+    { dicomweb: config.dicomweb.url, dicomwebStudy: config.dicomweb.studies, dicomwebTimeout: config.dicomweb.timeout }, join(config.labels, 'dicomweb-cache'), log) : null;
+  const dataset = dw ?? loadDataset(config.data, { warn, demoCacheDir: join(config.labels, 'demo') });
+  const srOutbox = dw ? (await import('../pacs/sr-outbox.ts')).createSrOutbox({ dataset: dw, labels: () => store.labels(), dir: join(config.labels, 'sr-outbox'), log }) : null;
   const baseModelDir = resolve(config.model ?? DEFAULT_MODEL_DIR);
   let fineTune: FineTuneService | null = null;
   let modelDir: string | null = null;
@@ -204,7 +214,7 @@ export async function startServer(config: ServeConfig, log: (m: string) => void 
     demoToken = (await store.addReader('demo')).token;
   }
   const app = createApplication({
-    dataset, measurer, store, fineTune: fineTune ?? undefined,
+    dataset, measurer, store, fineTune: fineTune ?? undefined, srOutbox: srOutbox ?? undefined,
     config: {
       ui, log: (l) => log(l),
       activeLearning: { strategy: config.strategy ?? DEFAULT_STRATEGY, cacheFile: join(config.labels, 'active-scores.json') },
@@ -217,6 +227,7 @@ export async function startServer(config: ServeConfig, log: (m: string) => void 
   return {
     app, url, dataset, store, fineTune, modelDir, demoToken,
     async close() {
+      srOutbox?.close();
       await fineTune?.close();
       await app.close();
       app.measurer().dispose();

@@ -151,7 +151,12 @@ export function attachSocketHandlers(io: IoServer, ctx: ServerContext): void {
         original, final: p.status === 'accepted' ? p.recist! : (p.recist ?? null), box: p.box ?? null, status: p.status, spacing: lesion.spacing,
       });
       proposals.get(socket)?.delete(lesion.id);
-      const dto = labelDto(saved);
+      // the PACS copy (STOW-RS) waits at most 5 s; the SR stays in the outbox and is sent later when it takes longer
+      const pacs = ctx.srOutbox ? await Promise.race([
+        ctx.srOutbox.labelSaved(saved),
+        new Promise<{ stored: boolean; message: string }>((r) => setTimeout(() => r({ stored: false, message: 'label saved; the PACS is slow, the SR is kept and sent in the background' }), 5000).unref()),
+      ]) : null;
+      const dto = pacs ? { ...labelDto(saved), pacs: { stored: pacs.stored, message: pacs.message } } : labelDto(saved);
       // persisted and acked first, then everyone else hears about it
       return {
         data: dto,
