@@ -5,7 +5,8 @@
  * after the other, in one invocation (so the ratios between modes are measured under the same machine load):
  *   main      proposals on the server's main thread (serve --inference-workers 0: the server before the worker pool)
  *   pool      proposals and worklist scoring in inference worker threads (the default)
- *   finetune  the pool while a fine-tune job runs (auto-started after 20 corrections, RECIST_FINETUNE_EVERY=20)
+ *   finetune  the pool while a fine-tune job runs (the admin starts one after 5 saves; the demo worklist has fewer
+ *             lesions than the automatic trigger's 20 corrections)
  * Counts: every acked save is on disk exactly once, nothing else is; superseded / busy / rate-limited answers.
  *
  *   tsx bench/parts/load-fair.ts [--seconds 45] [--modes main,pool,finetune] [--readers 10] [--sockets 3] [--out file]
@@ -36,7 +37,7 @@ const ACK_TIMEOUT_MS = 60_000;
 const MODES: Record<string, Record<string, string>> = {
   main: { RECIST_INFERENCE_WORKERS: '0', RECIST_FINETUNE_EVERY: '0' },
   pool: { RECIST_FINETUNE_EVERY: '0' },
-  finetune: { RECIST_FINETUNE_EVERY: '20' },
+  finetune: { RECIST_FINETUNE_EVERY: '0', RECIST_FINETUNE_MIN_VALIDATION: '1' },
 };
 
 const q = (xs: number[]) => ({ n: xs.length, p50: Math.round(quantile(xs, 0.5)), p95: Math.round(quantile(xs, 0.95)), max: Math.round(quantile(xs, 1)) });
@@ -81,6 +82,7 @@ async function runMode(mode: string): Promise<Record<string, unknown>> {
   const t0 = Date.now();
   const deadline = t0 + SECONDS * 1000;
   const fineTuneSeen: boolean[] = [];
+  let fineTuneStart: string | null = null;
   const ftTimer = setInterval(() => {
     void fetch(`${ready.url}/api/finetune/status`, { headers: { authorization: `Bearer ${admin}` } })
       .then((r) => r.json()).then((j: { data?: { running: unknown } }) => fineTuneSeen.push(j.data?.running != null)).catch(() => {});
@@ -110,6 +112,10 @@ async function runMode(mode: string): Promise<Record<string, unknown>> {
       if ('error' in s) { errors.push(`${name} save: ${s.error}`); continue; }
       if (acked.has(s.data.id)) duplicateAcks++;
       acked.set(s.data.id, name);
+      if (mode === 'finetune' && acked.size === 5) {
+        void fetch(`${ready.url}/api/finetune/start`, { method: 'POST', headers: { authorization: `Bearer ${admin}` } })
+          .then((r) => r.json()).then((j: unknown) => { fineTuneStart = JSON.stringify(j).slice(0, 200); }).catch((e: Error) => { fineTuneStart = e.message; });
+      }
     }
   };
   const probeLoop = async (): Promise<void> => {
@@ -140,7 +146,7 @@ async function runMode(mode: string): Promise<Record<string, unknown>> {
     unacknowledgedOnDisk: onDisk.filter((id) => !acked.has(id)).length, refused: codes, errors: errors.length, firstErrors: errors.slice(0, 5),
     saveMs: q(lat.save), worklistMs: q(lat.worklist), proposeMs: q(lat.propose),
     fineTuneRunningFraction: fineTuneSeen.length ? Math.round((fineTuneSeen.filter(Boolean).length / fineTuneSeen.length) * 100) / 100 : null,
-    serverLog: stderr.split('\n').filter((l) => /fine-tune/.test(l)).slice(-4),
+    fineTuneStart, serverLog: stderr.split('\n').filter((l) => /fine-tune/.test(l)).slice(-4),
   };
 }
 
