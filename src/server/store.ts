@@ -95,6 +95,9 @@ export class LabelStore {
   }
 
   private async drain(): Promise<void> {
+    // start after `this.writing = this.drain()` has been assigned: a batch that fails without writing would otherwise
+    // clear `writing` before it is set, leaving it set forever (and `flush()` spinning on a settled promise)
+    await null;
     while (this.pending.length > 0) {
       const batch = this.pending.splice(0, this.pending.length);
       const previous = this.db.data;
