@@ -78,7 +78,7 @@ export async function startOrthanc(): Promise<Orthanc> {
   }
   return {
     url, dicomweb: `${url}/dicom-web`, user, password, rest,
-    upload: (bytes) => rest('/instances', { method: 'POST', body: bytes, headers: { 'Content-Type': 'application/dicom' } }),
+    upload: (bytes) => rest('/instances', { method: 'POST', body: new Uint8Array(bytes) as unknown as BodyInit, headers: { 'Content-Type': 'application/dicom' } }),
     async stop() {
       if (child.exitCode === null) {
         const exited = new Promise<void>((r) => child.once('exit', () => r()));
