@@ -73,9 +73,9 @@ test('readImage dispatches on magic bytes; non-images get a clear error', () => 
   const dir = mkdtempSync(join(tmpdir(), 'img-'));
   try {
     writeFileSync(join(dir, 'x.txt'), 'hello, this is text');
-    assert.throws(() => readImage(join(dir, 'x.txt')), new RegExp(`${join(dir, 'x.txt')}: not a PNG or DICOM file`));
+    assert.throws(() => readImage(join(dir, 'x.txt')), new RegExp(`${join(dir, 'x.txt')}: not a PNG, DICOM or NIfTI file`));
     writeFileSync(join(dir, 'empty.png'), '');
-    assert.throws(() => readImage(join(dir, 'empty.png')), /empty\.png: not a PNG or DICOM file/);
+    assert.throws(() => readImage(join(dir, 'empty.png')), /empty\.png: not a PNG, DICOM or NIfTI file/);
     writeFileSync(join(dir, 'trunc.png'), png16.subarray(0, 60));
     assert.throws(() => readImage(join(dir, 'trunc.png')), /trunc\.png: corrupt or truncated PNG/);
     assert.throws(() => readImage(join(dir, 'nope.png')), /nope\.png: cannot read image/);

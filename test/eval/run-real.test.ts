@@ -54,7 +54,7 @@ test('real dev set (24 lesions, seed 0): box-cross and classical baselines end t
     assert.match(html, /data:image\/png;base64,/);
     assert.match(html, /<svg/);
     assert.match(rep.markdown, /!\[Bland–Altman \(long, mm\)\]\(plots\/bland-altman-long\.svg\)/);
-    assert.match(rep.markdown, /24; readers: DL/);
+    assert.match(rep.markdown, /lesions: 24 DeepLesion lesions in .*deeplesion-dev; readers: DL/);
     const svg = readFileSync(join(out, 'plots/bland-altman-long.svg'), 'utf8');
     assert.match(svg, /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
     assert.equal((svg.match(/<circle/g) ?? []).length, 2 * 24 + 2); // points + legend
