@@ -159,7 +159,11 @@ export async function loadCheckpoint(dir: string, opts: { readout?: Readout } = 
   let config: ModelConfig;
   try {
     // an overridden read-out takes its own defaults for every read-out constant
-    const unset = Object.fromEntries(Object.keys(HEATMAP_READOUT_CONSTANTS).map((k) => [k, undefined]));
+    // Another read-out keeps the card's constants that still apply to it: none for heatmaps, all but the classical
+    // weight for `mask`; `mask+classical` from a card without a weight takes the preset's.
+    const drop = opts.readout === 'heatmaps' ? Object.keys(HEATMAP_READOUT_CONSTANTS)
+      : opts.readout === 'mask' || saved.config.classicalWeight == null ? ['classicalWeight'] : [];
+    const unset = Object.fromEntries(drop.map((k) => [k, undefined]));
     config = resolveConfig({ ...saved.config, ...(opts.readout ? { ...unset, readout: opts.readout } : {}) });
   } catch (err) {
     throw new Error(`${join(dir, 'card.json')}: ${err instanceof Error ? err.message : String(err)}`);
