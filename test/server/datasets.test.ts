@@ -83,7 +83,7 @@ test('serveConfig: flags over environment over defaults', () => {
   assert.deepEqual({ ...serveConfig({}, env), backend: undefined }, {
     port: 4000, host: '127.0.0.1', data: '/d', labels: '/l', model: '/m', backend: undefined,
     finetuneEvery: 20, noFinetune: false, finetuneSteps: undefined, finetuneReadout: true, finetuneMinValidation: undefined, admins: undefined, strategy: 'entropy-px', readerCalibration: false,
-    inferenceWorkers: availableParallelism(), proposalRate: 5,
+    inferenceWorkers: availableParallelism(), proposalRate: 5, dicomweb: null,
   });
   assert.equal(serveConfig({ inferenceWorkers: '0', proposalRate: '0.5' }, {}).inferenceWorkers, 0, '--inference-workers 0: in-process');
   assert.equal(serveConfig({}, { RECIST_PROPOSAL_RATE: '0.5' }).proposalRate, 0.5);

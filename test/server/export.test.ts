@@ -70,7 +70,7 @@ test('CLI: readers add/list/token; labels export csv|json|sr', async () => {
     assert.ok(token);
     const store = await LabelStore.open(dir);
     assert.equal(store.authenticate(token)?.name, 'carol');
-    assert.match(await cli(['readers', 'list', '--labels', dir]), /^carol\tcreated .*\t0 labels$/m);
+    assert.match(await cli(['readers', 'list', '--labels', dir]), /^carol\tcreated .*\t0 labels\tadmin$/m);
     const rotated = /token: (\S+)/.exec(await cli(['readers', 'token', 'carol', '--labels', dir]))?.[1];
     assert.ok(rotated && rotated !== token);
 

@@ -1,10 +1,11 @@
-/** `recist labels export --format csv|json|sr`, `recist labels import-dl FOLDER` and `recist labels import-sr`. */
+/** `recist labels export --format csv|json|sr|response`, `recist labels import-dl FOLDER` and `recist labels import-sr`. */
 import type { Command } from 'commander';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadDataset, type Dataset } from '../../server/datasets.ts';
 import { importDeepLesionMarks } from '../../server/import.ts';
 import { LabelStore, labelsToCsv, labelsToJson } from '../../server/store.ts';
+import { formatMeasurementsCsv, measurementsFromLabels, parseAssignments } from '../../response/from-labels.ts';
 
 const labelsDir = (o: { labels?: string }): string => resolve(o.labels ?? process.env.RECIST_LABELS ?? './labels');
 
@@ -30,14 +31,32 @@ const dicomwebOptions = (c: Command): Command => c
 export function register(program: Command): void {
   const labels = program.command('labels').description('export and import labels of the label store');
   dicomwebOptions(labels.command('export')
-    .description('export labels: csv (DeepLesion-style columns) or json to --out (default stdout); sr: one DICOM SR (TID 1500) per lesion and reader (their latest accepted label) into --out DIR, with --stow also stored in the --dicomweb server')
-    .option('-f, --format <format>', 'csv | json | sr', 'csv')
+    .description('export labels: csv (DeepLesion-style columns) or json to --out (default stdout); sr: one DICOM SR (TID 1500) per lesion and reader (their latest accepted label) into --out DIR, with --stow also stored in the --dicomweb server; response: the measurements CSV of `recist response` (lesion roles from --assignments)')
+    .option('-f, --format <format>', 'csv | json | sr | response', 'csv')
+    .option('-a, --assignments <file>', 'for response: lesion roles (patient, study, lesion, kind, organ, nodal, status); default <labels>/response.json')
     .option('-l, --labels <dir>', 'label store folder (env RECIST_LABELS, default ./labels)')
     .option('-o, --out <path>', 'output file (csv/json) or folder (sr)')
     .option('-d, --data <path>', 'for sr: the DICOM folder/file the labels were made on (env RECIST_DATA)')
     .option('--stow', 'for sr with --dicomweb: also store the SRs in the server (STOW-RS)'))
-    .action(async (o: SrFlags & { format: string; out?: string; stow?: boolean }) => {
+    .action(async (o: SrFlags & { format: string; out?: string; stow?: boolean; assignments?: string }) => {
       const store = await LabelStore.open(labelsDir(o));
+      if (o.format === 'response') {
+        const file = resolve(o.assignments ?? join(labelsDir(o), 'response.json'));
+        if (!existsSync(file)) throw new Error(`--assignments ${file}: not found (it names each lesion's patient, study, kind, organ, node and status)`);
+        let data: unknown;
+        try {
+          data = JSON.parse(readFileSync(file, 'utf8'));
+        } catch (err) {
+          throw new Error(`${file}: not valid JSON (${err instanceof Error ? err.message : String(err)})`);
+        }
+        const rows = measurementsFromLabels(parseAssignments(data, file), store.labels(), file);
+        const text = formatMeasurementsCsv(rows);
+        if (o.out) {
+          writeFileSync(o.out, text);
+          console.error(`${rows.length} lesion rows → ${o.out}`);
+        } else process.stdout.write(text);
+        return;
+      }
       if (o.format === 'csv' || o.format === 'json') {
         const text = o.format === 'csv' ? labelsToCsv(store.labels()) : labelsToJson(store.labels());
         if (o.out) {
@@ -46,7 +65,7 @@ export function register(program: Command): void {
         } else process.stdout.write(text);
         return;
       }
-      if (o.format !== 'sr') throw new Error(`--format ${o.format}: expected csv, json or sr`);
+      if (o.format !== 'sr') throw new Error(`--format ${o.format}: expected csv, json, sr or response`);
       const { sourceOf, sourcesOfFolder } = await import('../../pacs/cli.ts');
       const { currentAccepted, labelSr } = await import('../../pacs/sr-export.ts');
       const { dataset, folder } = await srDataset(o, '--format sr');
