@@ -118,7 +118,7 @@ test('socket: missing or wrong token; malformed events; NaN; unknown ids → err
   assert.match((await emit(anon, 'propose', { lesionId: 'L0', box: { x1: 1, y1: 1, x2: 20, y2: 20 } })).error, /not signed in/);
   assert.match((await emit(anon, 'auth', { name: 'alice', token: bob })).error, /wrong token/);
   assert.match((await emit(anon, 'auth', 'garbage')).error, /auth: \(payload\)/);
-  assert.deepEqual((await emit(anon, 'auth', { name: 'alice', token: alice })).data, { name: 'alice' });
+  assert.deepEqual((await emit(anon, 'auth', { name: 'alice', token: alice })).data, { name: 'alice', admin: true }, 'alice is the first reader of the store, so its admin');
 
   const before = fileText();
   const c = anon;
