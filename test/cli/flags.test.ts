@@ -35,3 +35,14 @@ test('recist train refuses an unknown --optimizer before it trains or writes any
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('splitFlag: file[:part] → the absolute path and the part (default train); a missing file names the flag', async () => {
+  const { splitFlag } = await import('../../src/cli/flags.ts');
+  const { REPO_ROOT } = await import('../../src/data/paths.ts');
+  const { join } = await import('node:path');
+  const file = join(REPO_ROOT, 'data-splits', 'lidc-nodules.json');
+  assert.deepEqual(splitFlag(`${file}:validation`), { path: file, part: 'validation' });
+  assert.deepEqual(splitFlag(file), { path: file, part: 'train' });
+  assert.equal(splitFlag(undefined), null);
+  assert.throws(() => splitFlag('nope.json:test', '--set x: split'), /--set x: split nope\.json:test: no such file/);
+});

@@ -12,14 +12,13 @@ import { alSimCsv, alSimMarkdown, alSimSvg } from '../../active/al-sim-report.ts
 import { ttaSpread } from '../../active/uncertainty.ts';
 import { applyCalibration, fitReaderCalibration } from '../../active/reader-bias.ts';
 import { openLesionSet } from '../../data/lesion-set.ts';
-import { parseSplitRef } from '../../data/patient-split.ts';
 import { marksOfReader } from '../../data/synth/readers.ts';
 import { REPO_ROOT } from '../../data/paths.ts';
 import { createTrainingSource } from '../../data/training-source.ts';
 import { initBackend, type BackendName } from '../../model/backend/index.ts';
 import { createAlAdapter, loadAlModel } from '../../model/finetune-al.ts';
 import { DEFAULT_MODEL_DIR } from '../../model/measurer.ts';
-import { numberFlag, optimizerFlag } from '../flags.ts';
+import { numberFlag, optimizerFlag, splitFlag } from '../flags.ts';
 
 interface AlSimFlags {
   data: string; model?: string; name?: string; out?: string; strategies: string; k: string; rounds: string; steps: string;
@@ -73,8 +72,7 @@ export function register(program: Command): void {
       log(`backend ${backend.detail}; start model ${modelDir}; data ${data}`);
       const workDir = mkdtempSync(join(tmpdir(), 'recist-al-sim-'));
       try {
-        const split = f.split ? parseSplitRef(f.split) : null;
-        const folderLesions = openLesionSet(data, { split: split ? { path: resolve(split.path), part: split.part } : null }).lesions;
+        const folderLesions = openLesionSet(data, { split: splitFlag(f.split) }).lesions;
         const replay = settings.replay ? await createTrainingSource({ synthetic: true, dataDirs: [], realFraction: 0, excludePatients: [] }) : null;
         const reference = f.reader === undefined ? undefined : marksOfReader(join(data, 'readers.csv'), f.reader);
         const { ops, lesions } = createAlAdapter({

@@ -31,9 +31,8 @@ export function register(program: Command): void {
       const { isMaskFolder } = await import('../../data/mask-lesions.ts');
       if (isMaskFolder(resolve(opts.data))) {
         const { openLesionSet } = await import('../../data/lesion-set.ts');
-        const { parseSplitRef } = await import('../../data/patient-split.ts');
-        const split = opts.split ? parseSplitRef(opts.split) : null;
-        const { lesions } = openLesionSet(resolve(opts.data), { split: split ? { path: resolve(split.path), part: split.part } : null });
+        const { splitFlag } = await import('../flags.ts');
+        const { lesions } = openLesionSet(resolve(opts.data), { split: splitFlag(opts.split) });
         const f = (v: number) => v.toFixed(2);
         const rows = lesions.map((l) => {
           const box = roughBoxFor(l.recist, l.info.id, Number(opts.seed), l.info.imageSize[0], l.info.imageSize[1], protocol);

@@ -17,7 +17,8 @@ import { evaluateFolder, type EvalResult } from '../../eval/run.ts';
 import { READOUTS, type Readout } from '../../model/config.ts';
 import type { BoxProtocol } from '../../geometry/box.ts';
 import { parseBoxProtocol } from '../box-protocol-flags.ts';
-import { parseSplitRef, type SplitPart } from '../../data/patient-split.ts';
+import type { SplitPart } from '../../data/patient-split.ts';
+import { splitFlag } from '../flags.ts';
 
 export interface EvalCliOptions {
   readonly data: string;
@@ -95,12 +96,11 @@ export function parseEvalOptions(o: EvalFlags): EvalCliOptions {
   const readouts = o.readouts?.split(',').map((r) => r.trim()).filter(Boolean);
   const bad = readouts?.find((r) => !READOUTS.includes(r as Readout));
   if (bad !== undefined) throw new Error(`--readouts ${o.readouts}: "${bad}" is not one of ${READOUTS.join(', ')}`);
-  const split = o.split ? parseSplitRef(o.split) : undefined;
-  if (split && !existsSync(split.path)) throw new Error(`--split ${o.split}: no such file`);
+  const split = splitFlag(o.split);
   const stamp = new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
   return {
     data, models, baselines,
-    ...(split ? { split: { path: resolve(split.path), part: split.part } } : {}),
+    ...(split ? { split } : {}),
     ...(readouts?.length ? { readouts: readouts as Readout[] } : {}),
     seeds: parseSeeds(o.seeds ?? '0'),
     ...(o.boxArea || o.boxShape ? { boxProtocol: parseBoxProtocol(o.boxArea, o.boxShape) } : {}),

@@ -2,9 +2,8 @@ import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { existsSync } from 'node:fs';
 import { parseBoxProtocolNames } from '../../geometry/box.ts';
-import { numberFlag, optimizerFlag } from '../flags.ts';
+import { numberFlag, optimizerFlag, splitFlag } from '../flags.ts';
 import { isMaskFolder } from '../../data/mask-lesions.ts';
-import { parseSplitRef } from '../../data/patient-split.ts';
 
 interface TrainOpts {
   data: string[];
@@ -62,8 +61,7 @@ export function register(program: Command): void {
       for (const d of opts.data) {
         if (!existsSync(resolve(d, 'DL_info.csv')) && !isMaskFolder(resolve(d))) throw new Error(`--data ${d}: neither DL_info.csv (DeepLesion layout) nor image/ or imagesTr/ (mask folder) there`);
       }
-      const split = opts.split ? parseSplitRef(opts.split) : null;
-      if (split && !existsSync(split.path)) throw new Error(`--split ${opts.split}: no such file`);
+      const split = splitFlag(opts.split);
       await runTraining({
         dataDirs: opts.data.map((d) => resolve(d)),
         synthetic: opts.synthetic,
@@ -83,7 +81,7 @@ export function register(program: Command): void {
         patience: numberFlag(opts.patience, 'patience', 1),
         boxProtocols: parseBoxProtocolNames(opts.boxProtocols),
         tppLoss: opts.tppLoss,
-        split: split ? { path: resolve(split.path), part: split.part } : null,
+        split,
         checkpointMinutes: numberFlag(opts.checkpointMinutes, 'checkpoint-minutes', 0, false),
         backend: opts.backend,
         command: `recist train ${process.argv.slice(3).join(' ')}`,

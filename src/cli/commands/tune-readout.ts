@@ -8,7 +8,7 @@
 import type { Command } from 'commander';
 import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { parseSplitRef } from '../../data/patient-split.ts';
+import { splitFlag } from '../flags.ts';
 import { openLesionSet } from '../../data/lesion-set.ts';
 import { roughBoxFor } from '../../geometry/box.ts';
 import { parseSeeds } from './eval.ts';
@@ -34,9 +34,9 @@ export function register(program: Command): void {
       const items = o.set.flatMap((spec) => {
         const m = /^([\w.-]+)=(.+?)(?:@(.+))?$/.exec(spec);
         if (!m) throw new Error(`--set ${JSON.stringify(spec)}: expected NAME=FOLDER or NAME=FOLDER@SPLIT.json:part`);
-        const split = m[3] ? parseSplitRef(m[3]) : null;
+        const split = splitFlag(m[3], `--set ${m[1]}: split`);
         if (split && split.part === 'test') throw new Error(`--set ${spec}: constants are never picked on a test part`);
-        const { lesions } = openLesionSet(resolve(m[2]), { split: split ? { path: resolve(split.path), part: split.part } : null });
+        const { lesions } = openLesionSet(resolve(m[2]), { split });
         return lesions.flatMap((l) => {
           const slice = l.slice();
           return seeds.map((seed) => ({ set: m[1], id: `${l.info.id}#${seed}`, slice, truth: l.recist, box: roughBoxFor(l.recist, l.info.id, seed, slice.width, slice.height) }));
